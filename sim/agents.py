@@ -1,0 +1,108 @@
+"""Mesa agents. ``Person`` is a view over the model's arrays, not a store of state.
+
+Reading ``person.heard_at`` reads the array the kernel writes; writing it writes the
+array. People therefore cost no Python work per step, yet ``model.agents``,
+``AgentSet.select/agg`` and the DataCollector see live values. Which message the
+attributes refer to is ``model.focus`` (an index); the ``*_of`` methods take any.
+"""
+
+from __future__ import annotations
+
+import mesa
+import numpy as np
+
+from sim.kernels import NEVER
+
+STATE_NAMES = ("unaware", "heard", "sharing", "shared")
+
+
+class Person(mesa.Agent):
+    """One person of the network, a view over row ``node`` of the model's arrays.
+
+    Parameters
+    ----------
+    model : BuzzModel
+        The model whose arrays this person reads.
+    node : int
+        The person's internal index.
+    """
+
+    def __init__(self, model: mesa.Model, node: int) -> None:
+        super().__init__(model)
+        self.node = int(node)
+
+    # ---- per-message accessors
+    def heard_at_of(self, message: int | str) -> int | None:
+        """Step this person first heard ``message``, or ``None``."""
+        value = int(self.model.track(message).heard_at[self.node])
+        return None if value == NEVER else value
+
+    def shared_at_of(self, message: int | str) -> int | None:
+        """Step this person started sharing ``message``, or ``None``."""
+        value = int(self.model.track(message).shared_at[self.node])
+        return None if value == NEVER else value
+
+    def source_of(self, message: int | str) -> int | None:
+        """Internal index of who told this person ``message``, or ``None``."""
+        value = int(self.model.track(message).source[self.node])
+        return None if value < 0 else value
+
+    def state_of(self, message: int | str) -> str:
+        """``unaware``, ``heard``, ``sharing`` (started this step) or ``shared``."""
+        heard, shared = self.heard_at_of(message), self.shared_at_of(message)
+        if shared is not None and shared <= self.model.t:
+            return "sharing" if shared == self.model.t else "shared"
+        if heard is not None and heard <= self.model.t:
+            return "heard"
+        return "unaware"
+
+    # ---- the focused message, as plain attributes
+    @property
+    def heard_at(self) -> int | None:
+        """Step this person first heard the focused message, or ``None``."""
+        return self.heard_at_of(self.model.focus)
+
+    @heard_at.setter
+    def heard_at(self, step: int | None) -> None:
+        self.model.track(self.model.focus).heard_at[self.node] = NEVER if step is None else step
+
+    @property
+    def shared_at(self) -> int | None:
+        """Step this person started sharing the focused message, or ``None``."""
+        return self.shared_at_of(self.model.focus)
+
+    @shared_at.setter
+    def shared_at(self, step: int | None) -> None:
+        self.model.track(self.model.focus).shared_at[self.node] = NEVER if step is None else step
+
+    @property
+    def source(self) -> int | None:
+        """Who told this person the focused message (internal index), or ``None``."""
+        return self.source_of(self.model.focus)
+
+    @property
+    def state(self) -> str:
+        """State for the focused message (see :meth:`state_of`)."""
+        return self.state_of(self.model.focus)
+
+    @property
+    def degree(self) -> int:
+        """How many people this person's shares reach."""
+        return int(self.model.graph.degree[self.node])
+
+    @property
+    def original_id(self):
+        """The id this person has in the user's data."""
+        ids = self.model.graph.node_ids
+        return self.node if ids is None else ids[self.node].item()
+
+    @property
+    def neighbor_nodes(self) -> np.ndarray:
+        """Internal indices of the people this person's shares reach."""
+        return self.model.graph.neighbors(self.node)
+
+    @property
+    def neighbors(self) -> list[Person]:
+        """The ``Person`` agents this person's shares reach."""
+        people = self.model.people
+        return [people[int(node)] for node in self.neighbor_nodes]

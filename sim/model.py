@@ -1,0 +1,224 @@
+"""The Mesa model: state arrays, agents as views, one step through the kernels.
+
+The crowd lives in numpy arrays that the numba kernels update; ``Person`` agents
+are thin views over those arrays (DESIGN decision 1), so Mesa's ``AgentSet``,
+``DataCollector`` and ``SolaraViz`` all work while a step costs no Python loop over
+people.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import mesa
+import numpy as np
+
+from sim import kernels
+from sim.agents import Person
+from sim.campaigns import choose_seeds
+from sim.config import Message, Scenario
+from sim.graph import Graph
+from sim.networks import build_network
+from sim.randomness import RunStreams
+from sim.rules import make_rule
+
+HEARD_STATES = ("unaware", "heard", "sharing", "shared")
+
+
+@dataclass
+class MessageTrack:
+    """Everything one message needs during a run: rule, coins, seeds and state arrays.
+
+    ``state`` is ``(heard_at, shared_at, source)``, int32 arrays indexed by person;
+    ``counts[t] = (new_heard, new_sharers)`` at step ``t``; the people who started
+    sharing at ``step`` are ``buffers[0][:n_frontier]``.
+    """
+
+    message: Message
+    rule: object
+    key: np.uint64
+    seeds: np.ndarray
+    seed_step: int
+    state: tuple[np.ndarray, np.ndarray, np.ndarray]
+    buffers: tuple[np.ndarray, np.ndarray]
+    counts: np.ndarray
+    n_frontier: int = 0
+    step: int = 0
+    extras: dict = field(default_factory=dict)
+
+    @property
+    def heard_at(self) -> np.ndarray:
+        """Step each person first heard the message (``NEVER`` if not)."""
+        return self.state[0]
+
+    @property
+    def shared_at(self) -> np.ndarray:
+        """Step each person started sharing (``NEVER`` if not)."""
+        return self.state[1]
+
+    @property
+    def source(self) -> np.ndarray:
+        """Who told each person (``-1`` for seeds and the unreached)."""
+        return self.state[2]
+
+    def can_change(self) -> bool:
+        """Whether a later step could still change this message's state."""
+        return self.n_frontier > 0 or self.seed_step > self.step
+
+    def cumulative(self, until_step: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """``(heard, adopters, sharing)`` for steps ``0 .. until_step``."""
+        counts = self.counts[: until_step + 1]
+        return np.cumsum(counts[:, 0]), np.cumsum(counts[:, 1]), counts[:, 1].copy()
+
+
+class BuzzModel(mesa.Model):
+    """A run of a scenario: one network, its people and every message.
+
+    Parameters
+    ----------
+    scenario : Scenario
+        The validated scenario.
+    replication : int
+        Which replication this run is; with the root seed it keys all randomness.
+    rng : int, optional
+        The root seed; defaults to ``scenario.seed``. Mesa's own ``model.rng`` is
+        seeded with it too, but the run draws only from its :class:`RunStreams`.
+    graph : Graph, optional
+        A prebuilt network (batches build it once per replication).
+    create_agents : bool
+        Create a ``Person`` view per node (needed for Mesa tools; batch runs skip it).
+    source : str
+        Where the scenario came from, for error messages.
+
+    Examples
+    --------
+    >>> from sim.config import scenario_from_dict
+    >>> scenario = scenario_from_dict({
+    ...     "name": "demo", "seed": 3, "steps": 30,
+    ...     "network": {"model": "watts_strogatz", "n": 500, "k": 6, "p": 0.1},
+    ...     "messages": [{"name": "promo", "rule": {"model": "independent_cascade", "p": 0.4},
+    ...                   "seeding": {"strategy": "top_degree", "count": 5}}]})
+    >>> model = BuzzModel(scenario)
+    >>> model.count("heard") == 5
+    True
+    >>> model.step()
+    >>> model.count("heard") > 5
+    True
+    >>> person = model.people[int(model.tracks[0].seeds[0])]
+    >>> person.shared_at
+    0
+    """
+
+    person_class: type[Person] = Person
+
+    def __init__(
+        self,
+        scenario: Scenario,
+        *,
+        replication: int = 0,
+        rng: int | None = None,
+        graph: Graph | None = None,
+        create_agents: bool = True,
+        source: str = "<scenario>",
+    ) -> None:
+        root_seed = scenario.seed if rng is None else int(rng)
+        super().__init__(rng=root_seed)
+        self.scenario = scenario
+        self.replication = replication
+        self.streams = RunStreams(root_seed, replication)
+        self.graph = graph if graph is not None else build_network(
+            scenario.network, self.streams.network_rng()
+        )
+        self.graph_arrays = (self.graph.indptr, self.graph.indices)
+        self.t = 0
+        self.focus = 0
+        self.tracks = [self._make_track(message, source) for message in scenario.messages]
+        self.people: list[Person] = []
+        if create_agents:
+            self.people = list(
+                self.person_class.create_agents(self, self.graph.n_nodes, list(range(self.graph.n_nodes)))
+            )
+        self.running = self._can_change()
+
+    def _make_track(self, message: Message, source: str) -> MessageTrack:
+        n_nodes = self.graph.n_nodes
+        seeding = message.seeding
+        seeds = choose_seeds(
+            self.graph,
+            seeding,
+            self.streams.seeding_rng(message.name),
+            source=source,
+            key=f"messages.{message.name}.seeding",
+        )
+        state = tuple(np.full(n_nodes, kernels.NEVER, dtype=np.int32) for _ in range(2))
+        state += (np.full(n_nodes, kernels.NO_SOURCE, dtype=np.int32),)
+        track = MessageTrack(
+            message=message,
+            rule=make_rule(message.rule),
+            key=self.streams.coin_key(message.name),
+            seeds=seeds,
+            seed_step=seeding.step if seeds.size else -1,
+            state=state,
+            buffers=(np.empty(n_nodes, np.int32), np.empty(n_nodes, np.int32)),
+            counts=np.zeros((self.scenario.steps + 1, 2), dtype=np.int64),
+        )
+        if track.seed_step == 0:
+            track.n_frontier, new_heard, new_shared = kernels._seed_now(
+                track.state, seeds, np.int32(0), track.buffers[0], 0
+            )
+            track.counts[0] = (new_heard, new_shared)
+        return track
+
+    # ------------------------------------------------------------------ stepping
+    def step(self) -> None:
+        """Advance every message by one synchronous step (state at t -> t + 1)."""
+        target = self.t + 1
+        for track in self.tracks:
+            if track.can_change():
+                track.rule.advance(self.graph_arrays, track, target)
+        self.t = target
+        self.running = self._can_change()
+
+    def run(self) -> None:
+        """Run until nothing can change or ``scenario.steps`` is reached.
+
+        Each message runs to the end in a single kernel call; the result equals
+        calling :meth:`step` until ``running`` is false.
+        """
+        for track in self.tracks:
+            if track.can_change():
+                track.rule.advance(self.graph_arrays, track, self.scenario.steps)
+        self.t = max([self.t] + [track.step for track in self.tracks])
+        self.steps = self.t
+        self.running = False
+
+    def _can_change(self) -> bool:
+        return self.t < self.scenario.steps and any(t.can_change() for t in self.tracks)
+
+    # ------------------------------------------------------------------- reading
+    def track(self, message: int | str = 0) -> MessageTrack:
+        """The track of a message, by index or name."""
+        if isinstance(message, str):
+            for track in self.tracks:
+                if track.message.name == message:
+                    return track
+            raise KeyError(message)
+        return self.tracks[message]
+
+    def count(self, what: str, message: int | str = 0) -> int:
+        """How many people have ``heard``, are ``adopters``, or are ``sharing`` now."""
+        heard, adopters, sharing = self.track(message).cumulative(self.t)
+        values = {"heard": heard, "adopters": adopters, "sharing": sharing}
+        if what not in values:
+            raise ValueError(f"what must be one of {sorted(values)}, got {what!r}")
+        return int(values[what][-1])
+
+    def person_states(self, message: int | str = 0) -> np.ndarray:
+        """Each person's state code for a message now: 0 unaware, 1 heard,
+        2 sharing (started this step), 3 shared earlier (see ``HEARD_STATES``)."""
+        track = self.track(message)
+        states = np.zeros(self.graph.n_nodes, dtype=np.int8)
+        states[track.heard_at <= self.t] = 1
+        states[track.shared_at < self.t] = 3
+        states[track.shared_at == self.t] = 2
+        return states

@@ -1,0 +1,757 @@
+"""Network generators, and conversion to and from networkx.
+
+Every random generator takes a keyword ``rng`` (a :class:`numpy.random.Generator`) and
+draws all its randomness from it, so one seed gives one graph, bit for bit. The work is
+done on arrays by private ``@numba.njit`` kernels (numba advances the very same
+generator state), then :meth:`Graph.from_edges` builds the CSR form. Nothing here goes
+through networkx, which would be two orders of magnitude slower at a million people.
+
+The random models follow networkx's definitions (``watts_strogatz_graph``,
+``newman_watts_strogatz_graph``, ``gnp_random_graph``, ``barabasi_albert_graph``,
+``powerlaw_cluster_graph``, ``stochastic_block_model``), so their statistics match,
+though not their exact draws.
+
+Examples
+--------
+>>> import numpy as np
+>>> g = watts_strogatz(1000, 10, 0.1, rng=np.random.default_rng(7))
+>>> g.n_nodes, g.n_edges
+(1000, 5000)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import networkx as nx
+import numba
+import numpy as np
+
+from sim.config import (
+    BarabasiAlbert,
+    Complete,
+    EdgeList,
+    ErdosRenyi,
+    Follower,
+    HolmeKim,
+    NewmanWatts,
+    RingLattice,
+    StochasticBlock,
+    WattsStrogatz,
+)
+from sim.graph import Graph, index_dtype
+
+__all__ = [
+    "barabasi_albert",
+    "build_network",
+    "complete",
+    "erdos_renyi",
+    "follower",
+    "from_networkx",
+    "holme_kim",
+    "newman_watts",
+    "ring_lattice",
+    "stochastic_block",
+    "to_networkx",
+    "watts_strogatz",
+]
+
+
+# ------------------------------------------------------------------- validation
+def _check_rng(rng: np.random.Generator) -> None:
+    if not isinstance(rng, np.random.Generator):
+        raise TypeError(f"rng must be a numpy.random.Generator, not {type(rng).__name__}")
+
+
+def _check_probability(name: str, value: float) -> None:
+    if not 0.0 <= value <= 1.0:
+        raise ValueError(f"{name} must be a probability in [0, 1], got {value}")
+
+
+def _check_lattice(n: int, k: int) -> None:
+    if n < 1:
+        raise ValueError(f"n must be at least 1, got {n}")
+    if k < 0 or k % 2 or k >= max(n, 1):
+        raise ValueError(f"k must be an even number in 0..n-1 = {n - 1}, got {k}")
+
+
+def _check_attachment(n: int, m: int) -> None:
+    if not 1 <= m < n:
+        raise ValueError(f"m must satisfy 1 <= m < n = {n}, got {m}")
+
+
+# ---------------------------------------------------------------------- lattices
+def _lattice_edges(n: int, half_k: int) -> tuple[np.ndarray, np.ndarray]:
+    """Edges ``(u, u + j mod n)`` for ``j = 1 .. half_k``, ordered by ``u`` then ``j``."""
+    src = np.repeat(np.arange(n, dtype=np.int64), half_k)
+    dst = (src + np.tile(np.arange(1, half_k + 1, dtype=np.int64), n)) % n
+    return src, dst
+
+
+def ring_lattice(n: int, k: int) -> Graph:
+    """Ring of ``n`` people, each tied to the ``k`` nearest (``k / 2`` on each side).
+
+    Parameters
+    ----------
+    n : int
+        Number of people, at least 1.
+    k : int
+        Even number of neighbours per person, below ``n``.
+
+    Examples
+    --------
+    >>> g = ring_lattice(6, 2)
+    >>> g.neighbors(0).tolist(), g.n_edges
+    ([1, 5], 6)
+    """
+    _check_lattice(n, k)
+    src, dst = _lattice_edges(n, k // 2)
+    return Graph.from_edges(src, dst, n)
+
+
+@numba.njit(cache=True)
+def _row_contains(values, start, length, target):
+    for i in range(start, start + length):
+        if values[i] == target:
+            return True
+    return False
+
+
+@numba.njit(cache=True)
+def _rewire_lattice(n, half_k, p, rng):
+    """Watts-Strogatz rewiring, in networkx's order (distance ``j`` outer, node inner).
+
+    Slot ``u * half_k + j - 1`` holds the far end of the tie ``u`` owns from the lattice
+    (initially ``u + j``). A rewired tie keeps its owner, so every tie is exactly one
+    slot and "is u tied to w" is a scan of u's and w's ``half_k`` slots: no hash set.
+    """
+    targets = np.empty(n * half_k, dtype=np.int64)
+    for u in range(n):
+        for j in range(1, half_k + 1):
+            targets[u * half_k + j - 1] = (u + j) % n
+    degree = np.full(n, 2 * half_k, dtype=np.int64)
+    for j in range(1, half_k + 1):
+        for u in range(n):
+            if rng.random() >= p:
+                continue
+            w = rng.integers(0, n)
+            skip = False
+            while w == u or (
+                _row_contains(targets, u * half_k, half_k, w)
+                or _row_contains(targets, w * half_k, half_k, u)
+            ):
+                w = rng.integers(0, n)
+                if degree[u] >= n - 1:  # u is tied to everyone: nowhere to rewire to
+                    skip = True
+                    break
+            if not skip:
+                slot = u * half_k + j - 1
+                degree[targets[slot]] -= 1
+                degree[w] += 1
+                targets[slot] = w
+    return targets
+
+
+def watts_strogatz(n: int, k: int, p: float, *, rng: np.random.Generator) -> Graph:
+    """Watts-Strogatz small world: a ring lattice whose ties are rewired with ``p``.
+
+    Each lattice tie ``(u, u + j)`` is, with probability ``p``, moved to ``(u, w)`` for
+    a uniformly random ``w`` that is neither ``u`` nor already tied to ``u`` (networkx's
+    ``watts_strogatz_graph``). The number of ties stays ``n k / 2``.
+
+    Parameters
+    ----------
+    n : int
+        Number of people.
+    k : int
+        Even number of lattice neighbours, below ``n``.
+    p : float
+        Rewiring probability per tie.
+    rng : numpy.random.Generator
+        The only source of randomness.
+
+    Examples
+    --------
+    >>> g = watts_strogatz(100, 4, 0.0, rng=np.random.default_rng(0))
+    >>> g.neighbors(0).tolist()
+    [1, 2, 98, 99]
+    """
+    _check_lattice(n, k)
+    _check_probability("p", p)
+    _check_rng(rng)
+    half_k = k // 2
+    src = np.repeat(np.arange(n, dtype=np.int64), half_k)
+    dst = _rewire_lattice(n, half_k, float(p), rng)
+    return Graph.from_edges(src, dst, n)
+
+
+@numba.njit(cache=True)
+def _add_shortcuts(n, half_k, p, rng):
+    """Newman-Watts shortcuts: lattice tie ``(u, u + j)`` adds ``(u, w)`` with ``p``.
+
+    ``shortcuts[u * half_k + j - 1]`` is ``w``, or -1 when no shortcut was added.
+    """
+    shortcuts = np.full(n * half_k, -1, dtype=np.int64)
+    degree = np.full(n, 2 * half_k, dtype=np.int64)
+    for u in range(n):
+        for j in range(1, half_k + 1):
+            if rng.random() >= p:
+                continue
+            w = rng.integers(0, n)
+            skip = False
+            while w == u or _tied_with_shortcuts(n, half_k, shortcuts, u, w):
+                w = rng.integers(0, n)
+                if degree[u] >= n - 1:
+                    skip = True
+                    break
+            if not skip:
+                shortcuts[u * half_k + j - 1] = w
+                degree[u] += 1
+                degree[w] += 1
+    return shortcuts
+
+
+@numba.njit(cache=True)
+def _tied_with_shortcuts(n, half_k, shortcuts, u, w):
+    gap = abs(u - w)
+    if min(gap, n - gap) <= half_k:  # lattice ties are never removed
+        return True
+    return _row_contains(shortcuts, u * half_k, half_k, w) or _row_contains(
+        shortcuts, w * half_k, half_k, u
+    )
+
+
+def newman_watts(n: int, k: int, p: float, *, rng: np.random.Generator) -> Graph:
+    """Newman-Watts small world: a ring lattice plus random shortcuts, none removed.
+
+    For each lattice tie ``(u, u + j)``, with probability ``p`` a shortcut ``(u, w)``
+    to a uniformly random person not yet tied to ``u`` is added (networkx's
+    ``newman_watts_strogatz_graph``).
+
+    Parameters
+    ----------
+    n, k : int
+        Number of people; even number of lattice neighbours below ``n``.
+    p : float
+        Shortcut probability per lattice tie.
+    rng : numpy.random.Generator
+        The only source of randomness.
+
+    Examples
+    --------
+    >>> g = newman_watts(1000, 6, 0.2, rng=np.random.default_rng(1))
+    >>> g.n_edges > 3000, bool((g.degree >= 6).all())
+    (True, True)
+    """
+    _check_lattice(n, k)
+    _check_probability("p", p)
+    _check_rng(rng)
+    half_k = k // 2
+    lattice_src, lattice_dst = _lattice_edges(n, half_k)
+    shortcut_dst = _add_shortcuts(n, half_k, float(p), rng)
+    added = shortcut_dst >= 0
+    src = np.concatenate([lattice_src, lattice_src[added]])
+    dst = np.concatenate([lattice_dst, shortcut_dst[added]])
+    return Graph.from_edges(src, dst, n)
+
+
+# ------------------------------------------------------------ independent pairs
+def _distinct_indices(n_items: int, count: int, rng: np.random.Generator) -> np.ndarray:
+    """``count`` distinct integers drawn uniformly from ``0 .. n_items-1``, sorted.
+
+    Draws with replacement and tops up the shortfall until ``count`` are distinct: the
+    resulting set is uniform over all subsets of that size. Above half the range it
+    picks the complement instead, so the number of draws stays below ``2 count``.
+    """
+    if 2 * count > n_items:
+        excluded = _distinct_indices(n_items, n_items - count, rng)
+        keep = np.ones(n_items, dtype=bool)
+        keep[excluded] = False
+        return np.flatnonzero(keep)
+    chosen = np.unique(rng.integers(0, n_items, size=count, dtype=np.int64))
+    while chosen.size < count:
+        extra = rng.integers(0, n_items, size=count - chosen.size, dtype=np.int64)
+        chosen = np.unique(np.concatenate([chosen, extra]))
+    return chosen
+
+
+def _random_pair_indices(n_pairs: int, p: float, rng: np.random.Generator) -> np.ndarray:
+    """Each of ``n_pairs`` pairs kept independently with ``p``: Binomial count, then
+    that many distinct pairs (same law as one coin per pair, in O(m log m))."""
+    count = int(rng.binomial(n_pairs, p)) if n_pairs else 0
+    return _distinct_indices(n_pairs, count, rng)
+
+
+def _unordered_pair(index: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Decode ``index = i (i - 1) / 2 + j`` into the pair ``j < i`` (row-major triangle)."""
+    i = ((1.0 + np.sqrt(1.0 + 8.0 * index.astype(np.float64))) / 2.0).astype(np.int64)
+    # float rounding can put i one off for indices near 2**53; nudge it back
+    i -= i * (i - 1) // 2 > index
+    i += (i + 1) * i // 2 <= index
+    return i, index - i * (i - 1) // 2
+
+
+def erdos_renyi(n: int, p: float, *, rng: np.random.Generator) -> Graph:
+    """G(n, p): each of the ``n (n - 1) / 2`` pairs tied independently with ``p``.
+
+    Draws the number of ties ``m ~ Binomial(n (n - 1) / 2, p)`` and then ``m``
+    distinct pairs uniformly, in O(n + m log m) time; never a loop over all pairs.
+
+    Parameters
+    ----------
+    n : int
+        Number of people.
+    p : float
+        Tie probability per pair (use ``mean_degree / (n - 1)`` for a mean degree).
+    rng : numpy.random.Generator
+        The only source of randomness.
+
+    Examples
+    --------
+    >>> g = erdos_renyi(10_000, 8 / 9_999, rng=np.random.default_rng(3))
+    >>> abs(g.degree.mean() - 8) < 0.2
+    True
+    """
+    if n < 1:
+        raise ValueError(f"n must be at least 1, got {n}")
+    _check_probability("p", p)
+    _check_rng(rng)
+    chosen = _random_pair_indices(n * (n - 1) // 2, float(p), rng)
+    i, j = _unordered_pair(chosen)
+    return Graph.from_edges(i, j, n)
+
+
+def stochastic_block(
+    sizes: Sequence[int], p_in: float, p_out: float, *, rng: np.random.Generator
+) -> Graph:
+    """Stochastic block model: communities tied inside with ``p_in``, across with ``p_out``.
+
+    People are numbered block by block (block 0 is ``0 .. sizes[0]-1``). Each block
+    pair gets a Binomial number of ties placed on distinct pairs, so the cost is
+    O(n + m log m).
+
+    Parameters
+    ----------
+    sizes : sequence of int
+        Number of people in each block (each at least 1).
+    p_in, p_out : float
+        Tie probability for a pair in the same block / in different blocks.
+    rng : numpy.random.Generator
+        The only source of randomness.
+
+    Examples
+    --------
+    >>> g = stochastic_block([50, 50], 0.3, 0.0, rng=np.random.default_rng(5))
+    >>> src, dst = g.edges()
+    >>> bool(((src < 50) == (dst < 50)).all())  # no tie crosses blocks when p_out = 0
+    True
+    """
+    sizes = [int(s) for s in sizes]
+    if not sizes or min(sizes) < 1:
+        raise ValueError(f"sizes must be a non-empty list of positive integers, got {sizes}")
+    _check_probability("p_in", p_in)
+    _check_probability("p_out", p_out)
+    _check_rng(rng)
+    starts = np.concatenate([[0], np.cumsum(sizes)]).astype(np.int64)
+    src_parts, dst_parts = [], []
+    for a, size_a in enumerate(sizes):
+        chosen = _random_pair_indices(size_a * (size_a - 1) // 2, float(p_in), rng)
+        i, j = _unordered_pair(chosen)
+        src_parts.append(starts[a] + i)
+        dst_parts.append(starts[a] + j)
+        for b in range(a + 1, len(sizes)):
+            chosen = _random_pair_indices(size_a * sizes[b], float(p_out), rng)
+            src_parts.append(starts[a] + chosen // sizes[b])
+            dst_parts.append(starts[b] + chosen % sizes[b])
+    return Graph.from_edges(np.concatenate(src_parts), np.concatenate(dst_parts), int(starts[-1]))
+
+
+# --------------------------------------------------------- preferential attachment
+@numba.njit(cache=True)
+def _draw_distinct(pool, pool_size, count, stamp, mark, out, rng):
+    """Fill ``out[:count]`` with distinct entries of ``pool[:pool_size]`` drawn uniformly
+    (so proportionally to how often each appears); ``stamp[x] == mark`` flags a pick."""
+    picked = 0
+    while picked < count:
+        x = pool[rng.integers(0, pool_size)]
+        if stamp[x] != mark:
+            stamp[x] = mark
+            out[picked] = x
+            picked += 1
+
+
+@numba.njit(cache=True)
+def _barabasi_albert_edges(n, m, rng):
+    """Star on ``m + 1`` people, then each newcomer ties to ``m`` distinct people drawn
+    from ``repeated`` (each person once per tie): proportional to degree."""
+    n_edges = m * (n - m)
+    src = np.empty(n_edges, dtype=np.int64)
+    dst = np.empty(n_edges, dtype=np.int64)
+    repeated = np.empty(2 * n_edges, dtype=np.int64)
+    n_repeated = 0
+    for leaf in range(1, m + 1):
+        src[leaf - 1] = 0
+        dst[leaf - 1] = leaf
+        repeated[n_repeated] = 0
+        repeated[n_repeated + 1] = leaf
+        n_repeated += 2
+    edge = m
+    stamp = np.full(n, -1, dtype=np.int64)
+    targets = np.empty(m, dtype=np.int64)
+    for newcomer in range(m + 1, n):
+        _draw_distinct(repeated, n_repeated, m, stamp, newcomer, targets, rng)
+        for t in range(m):
+            src[edge] = newcomer
+            dst[edge] = targets[t]
+            edge += 1
+            repeated[n_repeated] = targets[t]
+            repeated[n_repeated + 1] = newcomer
+            n_repeated += 2
+    return src, dst
+
+
+def barabasi_albert(n: int, m: int, *, rng: np.random.Generator) -> Graph:
+    """Barabási-Albert preferential attachment (networkx's ``barabasi_albert_graph``).
+
+    Starts from a star on ``m + 1`` people (person 0 the centre); each later newcomer
+    ties to ``m`` distinct people chosen with probability proportional to their
+    degree. The graph has exactly ``m (n - m)`` ties and a power-law degree tail.
+
+    Parameters
+    ----------
+    n : int
+        Number of people.
+    m : int
+        Ties per newcomer, ``1 <= m < n``.
+    rng : numpy.random.Generator
+        The only source of randomness.
+
+    Examples
+    --------
+    >>> g = barabasi_albert(1000, 3, rng=np.random.default_rng(2))
+    >>> g.n_edges == 3 * (1000 - 3), int(g.degree.min())
+    (True, 3)
+    """
+    _check_attachment(n, m)
+    _check_rng(rng)
+    src, dst = _barabasi_albert_edges(n, m, rng)
+    return Graph.from_edges(src, dst, n)
+
+
+@numba.njit(cache=True)
+def _count_open_neighbours(node, m, out_targets, head_in, next_in, linked, newcomer, pick):
+    """Neighbours of ``node`` not yet tied to ``newcomer``: their number when ``pick`` is
+    -1, else the ``pick``-th of them.
+
+    ``node``'s ties are its own ``m`` outgoing slots (if it arrived after the first
+    ``m`` people) and the incoming linked list of later newcomers' slots.
+    """
+    found = 0
+    if node >= m:
+        for slot in range((node - m) * m, (node - m + 1) * m):
+            other = out_targets[slot]
+            if other >= 0 and other != newcomer and linked[other] != newcomer:
+                if found == pick:
+                    return other
+                found += 1
+    slot = head_in[node]
+    while slot >= 0:
+        other = m + slot // m
+        if other != newcomer and linked[other] != newcomer:
+            if found == pick:
+                return other
+            found += 1
+        slot = next_in[slot]
+    return found
+
+
+@numba.njit(cache=True)
+def _holme_kim_slots(n, m, p_triangle, rng):
+    """networkx ``powerlaw_cluster_graph``: newcomer ``s`` fills slots
+    ``(s - m) m .. (s - m + 1) m - 1`` with the people it ties to (-1: a repeat that
+    networkx also silently skips)."""
+    n_slots = m * (n - m)
+    out_targets = np.full(n_slots, -1, dtype=np.int64)
+    head_in = np.full(n, -1, dtype=np.int64)
+    next_in = np.full(n_slots, -1, dtype=np.int64)
+    repeated = np.empty(m + 2 * n_slots, dtype=np.int64)
+    for person in range(m):
+        repeated[person] = person
+    n_repeated = m
+    linked = np.full(n, -1, dtype=np.int64)  # linked[x] == s: x already tied to s
+    stamp = np.full(n, -1, dtype=np.int64)
+    candidates = np.empty(m, dtype=np.int64)
+    for newcomer in range(m, n):
+        _draw_distinct(repeated, n_repeated, m, stamp, newcomer, candidates, rng)
+        base = (newcomer - m) * m
+        target = candidates[0]
+        used_candidates = 1
+        chosen = target
+        count = 0
+        while True:
+            if linked[chosen] != newcomer:
+                slot = base + count
+                out_targets[slot] = chosen
+                next_in[slot] = head_in[chosen]
+                head_in[chosen] = slot
+                linked[chosen] = newcomer
+            repeated[n_repeated] = chosen  # networkx appends even a repeated tie
+            n_repeated += 1
+            count += 1
+            if count == m:
+                break
+            chosen = -1
+            if rng.random() < p_triangle:  # triad formation around the last target
+                n_open = _count_open_neighbours(
+                    target, m, out_targets, head_in, next_in, linked, newcomer, -1
+                )
+                if n_open > 0:
+                    pick = rng.integers(0, n_open)
+                    chosen = _count_open_neighbours(
+                        target, m, out_targets, head_in, next_in, linked, newcomer, pick
+                    )
+            if chosen < 0:  # preferential attachment step
+                target = candidates[used_candidates]
+                used_candidates += 1
+                chosen = target
+        for _ in range(m):
+            repeated[n_repeated] = newcomer
+            n_repeated += 1
+    return out_targets
+
+
+def holme_kim(n: int, m: int, p_triangle: float, *, rng: np.random.Generator) -> Graph:
+    """Holme-Kim clustered scale-free graph (networkx's ``powerlaw_cluster_graph``).
+
+    Starts from ``m`` isolated people. Each newcomer draws ``m`` distinct candidates
+    by preferential attachment and ties to the first; each of its other ``m - 1`` ties
+    is, with probability ``p_triangle``, a triangle (a random neighbour of the last
+    preferential target, not yet tied to the newcomer), else the next candidate. As in
+    networkx, a candidate already reached through a triangle adds no second tie, so
+    there are at most ``m (n - m)`` ties. Candidates are used in the order they were
+    drawn (networkx pops them from a set, in hash order).
+
+    Parameters
+    ----------
+    n : int
+        Number of people.
+    m : int
+        Ties per newcomer, ``1 <= m < n``.
+    p_triangle : float
+        Probability that a tie after the first closes a triangle.
+    rng : numpy.random.Generator
+        The only source of randomness.
+
+    Examples
+    --------
+    >>> g = holme_kim(2000, 3, 0.8, rng=np.random.default_rng(4))
+    >>> g.n_nodes, g.n_edges <= 3 * (2000 - 3)
+    (2000, True)
+    """
+    _check_attachment(n, m)
+    _check_probability("p_triangle", p_triangle)
+    _check_rng(rng)
+    out_targets = _holme_kim_slots(n, m, float(p_triangle), rng)
+    filled = np.flatnonzero(out_targets >= 0)
+    return Graph.from_edges(m + filled // m, out_targets[filled], n)
+
+
+@numba.njit(cache=True)
+def _follower_arcs(n, m, reciprocity, rng):
+    """Newcomer ``v`` follows ``min(v, m)`` distinct earlier people, drawn from ``pool``
+    (everyone once, plus once per follower: proportional to followers + 1)."""
+    n_follows = 0
+    for v in range(n):
+        n_follows += min(v, m)
+    followed = np.empty(n_follows, dtype=np.int64)
+    follower_of = np.empty(n_follows, dtype=np.int64)
+    follows_back = np.zeros(n_follows, dtype=np.bool_)
+    pool = np.empty(n + 2 * n_follows, dtype=np.int64)
+    n_pool = 0
+    stamp = np.full(n, -1, dtype=np.int64)
+    chosen = np.empty(m, dtype=np.int64)
+    arc = 0
+    for v in range(n):
+        n_choose = min(v, m)
+        if v <= m:  # too few people to choose from: follow them all
+            for u in range(v):
+                chosen[u] = u
+        else:
+            _draw_distinct(pool, n_pool, n_choose, stamp, v, chosen, rng)
+        for c in range(n_choose):
+            u = chosen[c]
+            followed[arc] = u
+            follower_of[arc] = v
+            pool[n_pool] = u  # u gained follower v
+            n_pool += 1
+            if rng.random() < reciprocity:
+                follows_back[arc] = True
+                pool[n_pool] = v  # v gained follower u
+                n_pool += 1
+            arc += 1
+        pool[n_pool] = v  # the "+ 1": newcomers can be found before anyone follows them
+        n_pool += 1
+    return followed, follower_of, follows_back
+
+
+def follower(n: int, m: int, reciprocity: float, *, rng: np.random.Generator) -> Graph:
+    """Directed follower network (Twitter-like), grown by preferential attachment.
+
+    Newcomer ``v`` follows ``min(v, m)`` distinct earlier people, each chosen with
+    probability proportional to (its followers + 1). Following adds the arc
+    ``u -> v`` (v sees what u shares); with probability ``reciprocity`` the followed
+    ``u`` follows back, adding ``v -> u``. So a person's in-degree counts whom they
+    follow (at least ``min(v, m)``) and out-degree counts their followers.
+
+    Parameters
+    ----------
+    n : int
+        Number of people.
+    m : int
+        Accounts each newcomer follows, ``1 <= m < n``.
+    reciprocity : float
+        Probability that a followed person follows back.
+    rng : numpy.random.Generator
+        The only source of randomness.
+
+    Examples
+    --------
+    >>> g = follower(500, 3, 0.0, rng=np.random.default_rng(6))
+    >>> g.directed, g.n_edges == 0 + 1 + 2 + 3 * (500 - 3)
+    (True, True)
+    """
+    _check_attachment(n, m)
+    _check_probability("reciprocity", reciprocity)
+    _check_rng(rng)
+    followed, follower_of, follows_back = _follower_arcs(n, m, float(reciprocity), rng)
+    src = np.concatenate([followed, follower_of[follows_back]])
+    dst = np.concatenate([follower_of, followed[follows_back]])
+    return Graph.from_edges(src, dst, n, directed=True)
+
+
+# ----------------------------------------------------------------- deterministic
+@numba.njit(cache=True)
+def _complete_indices(n, indices):
+    write = 0
+    for u in range(n):
+        for v in range(n):
+            if v != u:
+                indices[write] = v
+                write += 1
+
+
+def complete(n: int) -> Graph:
+    """Everyone tied to everyone: ``n (n - 1) / 2`` ties (memory grows as ``n**2``).
+
+    Examples
+    --------
+    >>> g = complete(4)
+    >>> g.n_edges, g.neighbors(2).tolist()
+    (6, [0, 1, 3])
+    """
+    if n < 1:
+        raise ValueError(f"n must be at least 1, got {n}")
+    n_entries = n * (n - 1)
+    # rows are already sorted and unique, so the CSR arrays are written directly
+    indptr = (np.arange(n + 1, dtype=np.int64) * (n - 1)).astype(index_dtype(n_entries))
+    indices = np.empty(n_entries, dtype=index_dtype(n))
+    _complete_indices(n, indices)
+    return Graph(indptr=indptr, indices=indices, directed=False)
+
+
+# ---------------------------------------------------------------------- dispatch
+def build_network(spec, rng: np.random.Generator) -> Graph:
+    """Build the graph a scenario's ``network`` section describes.
+
+    Parameters
+    ----------
+    spec : NetworkSpec
+        One of the network classes of :mod:`sim.config` (edge-list paths already
+        absolute, as :func:`sim.config.load_scenario` leaves them).
+    rng : numpy.random.Generator
+        The run's generator; deterministic models draw nothing from it.
+
+    Examples
+    --------
+    >>> from sim.config import WattsStrogatz
+    >>> spec = WattsStrogatz(model="watts_strogatz", n=300, k=6, p=0.1)
+    >>> build_network(spec, np.random.default_rng(0)).n_edges
+    900
+    """
+    if isinstance(spec, WattsStrogatz):
+        return watts_strogatz(spec.n, spec.k, spec.p, rng=rng)
+    if isinstance(spec, NewmanWatts):
+        return newman_watts(spec.n, spec.k, spec.p, rng=rng)
+    if isinstance(spec, RingLattice):
+        return ring_lattice(spec.n, spec.k)
+    if isinstance(spec, ErdosRenyi):
+        return erdos_renyi(spec.n, spec.edge_probability, rng=rng)
+    if isinstance(spec, BarabasiAlbert):
+        return barabasi_albert(spec.n, spec.m, rng=rng)
+    if isinstance(spec, HolmeKim):
+        return holme_kim(spec.n, spec.m, spec.p_triangle, rng=rng)
+    if isinstance(spec, StochasticBlock):
+        return stochastic_block(spec.sizes, spec.p_in, spec.p_out, rng=rng)
+    if isinstance(spec, Complete):
+        return complete(spec.n)
+    if isinstance(spec, Follower):
+        return follower(spec.n, spec.m, spec.reciprocity, rng=rng)
+    if isinstance(spec, EdgeList):
+        from sim.edgelist import read_edgelist  # edgelist imports pandas: load on demand
+
+        return read_edgelist(spec.path, directed=spec.directed)
+    raise TypeError(f"unknown network spec: {type(spec).__name__}")
+
+
+# ---------------------------------------------------------------------- networkx
+def _labels_as_ids(labels: list) -> np.ndarray | None:
+    """``None`` for labels exactly ``0 .. n-1``; else int64 ids if all are integers,
+    else their strings (the same rule as edge lists)."""
+    if labels == list(range(len(labels))):
+        return None
+    if all(isinstance(x, int | np.integer) and not isinstance(x, bool) for x in labels):
+        return np.asarray(labels, dtype=np.int64)
+    return np.asarray([str(x) for x in labels], dtype=str)
+
+
+def from_networkx(G: nx.Graph) -> Graph:
+    """Convert a networkx graph; people are numbered in ``G``'s node order.
+
+    Labels other than exactly ``0 .. n-1`` are kept as ``node_ids`` (int64 when all
+    are integers, else converted to strings). Self-loops and multi-edges are dropped
+    and counted. Directed if ``G.is_directed()``.
+
+    Examples
+    --------
+    >>> g = from_networkx(nx.path_graph(["a", "b", "c"]))
+    >>> g.n_edges, g.node_ids.tolist()
+    (2, ['a', 'b', 'c'])
+    """
+    labels = list(G.nodes())
+    position = {label: i for i, label in enumerate(labels)}
+    pairs = np.array([(position[u], position[v]) for u, v in G.edges()], dtype=np.int64)
+    pairs = pairs.reshape(-1, 2)
+    return Graph.from_edges(
+        pairs[:, 0],
+        pairs[:, 1],
+        len(labels),
+        directed=G.is_directed(),
+        node_ids=_labels_as_ids(labels),
+    )
+
+
+def to_networkx(graph: Graph) -> nx.Graph:
+    """Convert to ``networkx.Graph`` (``DiGraph`` if directed), labelled by original ids.
+
+    Examples
+    --------
+    >>> G = to_networkx(ring_lattice(5, 2))
+    >>> G.number_of_edges(), sorted(G.neighbors(0))
+    (5, [1, 4])
+    """
+    G = nx.DiGraph() if graph.directed else nx.Graph()
+    labels = graph.original_ids(np.arange(graph.n_nodes)).tolist()
+    G.add_nodes_from(labels)
+    src, dst = graph.edges()
+    G.add_edges_from(zip(graph.original_ids(src).tolist(), graph.original_ids(dst).tolist()))
+    return G

@@ -1,0 +1,123 @@
+"""Slow per-agent references: each rule as a Mesa user would write it.
+
+Every person has its own ``step()``; the model calls them in a random order
+(``AgentSet.shuffle_do``), and each sharer tells its neighbours one by one. The
+coins come from :func:`pair_uniform`, a pure-Python copy of the kernel's hash, so
+given the same run the reference and the kernel must produce identical arrays.
+They are the test oracle and a readable statement of each rule; they are hundreds
+to thousands of times slower than the kernels (see benchmarks/README.md).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from sim.agents import Person
+from sim.kernels import NEVER, NO_SOURCE
+from sim.model import BuzzModel
+
+_MASK = (1 << 64) - 1
+_GOLDEN, _MIX1, _MIX2 = 0x9E3779B97F4A7C15, 0xBF58476D1CE4E5B9, 0x94D049BB133111EB
+
+
+def pair_uniform(key: int, sender: int, receiver: int) -> float:
+    """The coin of the pair ``(sender, receiver)`` under ``key``, in plain Python.
+
+    Bit for bit the kernel's ``_pair_uniform``: SplitMix64 at counter
+    ``sender << 32 | receiver``, top 53 bits scaled to [0, 1).
+
+    Examples
+    --------
+    >>> 0.0 <= pair_uniform(12345, 1, 2) < 1.0
+    True
+    >>> pair_uniform(12345, 1, 2) == pair_uniform(12345, 1, 2) != pair_uniform(12345, 2, 1)
+    True
+    """
+    z = (int(key) + ((sender << 32) | receiver) * _GOLDEN) & _MASK
+    z = ((z ^ (z >> 30)) * _MIX1) & _MASK
+    z = ((z ^ (z >> 27)) * _MIX2) & _MASK
+    z ^= z >> 31
+    return (z >> 11) * 2.0**-53
+
+
+class SharingPerson(Person):
+    """A person who, at each step, tells their neighbours what they started sharing."""
+
+    def step(self) -> None:
+        """Tell every neighbour each message I started sharing at this step."""
+        now = self.model.t
+        for index, track in enumerate(self.model.tracks):
+            if track.shared_at[self.node] != now:
+                continue
+            p_share = track.rule.p_share
+            for neighbour in self.neighbors:
+                convinced = pair_uniform(track.key, self.node, neighbour.node) < p_share
+                neighbour.hear(self, index, now + 1, convinced)
+
+    def hear(self, sender: Person, message: int, step: int, convinced: bool) -> None:
+        """Be exposed by ``sender`` at ``step``; start sharing if ``convinced``.
+
+        Who told me: the lowest-numbered sender who convinced me, or, if nobody
+        did, the lowest-numbered sender of the step I first heard (so that the
+        order in which people act does not matter).
+        """
+        heard_at, shared_at, source = self.model.tracks[message].state
+        me = self.node
+        if shared_at[me] < step:
+            return
+        if shared_at[me] == step:
+            if convinced and sender.node < source[me]:
+                source[me] = sender.node
+            return
+        if heard_at[me] == NEVER:
+            heard_at[me] = step
+            source[me] = sender.node
+        if convinced:
+            shared_at[me] = step
+            source[me] = sender.node
+        elif heard_at[me] == step and sender.node < source[me]:
+            source[me] = sender.node
+
+
+class ReferenceModel(BuzzModel):
+    """:class:`BuzzModel` stepped person by person in Python, for tests and teaching.
+
+    Examples
+    --------
+    >>> from sim.config import scenario_from_dict
+    >>> scenario = scenario_from_dict({
+    ...     "name": "demo", "seed": 3, "steps": 30,
+    ...     "network": {"model": "watts_strogatz", "n": 200, "k": 6, "p": 0.1},
+    ...     "messages": [{"name": "promo", "rule": {"model": "independent_cascade", "p": 0.3},
+    ...                   "seeding": {"strategy": "random", "count": 3}}]})
+    >>> fast, slow = BuzzModel(scenario), ReferenceModel(scenario)
+    >>> fast.run(); slow.run()
+    >>> all((a == b).all() for a, b in zip(fast.tracks[0].state, slow.tracks[0].state))
+    True
+    """
+
+    person_class = SharingPerson
+
+    def step(self) -> None:
+        """Every person acts, in random order; then scheduled seeds start."""
+        was_active = [track.can_change() for track in self.tracks]
+        self.agents.shuffle_do("step")
+        self.t += 1
+        for track, active in zip(self.tracks, was_active):
+            heard_at, shared_at, source = track.state
+            if track.seed_step == self.t:
+                for node in track.seeds:
+                    if shared_at[node] == NEVER:
+                        heard_at[node] = min(heard_at[node], self.t)
+                        shared_at[node] = self.t
+                        source[node] = NO_SOURCE
+            track.counts[self.t] = (np.sum(heard_at == self.t), np.sum(shared_at == self.t))
+            track.n_frontier = int(np.sum(shared_at == self.t))
+            if active:
+                track.step = self.t
+        self.running = self._can_change()
+
+    def run(self) -> None:
+        """Step until nothing can change or ``scenario.steps`` is reached."""
+        while self.running:
+            self.step()
