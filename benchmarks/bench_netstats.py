@@ -63,7 +63,9 @@ def machine() -> str:
         f"{platform.platform()}, {platform.machine()}, os.cpu_count()={os.cpu_count()}, "
         f"numba threads={numba.get_num_threads()} ({numba.threading_layer()}), "
         f"Python {platform.python_version()}, numpy {np.__version__}, "
-        f"numba {numba.__version__}, networkx {nx.__version__}"
+        f"numba {numba.__version__}, networkx {nx.__version__}, "
+        # The machine may be shared: the load says how much to trust the times.
+        f"load average at the end {' '.join(f'{load:.1f}' for load in os.getloadavg())}"
     )
 
 

@@ -125,7 +125,7 @@ def _rewire_lattice(n, half_k, p, rng):
     (initially ``u + j``). A rewired tie keeps its owner, so every tie is exactly one
     slot and "is u tied to w" is a scan of u's and w's ``half_k`` slots: no hash set.
     """
-    targets = np.empty(n * half_k, dtype=np.int64)
+    targets = np.empty(n * half_k, dtype=np.int32)
     for u in range(n):
         for j in range(1, half_k + 1):
             targets[u * half_k + j - 1] = (u + j) % n
@@ -191,7 +191,7 @@ def _add_shortcuts(n, half_k, p, rng):
 
     ``shortcuts[u * half_k + j - 1]`` is ``w``, or -1 when no shortcut was added.
     """
-    shortcuts = np.full(n * half_k, -1, dtype=np.int64)
+    shortcuts = np.full(n * half_k, -1, dtype=np.int32)
     degree = np.full(n, 2 * half_k, dtype=np.int64)
     for u in range(n):
         for j in range(1, half_k + 1):
@@ -268,11 +268,21 @@ def _distinct_indices(n_items: int, count: int, rng: np.random.Generator) -> np.
         keep = np.ones(n_items, dtype=bool)
         keep[excluded] = False
         return np.flatnonzero(keep)
-    chosen = np.unique(rng.integers(0, n_items, size=count, dtype=np.int64))
+    chosen = _sorted_unique(rng.integers(0, n_items, size=count, dtype=np.int64))
     while chosen.size < count:
         extra = rng.integers(0, n_items, size=count - chosen.size, dtype=np.int64)
-        chosen = np.unique(np.concatenate([chosen, extra]))
+        chosen = _sorted_unique(np.concatenate([chosen, extra]))
     return chosen
+
+
+def _sorted_unique(values: np.ndarray) -> np.ndarray:
+    """``np.unique`` for int64, by an in-place sort: numpy 2.4's hash-based ``unique``
+    is some 50 times slower on millions of values."""
+    values.sort()
+    keep = np.empty(values.size, dtype=bool)
+    keep[:1] = True
+    np.not_equal(values[1:], values[:-1], out=keep[1:])
+    return values[keep]
 
 
 def _random_pair_indices(n_pairs: int, p: float, rng: np.random.Generator) -> np.ndarray:
@@ -385,9 +395,9 @@ def _barabasi_albert_edges(n, m, rng):
     """Star on ``m + 1`` people, then each newcomer ties to ``m`` distinct people drawn
     from ``repeated`` (each person once per tie): proportional to degree."""
     n_edges = m * (n - m)
-    src = np.empty(n_edges, dtype=np.int64)
-    dst = np.empty(n_edges, dtype=np.int64)
-    repeated = np.empty(2 * n_edges, dtype=np.int64)
+    src = np.empty(n_edges, dtype=np.int32)
+    dst = np.empty(n_edges, dtype=np.int32)
+    repeated = np.empty(2 * n_edges, dtype=np.int32)
     n_repeated = 0
     for leaf in range(1, m + 1):
         src[leaf - 1] = 0
@@ -396,8 +406,8 @@ def _barabasi_albert_edges(n, m, rng):
         repeated[n_repeated + 1] = leaf
         n_repeated += 2
     edge = m
-    stamp = np.full(n, -1, dtype=np.int64)
-    targets = np.empty(m, dtype=np.int64)
+    stamp = np.full(n, -1, dtype=np.int32)
+    targets = np.empty(m, dtype=np.int32)
     for newcomer in range(m + 1, n):
         _draw_distinct(repeated, n_repeated, m, stamp, newcomer, targets, rng)
         for t in range(m):
@@ -439,30 +449,64 @@ def barabasi_albert(n: int, m: int, *, rng: np.random.Generator) -> Graph:
 
 
 @numba.njit(cache=True)
-def _count_open_neighbours(node, m, out_targets, head_in, next_in, linked, newcomer, pick):
-    """Neighbours of ``node`` not yet tied to ``newcomer``: their number when ``pick`` is
-    -1, else the ``pick``-th of them.
+def _append_neighbour(adj, rows, used, node, neighbour):
+    """Append ``neighbour`` to ``node``'s row of the growable adjacency ``adj``.
 
-    ``node``'s ties are its own ``m`` outgoing slots (if it arrived after the first
-    ``m`` people) and the incoming linked list of later newcomers' slots.
+    ``rows[node]`` is (start, length, capacity): rows share one pool, and a full row
+    moves to the pool's end with twice the room (amortised O(1), like a list).
+    Returns the pool (reallocated when it fills up) and its new fill mark.
     """
-    found = 0
-    if node >= m:
-        for slot in range((node - m) * m, (node - m + 1) * m):
-            other = out_targets[slot]
-            if other >= 0 and other != newcomer and linked[other] != newcomer:
-                if found == pick:
-                    return other
-                found += 1
-    slot = head_in[node]
-    while slot >= 0:
-        other = m + slot // m
-        if other != newcomer and linked[other] != newcomer:
-            if found == pick:
+    first, length, capacity = rows[node, 0], rows[node, 1], rows[node, 2]
+    if length == capacity:
+        capacity = max(2 * capacity, 4)
+        adj, used = _reserve(adj, used, capacity)
+        adj[used : used + length] = adj[first : first + length]
+        first = used
+        used += capacity
+        rows[node, 0] = first
+        rows[node, 2] = capacity
+    adj[first + length] = neighbour
+    rows[node, 1] = length + 1
+    return adj, used
+
+
+@numba.njit(cache=True)
+def _reserve(adj, used, extra):
+    """The pool, reallocated if ``extra`` more entries do not fit after ``used``."""
+    if used + extra <= adj.size:
+        return adj, used
+    bigger = np.empty(max(2 * adj.size, used + extra), dtype=adj.dtype)
+    bigger[:used] = adj[:used]
+    return bigger, used
+
+
+@numba.njit(cache=True)
+def _open_neighbour(adj, first, degree, linked, newcomer, rng):
+    """A uniformly random neighbour (row ``adj[first : first + degree]``) that is not
+    ``newcomer`` and not yet tied to it, or -1 if there is none.
+
+    Few of a large row are excluded (the newcomer has fewer than m ties), so a few
+    uniform tries almost always succeed; rejection keeps the pick uniform, and an
+    exact count-and-pick scan covers small rows and unlucky streaks.
+    """
+    if degree > 8:
+        for _ in range(32):
+            other = adj[first + rng.integers(0, degree)]
+            if other != newcomer and linked[other] != newcomer:
                 return other
-            found += 1
-        slot = next_in[slot]
-    return found
+    n_open = 0
+    for i in range(first, first + degree):
+        if adj[i] != newcomer and linked[adj[i]] != newcomer:
+            n_open += 1
+    if n_open == 0:
+        return -1
+    pick = rng.integers(0, n_open)
+    for i in range(first, first + degree):
+        if adj[i] != newcomer and linked[adj[i]] != newcomer:
+            if pick == 0:
+                return adj[i]
+            pick -= 1
+    return -1
 
 
 @numba.njit(cache=True)
@@ -471,30 +515,34 @@ def _holme_kim_slots(n, m, p_triangle, rng):
     ``(s - m) m .. (s - m + 1) m - 1`` with the people it ties to (-1: a repeat that
     networkx also silently skips)."""
     n_slots = m * (n - m)
-    out_targets = np.full(n_slots, -1, dtype=np.int64)
-    head_in = np.full(n, -1, dtype=np.int64)
-    next_in = np.full(n_slots, -1, dtype=np.int64)
-    repeated = np.empty(m + 2 * n_slots, dtype=np.int64)
+    out_targets = np.full(n_slots, -1, dtype=np.int32)
+    adj = np.empty(3 * n_slots + 4 * m, dtype=np.int32)
+    rows = np.zeros((n, 3), dtype=np.int64)  # start, length, capacity of each row
+    used = 0
+    repeated = np.empty(m + 2 * n_slots, dtype=np.int32)
     for person in range(m):
         repeated[person] = person
     n_repeated = m
-    linked = np.full(n, -1, dtype=np.int64)  # linked[x] == s: x already tied to s
-    stamp = np.full(n, -1, dtype=np.int64)
-    candidates = np.empty(m, dtype=np.int64)
+    linked = np.full(n, -1, dtype=np.int32)  # linked[x] == s: x already tied to s
+    stamp = np.full(n, -1, dtype=np.int32)
+    candidates = np.empty(m, dtype=np.int32)
     for newcomer in range(m, n):
         _draw_distinct(repeated, n_repeated, m, stamp, newcomer, candidates, rng)
-        base = (newcomer - m) * m
+        # a newcomer's row starts with room for its own m ties and m later ones
+        adj, used = _reserve(adj, used, 2 * m)
+        rows[newcomer, 0] = used
+        rows[newcomer, 2] = 2 * m
+        used += 2 * m
         target = candidates[0]
         used_candidates = 1
         chosen = target
         count = 0
         while True:
             if linked[chosen] != newcomer:
-                slot = base + count
-                out_targets[slot] = chosen
-                next_in[slot] = head_in[chosen]
-                head_in[chosen] = slot
+                out_targets[(newcomer - m) * m + count] = chosen
                 linked[chosen] = newcomer
+                adj, used = _append_neighbour(adj, rows, used, chosen, newcomer)
+                adj, used = _append_neighbour(adj, rows, used, newcomer, chosen)
             repeated[n_repeated] = chosen  # networkx appends even a repeated tie
             n_repeated += 1
             count += 1
@@ -502,14 +550,9 @@ def _holme_kim_slots(n, m, p_triangle, rng):
                 break
             chosen = -1
             if rng.random() < p_triangle:  # triad formation around the last target
-                n_open = _count_open_neighbours(
-                    target, m, out_targets, head_in, next_in, linked, newcomer, -1
+                chosen = _open_neighbour(
+                    adj, rows[target, 0], rows[target, 1], linked, newcomer, rng
                 )
-                if n_open > 0:
-                    pick = rng.integers(0, n_open)
-                    chosen = _count_open_neighbours(
-                        target, m, out_targets, head_in, next_in, linked, newcomer, pick
-                    )
             if chosen < 0:  # preferential attachment step
                 target = candidates[used_candidates]
                 used_candidates += 1
@@ -563,13 +606,13 @@ def _follower_arcs(n, m, reciprocity, rng):
     n_follows = 0
     for v in range(n):
         n_follows += min(v, m)
-    followed = np.empty(n_follows, dtype=np.int64)
-    follower_of = np.empty(n_follows, dtype=np.int64)
+    followed = np.empty(n_follows, dtype=np.int32)
+    follower_of = np.empty(n_follows, dtype=np.int32)
     follows_back = np.zeros(n_follows, dtype=np.bool_)
-    pool = np.empty(n + 2 * n_follows, dtype=np.int64)
+    pool = np.empty(n + 2 * n_follows, dtype=np.int32)
     n_pool = 0
-    stamp = np.full(n, -1, dtype=np.int64)
-    chosen = np.empty(m, dtype=np.int64)
+    stamp = np.full(n, -1, dtype=np.int32)
+    chosen = np.empty(m, dtype=np.int32)
     arc = 0
     for v in range(n):
         n_choose = min(v, m)

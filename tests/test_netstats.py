@@ -9,9 +9,12 @@ import networkx as nx
 import numba
 import numpy as np
 import pytest
+import scipy.sparse as sp
+from scipy.sparse.csgraph import shortest_path
 
 from sim.graph import Graph
 from sim.netstats import (
+    _bfs_from_sources,
     connected_components,
     local_clustering,
     network_stats,
@@ -57,6 +60,7 @@ NX_GRAPHS = {
     "disconnected": disconnected_with_isolated,
     "path": lambda: nx.path_graph(30),
     "star": lambda: nx.star_graph(20),
+    "barabasi_albert": lambda: nx.barabasi_albert_graph(300, 4, seed=8),  # hubs
     "complete": lambda: nx.complete_graph(15),
     "directed_random": lambda: nx.gnp_random_graph(80, 0.02, seed=4, directed=True),
 }
@@ -195,6 +199,29 @@ def test_sampled_paths_follow_the_generator():
     assert shortest_path_stats(graph, exact_limit=10, n_sources=20) == sampled(0) | {"seed": 0}
     # As many sources as nodes is a full, exact computation.
     assert shortest_path_stats(graph, exact_limit=10, n_sources=500)["method"] == "exact"
+
+
+@pytest.mark.parametrize(
+    ("n_nodes", "mean_degree", "seed"), [(400, 1.5, 1), (400, 3, 2), (300, 12, 3), (200, 60, 4)]
+)
+def test_bfs_kernel_matches_scipy(n_nodes, mean_degree, seed):
+    # Sparse to dense random graphs: the kernel switches between top-down and
+    # bottom-up at different levels; distances must not change. Disconnected
+    # graphs check the reached counts too.
+    rng = np.random.default_rng(seed)
+    n_pairs = int(n_nodes * mean_degree / 2)
+    graph = Graph.from_edges(rng.integers(0, n_nodes, n_pairs), rng.integers(0, n_nodes, n_pairs))
+    n_nodes = graph.n_nodes
+    matrix = sp.csr_matrix(
+        (np.ones(graph.indices.size), graph.indices, graph.indptr), shape=(n_nodes, n_nodes)
+    )
+    dist = shortest_path(matrix, unweighted=True)
+    finite = np.isfinite(dist)
+    sources = np.arange(n_nodes)
+    eccentricity, distance_sum, reached = _bfs_from_sources(graph.indptr, graph.indices, sources, 3)
+    assert reached.tolist() == finite.sum(axis=1).tolist()
+    assert eccentricity.tolist() == np.where(finite, dist, 0).max(axis=1).astype(int).tolist()
+    assert distance_sum.tolist() == np.where(finite, dist, 0).sum(axis=1).astype(int).tolist()
 
 
 def test_results_do_not_depend_on_thread_count():

@@ -1,0 +1,179 @@
+"""``buzz``: the command line (DESIGN: the command-line contract).
+
+Every command turns bad input into one line on stderr and exit status 2, with no
+traceback (:class:`sim.errors.InputError`).
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from typer.exceptions import TyperException
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+from rich.table import Table
+
+from sim.errors import EXIT_BAD_INPUT, InputError
+
+app = typer.Typer(
+    name="buzz",
+    help="Simulate how a message spreads through social networks.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+# Off a terminal rich assumes 80 columns and wraps the summary; logs are wider.
+console = Console(width=None if sys.stdout.isatty() else 160)
+errors = Console(stderr=True, highlight=False, soft_wrap=True)
+
+ScenarioArg = Annotated[Path, typer.Argument(help="A scenario YAML file.", show_default=False)]
+SetOption = Annotated[
+    list[str] | None,
+    typer.Option("--set", help="Override a key, e.g. --set messages.promo.rule.p=0.1 (repeat)."),
+]
+
+
+@app.command()
+def validate(scenario: ScenarioArg, overrides: SetOption = None) -> None:
+    """Check a scenario file; exit 0, or 2 with a one-line error."""
+    from sim.config import load_scenario
+
+    loaded = load_scenario(scenario, overrides)
+    points = len(loaded.sweep.points()) if loaded.sweep else 1
+    console.print(f"{scenario}: ok ({len(loaded.messages)} message(s), {points} point(s), "
+                  f"{loaded.replications} replication(s))")
+
+
+@app.command()
+def run(
+    scenario: ScenarioArg,
+    out: Annotated[Path | None, typer.Option(help="Results folder [default: results/<name>].")] = None,
+    overrides: SetOption = None,
+    replications: Annotated[int | None, typer.Option(min=1, help="Override replications.")] = None,
+    force: Annotated[bool, typer.Option(help="Replace results already in the folder.")] = False,
+    quiet: Annotated[bool, typer.Option(help="Print nothing but errors.")] = False,
+) -> None:
+    """Run a scenario's points and replications; write tables, a manifest and a figure."""
+    from sim.config import load_scenario
+
+    loaded = load_scenario(scenario, overrides)  # before the heavy imports: errors come fast
+    from sim.experiment import run_batch
+    from sim.plots import adoption_curve
+
+    folder = out or Path("results") / loaded.name
+    with _progress(quiet) as progress:
+        task = progress.add_task("runs", total=None) if progress else None
+
+        def advance(_result, done: int, total: int) -> None:
+            if progress is not None:
+                progress.update(task, completed=done, total=total)
+
+        try:
+            batch = run_batch(loaded, folder, replications=replications, source=str(scenario),
+                              force=force, on_result=advance)
+        except KeyboardInterrupt:
+            errors.print(f"interrupted: finished runs are saved in {folder}")
+            raise typer.Exit(130) from None
+    adoption_curve(batch.timeseries, batch.runs, folder / "adoption.png",
+                   title=f"{loaded.name}: adoption (mean, 95% band)")
+    if not quiet:
+        _print_summary(batch.runs)
+        console.print(f"results: {folder}/ (runs.parquet, timeseries.parquet, scenario.yaml, "
+                      "manifest.json, adoption.png)")
+
+
+@app.command("network-stats")
+def network_stats(
+    network: Annotated[Path, typer.Argument(help="A scenario YAML file or an edge-list file.")],
+    directed: Annotated[bool, typer.Option(help="Read the edge list as directed.")] = False,
+    exact_limit: Annotated[int, typer.Option(
+        min=1, help="Exact path lengths up to this many people in the giant component.")] = 20_000,
+    sources: Annotated[int, typer.Option(
+        min=1, help="BFS sources sampled beyond the exact limit.")] = 500,
+    seed: Annotated[int, typer.Option(help="Seed for sampled sources.")] = 0,
+) -> None:
+    """Print JSON statistics of a network: degrees, components, clustering, paths."""
+    import numpy as np
+
+    from sim.netstats import network_stats as compute
+
+    graph = _load_network(network, directed)
+    stats = compute(graph, exact_limit=exact_limit, n_sources=sources,
+                    rng=np.random.default_rng(seed))
+    stats["seed"] = seed
+    typer.echo(json.dumps(stats, indent=2))
+
+
+def _load_network(path: Path, directed: bool):
+    from sim.config import load_scenario
+    from sim.edgelist import read_edgelist
+    from sim.networks import build_network
+    from sim.randomness import RunStreams
+
+    if path.suffix.lower() in (".yaml", ".yml"):
+        scenario = load_scenario(path)
+        return build_network(scenario.network, RunStreams(scenario.seed, 0).network_rng())
+    return read_edgelist(path, directed=directed)
+
+
+def _progress(quiet: bool):
+    if quiet or not sys.stderr.isatty():
+        from contextlib import nullcontext
+
+        return nullcontext(None)
+    return Progress(TextColumn("[bold]buzz run"), BarColumn(), MofNCompleteColumn(),
+                    TimeRemainingColumn(), console=Console(stderr=True), transient=True)
+
+
+def _print_summary(runs) -> None:
+    from sim.metrics import summarize
+
+    summary = summarize(runs)
+    table = Table(title="Summary: mean [95% CI] over replications", show_lines=False)
+    keys = [c for c in summary.columns if c not in ("n",) and not c.endswith(("_mean", "_lo", "_hi"))]
+    for column in [*keys, "n", "reach %", "adopters", "peak step", "t50"]:
+        table.add_column(column, justify="left" if column in keys else "right", no_wrap=True)
+    for _, row in summary.iterrows():
+        table.add_row(
+            *[str(row[k]) for k in keys], str(row["n"]),
+            _interval(row, "reach_frac", scale=100, digits=1),
+            _interval(row, "adopters", digits=1),
+            _interval(row, "peak_step", digits=1),
+            _interval(row, "t50", digits=1),
+        )
+    console.print(table)
+
+
+def _interval(row, metric: str, scale: float = 1.0, digits: int = 1) -> str:
+    mean, low, high = (row[f"{metric}_{part}"] * scale for part in ("mean", "lo", "hi"))
+    if low != low:  # one replication: no interval
+        return f"{mean:.{digits}f}"
+    return f"{mean:.{digits}f} [{low:.{digits}f}, {high:.{digits}f}]"
+
+
+def main() -> None:
+    """Entry point: run the app, turning bad input into one line and exit 2."""
+    try:
+        app(standalone_mode=False)
+    except InputError as error:
+        errors.print(f"error: {error}", markup=False)
+        sys.exit(EXIT_BAD_INPUT)
+    except typer.Exit as done:
+        sys.exit(done.exit_code)
+    except typer.Abort:
+        errors.print("aborted")
+        sys.exit(130)
+    except TyperException as error:  # usage errors: shown the way typer shows them
+        show = getattr(error, "show", None)
+        if show is not None:
+            show()
+        else:
+            errors.print(f"error: {error}", markup=False)
+        sys.exit(getattr(error, "exit_code", EXIT_BAD_INPUT))
+
+if __name__ == "__main__":
+    main()
