@@ -45,11 +45,24 @@ def _finalize(z):
 
 
 @numba.njit(inline="always")
-def _pair_uniform(key, u, v):
-    """Uniform in [0, 1) for the ordered pair ``(u, v)`` under ``key``: the
-    ``(u << 32 | v)``-th output of a SplitMix64 stream started at ``key``."""
+def _pair_bits(key, u, v):
+    """53 random bits for the ordered pair ``(u, v)`` under ``key``: the top bits of
+    the ``(u << 32 | v)``-th output of a SplitMix64 stream started at ``key``."""
     counter = (np.uint64(u) << _S32) | np.uint64(v)
-    return np.float64(_finalize(key + counter * _GOLDEN) >> _S11) * _UNIT
+    return _finalize(key + counter * _GOLDEN) >> _S11
+
+
+@numba.njit(inline="always")
+def _pair_uniform(key, u, v):
+    """Uniform in [0, 1) for the pair ``(u, v)``: ``_pair_bits * 2**-53``."""
+    return np.float64(_pair_bits(key, u, v)) * _UNIT
+
+
+@numba.njit(inline="always")
+def _threshold(probability):
+    """Integer form of a probability: ``uniform < p`` exactly when
+    ``bits < ceil(p * 2**53)``, with no float work per edge."""
+    return np.uint64(np.ceil(probability * 9007199254740992.0))
 
 
 @numba.njit(cache=True)
@@ -101,6 +114,7 @@ def _ic_transition(graph, state, frontier, n_frontier, step, key, p_share, next_
     heard_at, shared_at, source = state
     next_step = np.int32(step + 1)
     ukey = np.uint64(key)
+    threshold = _threshold(p_share)
     n_next = 0
     new_heard = 0
     for i in range(n_frontier):
@@ -112,7 +126,7 @@ def _ic_transition(graph, state, frontier, n_frontier, step, key, p_share, next_
                 continue  # already sharing: exposure changes nothing
             if person_shared_at == next_step:
                 # converted this step by someone else: only the source may change
-                if sharer < source[person] and _pair_uniform(ukey, sharer, person) < p_share:
+                if sharer < source[person] and _pair_bits(ukey, sharer, person) < threshold:
                     source[person] = sharer
                 continue
             person_heard_at = heard_at[person]
@@ -120,7 +134,7 @@ def _ic_transition(graph, state, frontier, n_frontier, step, key, p_share, next_
                 heard_at[person] = next_step
                 source[person] = sharer
                 new_heard += 1
-            if _pair_uniform(ukey, sharer, person) < p_share:
+            if _pair_bits(ukey, sharer, person) < threshold:
                 shared_at[person] = next_step
                 source[person] = sharer
                 next_frontier[n_next] = person
@@ -175,12 +189,13 @@ def _ic_final_sizes(graph, status, buffers, seeds, keys, p_share):
     entry and on return: 1 heard, 2 shared) is reset through the list of people
     touched, so each cascade costs work proportional to its size, never
     ``n_nodes``. ``buffers`` is ``(queue, touched)``, two int32 arrays of length
-    ``n_nodes``. Final sizes equal those of ``_ic_advance`` for the same key,
+    ``n_nodes + 1`` (the branch-free loop writes one slot past each list's end). Final sizes equal those of ``_ic_advance`` for the same key,
     because both make a person share exactly when a chain of successful coins
     leads to them from a seed. Returns ``sizes[r] = (heard, adopters)``.
     """
     indptr, indices = graph
     queue, touched = buffers
+    threshold = _threshold(p_share)
     sizes = np.zeros((keys.size, 2), dtype=np.int64)
     for replication in range(keys.size):
         ukey = np.uint64(keys[replication])
@@ -198,18 +213,17 @@ def _ic_final_sizes(graph, status, buffers, seeds, keys, p_share):
             sharer = queue[head]
             head += 1
             for edge in range(indptr[sharer], indptr[sharer + 1]):
+                # branch-free: a coin that succeeds 20% of the time at random is the
+                # worst case for a branch predictor, so every edge does the same work
+                # and unwanted writes land past the end of the lists or unchanged
                 person = indices[edge]
                 person_status = status[person]
-                if person_status == 2:
-                    continue
-                if person_status == 0:
-                    status[person] = 1
-                    touched[n_touched] = person
-                    n_touched += 1
-                if _pair_uniform(ukey, sharer, person) < p_share:
-                    status[person] = 2
-                    queue[tail] = person
-                    tail += 1
+                touched[n_touched] = person
+                n_touched += person_status == 0
+                convinced = (_pair_bits(ukey, sharer, person) < threshold) & (person_status != 2)
+                queue[tail] = person
+                tail += convinced
+                status[person] = max(person_status, 1 + convinced)
         sizes[replication, 0] = n_touched
         sizes[replication, 1] = tail
         for i in range(n_touched):

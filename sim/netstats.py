@@ -246,6 +246,9 @@ def _bfs_from_sources(indptr, indices, sources, n_chunks):
 
 def _n_chunks() -> int:
     # Asked here, not inside the kernels: numba.get_num_threads() in a kernel stops caching.
+    # The chunked kernels run under parallel_chunksize(1): threads then take chunks one at
+    # a time as they finish, instead of a fixed share each, so a thread slowed by a hub or
+    # by another process on its core does not hold the others up.
     return _CHUNKS_PER_THREAD * numba.get_num_threads()
 
 
@@ -259,7 +262,8 @@ def _undirected(graph: Graph) -> Graph:
 
 def _triangles_undirected(graph: Graph) -> np.ndarray:
     fwd_ptr, fwd_idx = _forward_adjacency(graph.indptr, graph.indices)
-    return _triangles_kernel(graph.indptr, graph.indices, fwd_ptr, fwd_idx, _n_chunks())
+    with numba.parallel_chunksize(1):
+        return _triangles_kernel(graph.indptr, graph.indices, fwd_ptr, fwd_idx, _n_chunks())
 
 
 def _clustering_from_triangles(triangles: np.ndarray, degree: np.ndarray) -> np.ndarray:
@@ -315,9 +319,10 @@ def _paths_on_connected(
         sources = np.sort(rng.choice(n_nodes, size=n_sources, replace=False))
     else:
         sources = np.arange(n_nodes, dtype=np.int64)
-    eccentricity, distance_sum, reached = _bfs_from_sources(
-        graph.indptr, graph.indices, sources, _n_chunks()
-    )
+    with numba.parallel_chunksize(1):
+        eccentricity, distance_sum, reached = _bfs_from_sources(
+            graph.indptr, graph.indices, sources, _n_chunks()
+        )
     if reached.size and reached.min() != n_nodes:
         raise ValueError("shortest-path statistics need a connected graph")
     diameter = int(eccentricity.max()) if sources.size else 0

@@ -52,7 +52,7 @@ class IndependentCascadeRule:
         """Final ``(heard, adopters)`` of one cascade per key, all seeded at step 0."""
         n_nodes = graph_arrays[0].size - 1
         status = np.zeros(n_nodes, dtype=np.uint8)
-        buffers = (np.empty(n_nodes, np.int32), np.empty(n_nodes, np.int32))
+        buffers = (np.empty(n_nodes + 1, np.int32), np.empty(n_nodes + 1, np.int32))
         seeds = np.ascontiguousarray(seeds, dtype=np.int32)
         return kernels._ic_final_sizes(
             graph_arrays, status, buffers, seeds, np.asarray(keys, np.uint64), float(self.p_share)
