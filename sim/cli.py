@@ -12,10 +12,10 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from typer.exceptions import TyperException
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
+from typer.exceptions import TyperException
 
 from sim.errors import EXIT_BAD_INPUT, InputError
 
@@ -44,14 +44,18 @@ def validate(scenario: ScenarioArg, overrides: SetOption = None) -> None:
 
     loaded = load_scenario(scenario, overrides)
     points = len(loaded.sweep.points()) if loaded.sweep else 1
-    console.print(f"{scenario}: ok ({len(loaded.messages)} message(s), {points} point(s), "
-                  f"{loaded.replications} replication(s))")
+    console.print(
+        f"{scenario}: ok ({len(loaded.messages)} message(s), {points} point(s), "
+        f"{loaded.replications} replication(s))"
+    )
 
 
 @app.command()
 def run(
     scenario: ScenarioArg,
-    out: Annotated[Path | None, typer.Option(help="Results folder [default: results/<name>].")] = None,
+    out: Annotated[
+        Path | None, typer.Option(help="Results folder [default: results/<name>].")
+    ] = None,
     overrides: SetOption = None,
     replications: Annotated[int | None, typer.Option(min=1, help="Override replications.")] = None,
     force: Annotated[bool, typer.Option(help="Replace results already in the folder.")] = False,
@@ -73,27 +77,44 @@ def run(
                 progress.update(task, completed=done, total=total)
 
         try:
-            batch = run_batch(loaded, folder, replications=replications, source=str(scenario),
-                              force=force, on_result=advance)
+            batch = run_batch(
+                loaded,
+                folder,
+                replications=replications,
+                source=str(scenario),
+                force=force,
+                on_result=advance,
+            )
         except KeyboardInterrupt:
             errors.print(f"interrupted: finished runs are saved in {folder}")
             raise typer.Exit(130) from None
-    adoption_curve(batch.timeseries, batch.runs, folder / "adoption.png",
-                   title=f"{loaded.name}: adoption (mean, 95% band)")
+    adoption_curve(
+        batch.timeseries,
+        batch.runs,
+        folder / "adoption.png",
+        title=f"{loaded.name}: adoption (mean, 95% band)",
+    )
     if not quiet:
         _print_summary(batch.runs)
-        console.print(f"results: {folder}/ (runs.parquet, timeseries.parquet, scenario.yaml, "
-                      "manifest.json, adoption.png)")
+        console.print(
+            f"results: {folder}/ (runs.parquet, timeseries.parquet, scenario.yaml, "
+            "manifest.json, adoption.png)"
+        )
 
 
 @app.command("network-stats")
 def network_stats(
     network: Annotated[Path, typer.Argument(help="A scenario YAML file or an edge-list file.")],
     directed: Annotated[bool, typer.Option(help="Read the edge list as directed.")] = False,
-    exact_limit: Annotated[int, typer.Option(
-        min=1, help="Exact path lengths up to this many people in the giant component.")] = 20_000,
-    sources: Annotated[int, typer.Option(
-        min=1, help="BFS sources sampled beyond the exact limit.")] = 500,
+    exact_limit: Annotated[
+        int,
+        typer.Option(
+            min=1, help="Exact path lengths up to this many people in the giant component."
+        ),
+    ] = 20_000,
+    sources: Annotated[
+        int, typer.Option(min=1, help="BFS sources sampled beyond the exact limit.")
+    ] = 500,
     seed: Annotated[int, typer.Option(help="Seed for sampled sources.")] = 0,
 ) -> None:
     """Print JSON statistics of a network: degrees, components, clustering, paths."""
@@ -102,8 +123,9 @@ def network_stats(
     from sim.netstats import network_stats as compute
 
     graph = _load_network(network, directed)
-    stats = compute(graph, exact_limit=exact_limit, n_sources=sources,
-                    rng=np.random.default_rng(seed))
+    stats = compute(
+        graph, exact_limit=exact_limit, n_sources=sources, rng=np.random.default_rng(seed)
+    )
     stats["seed"] = seed
     typer.echo(json.dumps(stats, indent=2))
 
@@ -125,8 +147,14 @@ def _progress(quiet: bool):
         from contextlib import nullcontext
 
         return nullcontext(None)
-    return Progress(TextColumn("[bold]buzz run"), BarColumn(), MofNCompleteColumn(),
-                    TimeRemainingColumn(), console=Console(stderr=True), transient=True)
+    return Progress(
+        TextColumn("[bold]buzz run"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeRemainingColumn(),
+        console=Console(stderr=True),
+        transient=True,
+    )
 
 
 def _print_summary(runs) -> None:
@@ -134,12 +162,15 @@ def _print_summary(runs) -> None:
 
     summary = summarize(runs)
     table = Table(title="Summary: mean [95% CI] over replications", show_lines=False)
-    keys = [c for c in summary.columns if c not in ("n",) and not c.endswith(("_mean", "_lo", "_hi"))]
+    keys = [
+        c for c in summary.columns if c not in ("n",) and not c.endswith(("_mean", "_lo", "_hi"))
+    ]
     for column in [*keys, "n", "reach %", "adopters", "peak step", "t50"]:
         table.add_column(column, justify="left" if column in keys else "right", no_wrap=True)
     for _, row in summary.iterrows():
         table.add_row(
-            *[str(row[k]) for k in keys], str(row["n"]),
+            *[str(row[k]) for k in keys],
+            str(row["n"]),
             _interval(row, "reach_frac", scale=100, digits=1),
             _interval(row, "adopters", digits=1),
             _interval(row, "peak_step", digits=1),
@@ -174,6 +205,7 @@ def main() -> None:
         else:
             errors.print(f"error: {error}", markup=False)
         sys.exit(getattr(error, "exit_code", EXIT_BAD_INPUT))
+
 
 if __name__ == "__main__":
     main()

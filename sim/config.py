@@ -127,7 +127,7 @@ class ErdosRenyi(Frozen):
 
 
 class BarabasiAlbert(Frozen):
-    """Preferential attachment: each newcomer ties to ``m`` people, likelier the better connected."""
+    """Preferential attachment: each newcomer ties to ``m`` people, the well connected likelier."""
 
     model: Literal["barabasi_albert"]
     n: PositiveInt
@@ -141,7 +141,8 @@ class BarabasiAlbert(Frozen):
 
 
 class HolmeKim(Frozen):
-    """Clustered scale-free graph: preferential attachment plus triad formation with ``p_triangle``."""
+    """Clustered scale-free graph: preferential attachment plus triad formation
+    (closing a triangle) with probability ``p_triangle``."""
 
     model: Literal["holme_kim"]
     n: PositiveInt
@@ -203,18 +204,16 @@ class EdgeList(Frozen):
 
 
 NetworkSpec = Annotated[
-    Union[
-        WattsStrogatz,
-        NewmanWatts,
-        RingLattice,
-        ErdosRenyi,
-        BarabasiAlbert,
-        HolmeKim,
-        StochasticBlock,
-        Complete,
-        Follower,
-        EdgeList,
-    ],
+    WattsStrogatz
+    | NewmanWatts
+    | RingLattice
+    | ErdosRenyi
+    | BarabasiAlbert
+    | HolmeKim
+    | StochasticBlock
+    | Complete
+    | Follower
+    | EdgeList,
     Field(discriminator="model"),
 ]
 
@@ -232,7 +231,7 @@ class IndependentCascade(Frozen):
     p: Probability
 
 
-RuleSpec = Annotated[Union[IndependentCascade], Field(discriminator="model")]
+RuleSpec = Annotated[IndependentCascade, Field(discriminator="model")]
 
 
 # ---------------------------------------------------------------------- seeding
@@ -279,7 +278,9 @@ class Sweep(Frozen):
     def points(self) -> list[dict[str, Any]]:
         """The override dictionaries, one per point, in a stable order."""
         keys = list(self.grid)
-        return [dict(zip(keys, combo)) for combo in itertools.product(*self.grid.values())]
+        return [
+            dict(zip(keys, combo, strict=True)) for combo in itertools.product(*self.grid.values())
+        ]
 
 
 class Scenario(Frozen):
@@ -374,8 +375,12 @@ def scenario_from_dict(
         scenario = _resolve_edgelist(scenario, source, base_dir)
     if scenario.sweep is not None:
         for point in scenario.sweep.points():
-            apply_overrides(raw, [f"{k}={yaml.safe_dump(v)}" for k, v in point.items()],
-                            source, validate_as="sweep.grid")
+            apply_overrides(
+                raw,
+                [f"{k}={yaml.safe_dump(v)}" for k, v in point.items()],
+                source,
+                validate_as="sweep.grid",
+            )
     return scenario
 
 
@@ -384,7 +389,9 @@ def _resolve_edgelist(scenario: Scenario, source: str, base_dir) -> Scenario:
     resolved = given if given.is_absolute() or base_dir is None else Path(base_dir) / given
     if not resolved.is_file():
         raise InputError(
-            source, "network.path", scenario.network.path,
+            source,
+            "network.path",
+            scenario.network.path,
             "an existing edge-list file (relative paths start at the scenario's folder)",
         )
     network = scenario.network.model_copy(update={"path": str(resolved.resolve())})
@@ -440,7 +447,9 @@ def _set_dotted(raw: dict, key: str, value: Any, source: str) -> dict:
         if isinstance(node, list):
             names = [m.get("name") for m in node if isinstance(m, dict)]
             if part not in names:
-                raise InputError(source, here, None, f"a message name: {', '.join(map(str, names))}")
+                raise InputError(
+                    source, here, None, f"a message name: {', '.join(map(str, names))}"
+                )
             node = node[names.index(part)]
         elif isinstance(node, dict):
             if node.get(part) is None:
@@ -526,9 +535,7 @@ def _unwrap(annotation: Any) -> list[Any]:
 
 
 def _model_class(annotation: Any) -> type[BaseModel] | None:
-    members = [
-        m for m in _unwrap(annotation) if isinstance(m, type) and issubclass(m, BaseModel)
-    ]
+    members = [m for m in _unwrap(annotation) if isinstance(m, type) and issubclass(m, BaseModel)]
     return members[0] if len(members) == 1 else None
 
 

@@ -27,10 +27,30 @@ from sim.networks import build_network
 from sim.randomness import RunStreams
 from sim.store import new_manifest, prepare_folder, write_json_atomic, write_scenario, write_tables
 
-RUN_COLUMNS = ["run", "point", "replication", "seed", "message", "reach", "reach_frac",
-               "adopters", "peak_step", "t50", "steps", "n_nodes"]
-TIMESERIES_COLUMNS = ["run", "point", "replication", "step", "message", "heard", "adopters",
-                      "sharing"]
+RUN_COLUMNS = [
+    "run",
+    "point",
+    "replication",
+    "seed",
+    "message",
+    "reach",
+    "reach_frac",
+    "adopters",
+    "peak_step",
+    "t50",
+    "steps",
+    "n_nodes",
+]
+TIMESERIES_COLUMNS = [
+    "run",
+    "point",
+    "replication",
+    "step",
+    "message",
+    "heard",
+    "adopters",
+    "sharing",
+]
 
 
 @dataclass(frozen=True)
@@ -54,8 +74,9 @@ class RunResult:
     seconds: float
 
 
-def expand_runs(scenario: Scenario, replications: int | None = None,
-                source: str = "<scenario>") -> list[RunSpec]:
+def expand_runs(
+    scenario: Scenario, replications: int | None = None, source: str = "<scenario>"
+) -> list[RunSpec]:
     """All runs of a scenario, in run-id order.
 
     Examples
@@ -77,16 +98,18 @@ def expand_runs(scenario: Scenario, replications: int | None = None,
     for point, values in enumerate(points):
         resolved = with_values(scenario, values, source) if values else scenario
         for replication in range(n_replications):
-            specs.append(RunSpec(point * n_replications + replication, point, replication,
-                                 values, resolved))
+            specs.append(
+                RunSpec(point * n_replications + replication, point, replication, values, resolved)
+            )
     return specs
 
 
 def execute_run(spec: RunSpec, graph: Graph | None = None, source: str = "<scenario>") -> RunResult:
     """Run one (point, replication) to the end and tabulate it."""
     started = time.perf_counter()
-    model = BuzzModel(spec.scenario, replication=spec.replication, graph=graph,
-                      create_agents=False, source=source)
+    model = BuzzModel(
+        spec.scenario, replication=spec.replication, graph=graph, create_agents=False, source=source
+    )
     model.run()
     ids = {"run": spec.run, "point": spec.point, "replication": spec.replication}
     run_rows, series = [], []
@@ -98,10 +121,18 @@ def execute_run(spec: RunSpec, graph: Graph | None = None, source: str = "<scena
         row["n_nodes"] = model.graph.n_nodes
         row.update(spec.values)
         run_rows.append(row)
-        series.append(pd.DataFrame({
-            **ids, "step": np.arange(model.t + 1), "message": track.message.name,
-            "heard": heard, "adopters": adopters, "sharing": sharing,
-        }))
+        series.append(
+            pd.DataFrame(
+                {
+                    **ids,
+                    "step": np.arange(model.t + 1),
+                    "message": track.message.name,
+                    "heard": heard,
+                    "adopters": adopters,
+                    "sharing": sharing,
+                }
+            )
+        )
     runs = pd.DataFrame(run_rows)
     timeseries = pd.concat(series, ignore_index=True)
     return RunResult(spec, runs, timeseries, time.perf_counter() - started)
@@ -109,12 +140,16 @@ def execute_run(spec: RunSpec, graph: Graph | None = None, source: str = "<scena
 
 def network_key(scenario: Scenario, replication: int) -> str:
     """What identifies a run's graph: the network section and the replication."""
-    return json.dumps([scenario.seed, replication, scenario.network.model_dump(mode="json")],
-                      sort_keys=True)
+    return json.dumps(
+        [scenario.seed, replication, scenario.network.model_dump(mode="json")], sort_keys=True
+    )
 
 
-def iterate_results(specs: Iterable[RunSpec], source: str = "<scenario>",
-                    on_result: Callable[[RunResult], None] | None = None) -> list[RunResult]:
+def iterate_results(
+    specs: Iterable[RunSpec],
+    source: str = "<scenario>",
+    on_result: Callable[[RunResult], None] | None = None,
+) -> list[RunResult]:
     """Execute runs serially, replication-major so a graph is built once per replication.
 
     ``on_result`` is called as each run finishes (to stream it to disk).
@@ -206,8 +241,11 @@ def run_batch(
     def record(result: RunResult) -> None:
         finished.append(result)
         manifest["runs"][str(result.spec.run)] = {
-            "point": result.spec.point, "replication": result.spec.replication,
-            "status": "done", "seconds": round(result.seconds, 4)}
+            "point": result.spec.point,
+            "replication": result.spec.replication,
+            "status": "done",
+            "seconds": round(result.seconds, 4),
+        }
         if on_result is not None:
             on_result(result, len(finished), len(specs))
 
@@ -222,9 +260,12 @@ def run_batch(
         if folder is not None:
             write_tables(folder, runs, timeseries)
             write_json_atomic(folder / "manifest.json", manifest)
-    return BatchResult(runs.sort_values(["run", "message"], ignore_index=True),
-                       timeseries.sort_values(["run", "message", "step"], ignore_index=True),
-                       folder, complete)
+    return BatchResult(
+        runs.sort_values(["run", "message"], ignore_index=True),
+        timeseries.sort_values(["run", "message", "step"], ignore_index=True),
+        folder,
+        complete,
+    )
 
 
 def _tables(results: list[RunResult], scenario: Scenario) -> tuple[pd.DataFrame, pd.DataFrame]:

@@ -137,7 +137,7 @@ class Graph:
             src, dst = np.concatenate([src, dst]), np.concatenate([dst, src])
         idx_t = index_dtype(max(n_nodes, 1))
         ptr_t = index_dtype(src.size)
-        indptr, indices, n_dup_entries = _csr_from_edges(
+        indptr, indices, _n_dup_entries = _csr_from_edges(
             src.astype(idx_t), dst.astype(idx_t), n_nodes, np.zeros(1, dtype=ptr_t)
         )
         n_kept = indices.size if directed else indices.size // 2

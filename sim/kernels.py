@@ -189,9 +189,10 @@ def _ic_final_sizes(graph, status, buffers, seeds, keys, p_share):
     entry and on return: 1 heard, 2 shared) is reset through the list of people
     touched, so each cascade costs work proportional to its size, never
     ``n_nodes``. ``buffers`` is ``(queue, touched)``, two int32 arrays of length
-    ``n_nodes + 1`` (the branch-free loop writes one slot past each list's end). Final sizes equal those of ``_ic_advance`` for the same key,
-    because both make a person share exactly when a chain of successful coins
-    leads to them from a seed. Returns ``sizes[r] = (heard, adopters)``.
+    ``n_nodes + 1`` (the branch-free loop writes one slot past each list's end).
+    Final sizes equal those of ``_ic_advance`` for the same key, because both make
+    a person share exactly when a chain of successful coins leads to them from a
+    seed. Returns ``sizes[r] = (heard, adopters)``.
     """
     indptr, indices = graph
     queue, touched = buffers

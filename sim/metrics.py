@@ -14,8 +14,9 @@ from __future__ import annotations
 import numpy as np
 
 
-def curve_metrics(heard: np.ndarray, adopters: np.ndarray, sharing: np.ndarray,
-                  n_nodes: int) -> dict[str, float | int]:
+def curve_metrics(
+    heard: np.ndarray, adopters: np.ndarray, sharing: np.ndarray, n_nodes: int
+) -> dict[str, float | int]:
     """Summaries of one message's cumulative curves (steps ``0 .. T``).
 
     Examples

@@ -126,8 +126,10 @@ class BuzzModel(mesa.Model):
         self.scenario = scenario
         self.replication = replication
         self.streams = RunStreams(root_seed, replication)
-        self.graph = graph if graph is not None else build_network(
-            scenario.network, self.streams.network_rng()
+        self.graph = (
+            graph
+            if graph is not None
+            else build_network(scenario.network, self.streams.network_rng())
         )
         self.graph_arrays = (self.graph.indptr, self.graph.indices)
         self.t = 0
@@ -136,7 +138,9 @@ class BuzzModel(mesa.Model):
         self.people: list[Person] = []
         if create_agents:
             self.people = list(
-                self.person_class.create_agents(self, self.graph.n_nodes, list(range(self.graph.n_nodes)))
+                self.person_class.create_agents(
+                    self, self.graph.n_nodes, list(range(self.graph.n_nodes))
+                )
             )
         self.running = self._can_change()
 

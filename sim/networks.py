@@ -796,5 +796,5 @@ def to_networkx(graph: Graph) -> nx.Graph:
     labels = graph.original_ids(np.arange(graph.n_nodes)).tolist()
     G.add_nodes_from(labels)
     src, dst = graph.edges()
-    G.add_edges_from(zip(graph.original_ids(src).tolist(), graph.original_ids(dst).tolist()))
+    G.add_edges_from(zip(graph.original_ids(src).tolist(), graph.original_ids(dst).tolist(), strict=False))
     return G

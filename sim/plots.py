@@ -8,10 +8,10 @@ import matplotlib
 
 matplotlib.use("Agg")  # files only: no display is needed or wanted
 
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import pandas as pd  # noqa: E402
-import seaborn as sns  # noqa: E402
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+import seaborn as sns
 
 
 def extend_to_last_step(timeseries: pd.DataFrame) -> pd.DataFrame:
@@ -30,18 +30,20 @@ def extend_to_last_step(timeseries: pd.DataFrame) -> pd.DataFrame:
     """
     last = int(timeseries["step"].max())
     keys = ["run", "message"]
-    grid = timeseries[keys + ["point", "replication"]].drop_duplicates()
+    grid = timeseries[[*keys, "point", "replication"]].drop_duplicates()
     grid = grid.merge(pd.DataFrame({"step": np.arange(last + 1)}), how="cross")
     full = grid.merge(timeseries, on=[*keys, "point", "replication", "step"], how="left")
     full = full.sort_values([*keys, "step"])
     full[["heard", "adopters"]] = full.groupby(keys)[["heard", "adopters"]].ffill()
     full["sharing"] = full["sharing"].fillna(0)
     return full.astype({"heard": "int64", "adopters": "int64", "sharing": "int64"}).reset_index(
-        drop=True)
+        drop=True
+    )
 
 
-def adoption_curve(timeseries: pd.DataFrame, runs: pd.DataFrame, path: str | Path,
-                   title: str = "") -> Path:
+def adoption_curve(
+    timeseries: pd.DataFrame, runs: pd.DataFrame, path: str | Path, title: str = ""
+) -> Path:
     """Fraction of people who heard and who shared, mean and 95% band over replications.
 
     One colour per message (and per point when several points were run); each
@@ -51,16 +53,31 @@ def adoption_curve(timeseries: pd.DataFrame, runs: pd.DataFrame, path: str | Pat
     sizes = runs.drop_duplicates("run").set_index("run")["n_nodes"]
     people = frame["run"].map(sizes).to_numpy(dtype=float)
     frame = frame.assign(heard=frame["heard"] / people, adopters=frame["adopters"] / people)
-    long = frame.melt(id_vars=["run", "point", "message", "step"],
-                      value_vars=["heard", "adopters"], var_name="who", value_name="fraction")
+    long = frame.melt(
+        id_vars=["run", "point", "message", "step"],
+        value_vars=["heard", "adopters"],
+        var_name="who",
+        value_name="fraction",
+    )
     if long["point"].nunique() > 1:
         long["message"] = long["message"] + " @ point " + long["point"].astype(str)
     sns.set_theme(style="whitegrid", context="notebook")
     figure, axis = plt.subplots(figsize=(8, 4.8))
-    sns.lineplot(data=long, x="step", y="fraction", hue="message", style="who",
-                 errorbar=("se", 1.96), ax=axis)
-    axis.set(xlabel="step", ylabel="fraction of people", ylim=(0, None),
-             title=title or "Adoption curve (mean, 95% band over replications)")
+    sns.lineplot(
+        data=long,
+        x="step",
+        y="fraction",
+        hue="message",
+        style="who",
+        errorbar=("se", 1.96),
+        ax=axis,
+    )
+    axis.set(
+        xlabel="step",
+        ylabel="fraction of people",
+        ylim=(0, None),
+        title=title or "Adoption curve (mean, 95% band over replications)",
+    )
     figure.tight_layout()
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)

@@ -103,7 +103,7 @@ class ReferenceModel(BuzzModel):
         was_active = [track.can_change() for track in self.tracks]
         self.agents.shuffle_do("step")
         self.t += 1
-        for track, active in zip(self.tracks, was_active):
+        for track, active in zip(self.tracks, was_active, strict=True):
             heard_at, shared_at, source = track.state
             if track.seed_step == self.t:
                 for node in track.seeds:

@@ -43,8 +43,12 @@ def prepare_folder(out: Path, *, force: bool = False) -> None:
     """Create ``out``; refuse a folder that already holds results unless ``force``."""
     if out.exists() and any(out.iterdir()):
         if not force:
-            raise InputError(str(out), "--out", None,
-                             "an empty or new folder; add --force to replace the results in it")
+            raise InputError(
+                str(out),
+                "--out",
+                None,
+                "an empty or new folder; add --force to replace the results in it",
+            )
         for name in (*TABLES, "manifest.json", "scenario.yaml"):
             (out / name).unlink(missing_ok=True)
         shutil.rmtree(out / "figures", ignore_errors=True)
@@ -68,7 +72,8 @@ def write_tables(out: Path, runs: pd.DataFrame, timeseries: pd.DataFrame) -> Non
     """Write both tables, sorted by run, message and step."""
     runs.sort_values(["run", "message"]).to_parquet(out / "runs.parquet", index=False)
     timeseries.sort_values(["run", "message", "step"]).to_parquet(
-        out / "timeseries.parquet", index=False)
+        out / "timeseries.parquet", index=False
+    )
 
 
 def new_manifest(scenario: Scenario, source: str, n_runs: int) -> dict[str, Any]:
@@ -98,8 +103,12 @@ def load_results(folder: str | Path) -> dict[str, Any]:
     folder = Path(folder)
     missing = [name for name in (*TABLES, "manifest.json") if not (folder / name).is_file()]
     if missing:
-        raise InputError(str(folder), "", None,
-                         f"a results folder written by 'buzz run' (missing {', '.join(missing)})")
+        raise InputError(
+            str(folder),
+            "",
+            None,
+            f"a results folder written by 'buzz run' (missing {', '.join(missing)})",
+        )
     return {
         "runs": pd.read_parquet(folder / "runs.parquet"),
         "timeseries": pd.read_parquet(folder / "timeseries.parquet"),

@@ -16,8 +16,13 @@ FACEBOOK = SHARED_DATA / "facebook_combined.txt"
 def make_scenario(network: dict, messages: list[dict] | None = None, **top) -> Scenario:
     """A validated scenario with one IC message unless ``messages`` is given."""
     if messages is None:
-        messages = [{"name": "promo", "rule": {"model": "independent_cascade", "p": 0.3},
-                     "seeding": {"strategy": "random", "count": 3}}]
+        messages = [
+            {
+                "name": "promo",
+                "rule": {"model": "independent_cascade", "p": 0.3},
+                "seeding": {"strategy": "random", "count": 3},
+            }
+        ]
     raw = {"name": "test", "seed": 1, "steps": 200, "network": network, "messages": messages}
     raw.update(top)
     return scenario_from_dict(raw)

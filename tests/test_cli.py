@@ -19,15 +19,30 @@ SCENARIOS = sorted((PROJECT / "scenarios").glob("*.yaml"))
 
 
 def buzz(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "sim.cli", *map(str, args)],
-                          capture_output=True, text=True, cwd=cwd, timeout=600)
+    return subprocess.run(
+        [sys.executable, "-m", "sim.cli", *map(str, args)],
+        capture_output=True,
+        text=True,
+        cwd=cwd,
+        timeout=600,
+    )
 
 
 def write_scenario(folder: Path, **changes) -> Path:
-    raw = {"name": "tiny", "seed": 3, "steps": 50, "replications": 3,
-           "network": {"model": "watts_strogatz", "n": 300, "k": 6, "p": 0.1},
-           "messages": [{"name": "promo", "rule": {"model": "independent_cascade", "p": 0.3},
-                         "seeding": {"strategy": "random", "count": 2}}]}
+    raw = {
+        "name": "tiny",
+        "seed": 3,
+        "steps": 50,
+        "replications": 3,
+        "network": {"model": "watts_strogatz", "n": 300, "k": 6, "p": 0.1},
+        "messages": [
+            {
+                "name": "promo",
+                "rule": {"model": "independent_cascade", "p": 0.3},
+                "seeding": {"strategy": "random", "count": 2},
+            }
+        ],
+    }
     for key, value in changes.items():
         node = raw
         *parents, leaf = key.split("__")
@@ -60,8 +75,13 @@ def test_run_writes_the_promised_files_and_columns(tmp_path):
     result = buzz("run", scenario, "--out", out, "--set", "messages.promo.rule.p=0.4")
     assert result.returncode == 0, result.stderr
     assert "Summary" in result.stdout
-    for name in ("runs.parquet", "timeseries.parquet", "scenario.yaml", "manifest.json",
-                 "adoption.png"):
+    for name in (
+        "runs.parquet",
+        "timeseries.parquet",
+        "scenario.yaml",
+        "manifest.json",
+        "adoption.png",
+    ):
         assert (out / name).is_file(), name
     runs = pd.read_parquet(out / "runs.parquet")
     series = pd.read_parquet(out / "timeseries.parquet")
@@ -81,9 +101,11 @@ def test_run_writes_the_promised_files_and_columns(tmp_path):
 
 
 def test_sweep_adds_a_column_per_swept_key(tmp_path):
-    scenario = write_scenario(tmp_path, replications=2,
-                              sweep={"grid": {"messages.promo.rule.p": [0.1, 0.5],
-                                              "network.k": [4, 6]}})
+    scenario = write_scenario(
+        tmp_path,
+        replications=2,
+        sweep={"grid": {"messages.promo.rule.p": [0.1, 0.5], "network.k": [4, 6]}},
+    )
     result = buzz("run", scenario, "--out", tmp_path / "out", "--quiet")
     assert result.returncode == 0, result.stderr
     runs = pd.read_parquet(tmp_path / "out" / "runs.parquet")
@@ -105,31 +127,49 @@ def test_run_refuses_a_folder_with_results_unless_forced(tmp_path):
         ({"colour": "blue"}, ["colour", "known keys"]),
         ({"messages__0__rule__q": 0.1}, ["messages.promo.rule.q", "known keys"]),
         ({"steps": "many"}, ["steps", "'many'", "integer"]),
-        ({"messages__0__rule__p": 1.5}, ["messages.promo.rule.p", "1.5", "less than or equal to 1"]),
+        (
+            {"messages__0__rule__p": 1.5},
+            ["messages.promo.rule.p", "1.5", "less than or equal to 1"],
+        ),
         ({"messages__0__rule__p": -0.1}, ["messages.promo.rule.p", "-0.1"]),
         ({"network__model": "small_world"}, ["network.model", "'small_world'", "watts_strogatz"]),
         ({"network__k": 7}, ["network.k", "7", "even"]),
         ({"messages__0__seeding__count": 301}, ["messages.promo.seeding.count", "301", "300"]),
-        ({"messages__0__seeding__strategy": "psychic"}, ["messages.promo.seeding.strategy",
-                                                          "'psychic'", "top_degree"]),
-        ({"network": {"model": "edgelist", "path": "nowhere.txt"}},
-         ["network.path", "'nowhere.txt'", "existing edge-list file"]),
+        (
+            {"messages__0__seeding__strategy": "psychic"},
+            ["messages.promo.seeding.strategy", "'psychic'", "top_degree"],
+        ),
+        (
+            {"network": {"model": "edgelist", "path": "nowhere.txt"}},
+            ["network.path", "'nowhere.txt'", "existing edge-list file"],
+        ),
     ],
 )
 def test_bad_scenarios_give_one_line_and_exit_2(tmp_path, change, needles):
     scenario = write_scenario(tmp_path, **change)
     for command in ("validate", "run"):
-        assert_one_line_error(buzz(command, scenario, "--out", tmp_path / "o")
-                              if command == "run" else buzz(command, scenario),
-                              str(scenario), *needles)
+        assert_one_line_error(
+            buzz(command, scenario, "--out", tmp_path / "o")
+            if command == "run"
+            else buzz(command, scenario),
+            str(scenario),
+            *needles,
+        )
 
 
 def test_bad_override_names_set(tmp_path):
     scenario = write_scenario(tmp_path)
-    assert_one_line_error(buzz("validate", scenario, "--set", "messages.promo.rule.p=2"),
-                          "--set", "messages.promo.rule.p", "2")
-    assert_one_line_error(buzz("validate", scenario, "--set", "messages.nobody.rule.p=0.1"),
-                          "messages.nobody", "promo")
+    assert_one_line_error(
+        buzz("validate", scenario, "--set", "messages.promo.rule.p=2"),
+        "--set",
+        "messages.promo.rule.p",
+        "2",
+    )
+    assert_one_line_error(
+        buzz("validate", scenario, "--set", "messages.nobody.rule.p=0.1"),
+        "messages.nobody",
+        "promo",
+    )
 
 
 def test_yaml_syntax_error_names_the_line(tmp_path):
@@ -152,28 +192,49 @@ def test_malformed_edge_list_line_is_reported_with_its_number(tmp_path):
 
 def test_seeding_more_people_than_an_edge_list_has(tmp_path):
     (tmp_path / "edges.txt").write_text("a b\nb c\nc a\n")
-    scenario = write_scenario(tmp_path, network={"model": "edgelist", "path": "edges.txt"},
-                              messages__0__seeding__count=5)
-    assert_one_line_error(buzz("run", scenario, "--out", tmp_path / "o"),
-                          str(scenario), "messages.promo.seeding.count", "5", "3")
+    scenario = write_scenario(
+        tmp_path, network={"model": "edgelist", "path": "edges.txt"}, messages__0__seeding__count=5
+    )
+    assert_one_line_error(
+        buzz("run", scenario, "--out", tmp_path / "o"),
+        str(scenario),
+        "messages.promo.seeding.count",
+        "5",
+        "3",
+    )
 
 
 def test_seeding_by_original_ids_of_an_edge_list(tmp_path):
     (tmp_path / "edges.txt").write_text("alice bob\nbob carol\ncarol dave\n")
     scenario = write_scenario(
-        tmp_path, network={"model": "edgelist", "path": "edges.txt"},
-        messages=[{"name": "promo", "rule": {"model": "independent_cascade", "p": 1.0},
-                   "seeding": {"strategy": "nodes", "nodes": ["alice"]}}])
+        tmp_path,
+        network={"model": "edgelist", "path": "edges.txt"},
+        messages=[
+            {
+                "name": "promo",
+                "rule": {"model": "independent_cascade", "p": 1.0},
+                "seeding": {"strategy": "nodes", "nodes": ["alice"]},
+            }
+        ],
+    )
     result = buzz("run", scenario, "--out", tmp_path / "o", "--quiet")
     assert result.returncode == 0, result.stderr
     runs = pd.read_parquet(tmp_path / "o" / "runs.parquet")
     assert runs["reach"].tolist() == [4, 4, 4] and runs["steps"].tolist() == [4, 4, 4]
     unknown = write_scenario(
-        tmp_path, network={"model": "edgelist", "path": "edges.txt"},
-        messages=[{"name": "promo", "rule": {"model": "independent_cascade", "p": 1.0},
-                   "seeding": {"strategy": "nodes", "nodes": ["zoe"]}}])
-    assert_one_line_error(buzz("run", unknown, "--out", tmp_path / "o2"),
-                          "messages.promo.seeding.nodes", "'zoe'")
+        tmp_path,
+        network={"model": "edgelist", "path": "edges.txt"},
+        messages=[
+            {
+                "name": "promo",
+                "rule": {"model": "independent_cascade", "p": 1.0},
+                "seeding": {"strategy": "nodes", "nodes": ["zoe"]},
+            }
+        ],
+    )
+    assert_one_line_error(
+        buzz("run", unknown, "--out", tmp_path / "o2"), "messages.promo.seeding.nodes", "'zoe'"
+    )
 
 
 def test_network_stats_prints_json_for_a_scenario(tmp_path):

@@ -21,15 +21,19 @@ NETWORKS = [
 
 
 def _ic(p: float, count: int = 3, step: int = 0, strategy: str = "random", name: str = "promo"):
-    return {"name": name, "rule": {"model": "independent_cascade", "p": p},
-            "seeding": {"strategy": strategy, "count": count, "step": step}}
+    return {
+        "name": name,
+        "rule": {"model": "independent_cascade", "p": p},
+        "seeding": {"strategy": strategy, "count": count, "step": step},
+    }
 
 
 def _assert_same(fast: BuzzModel, slow: BuzzModel) -> None:
     assert fast.t == slow.t
     for fast_track, slow_track in zip(fast.tracks, slow.tracks, strict=True):
-        for name, a, b in zip(("heard_at", "shared_at", "source"), fast_track.state,
-                              slow_track.state, strict=True):
+        for name, a, b in zip(
+            ("heard_at", "shared_at", "source"), fast_track.state, slow_track.state, strict=True
+        ):
             np.testing.assert_array_equal(a, b, err_msg=name)
         np.testing.assert_array_equal(fast_track.counts, slow_track.counts)
         assert fast_track.step == slow_track.step
@@ -48,10 +52,14 @@ def test_kernel_equals_reference(network, seed, p):
 
 
 def test_step_by_step_equals_run_and_reference_with_late_seeding():
-    messages = [_ic(0.25, count=2, name="early"), _ic(0.4, count=4, step=5, name="late"),
-                _ic(0.3, count=5, strategy="top_degree", name="hubs")]
-    scenario = make_scenario({"model": "watts_strogatz", "n": 400, "k": 4, "p": 0.05},
-                             messages, seed=9)
+    messages = [
+        _ic(0.25, count=2, name="early"),
+        _ic(0.4, count=4, step=5, name="late"),
+        _ic(0.3, count=5, strategy="top_degree", name="hubs"),
+    ]
+    scenario = make_scenario(
+        {"model": "watts_strogatz", "n": 400, "k": 4, "p": 0.05}, messages, seed=9
+    )
     stepped, whole, slow = BuzzModel(scenario), BuzzModel(scenario), ReferenceModel(scenario)
     while stepped.running:
         stepped.step()
@@ -64,8 +72,9 @@ def test_step_by_step_equals_run_and_reference_with_late_seeding():
 
 
 def test_capped_steps_stop_in_the_same_state():
-    scenario = make_scenario({"model": "ring_lattice", "n": 200, "k": 4}, [_ic(1.0, count=1)],
-                             steps=7)
+    scenario = make_scenario(
+        {"model": "ring_lattice", "n": 200, "k": 4}, [_ic(1.0, count=1)], steps=7
+    )
     fast, slow = BuzzModel(scenario), ReferenceModel(scenario)
     fast.run()
     slow.run()

@@ -15,11 +15,21 @@ from .conftest import make_scenario
 
 @pytest.fixture
 def model() -> BuzzModel:
-    scenario = make_scenario({"model": "watts_strogatz", "n": 400, "k": 6, "p": 0.1},
-                             [{"name": "promo", "rule": {"model": "independent_cascade", "p": 0.3},
-                               "seeding": {"strategy": "top_degree", "count": 4}},
-                              {"name": "gossip", "rule": {"model": "independent_cascade", "p": 0.5},
-                               "seeding": {"strategy": "random", "count": 1, "step": 3}}])
+    scenario = make_scenario(
+        {"model": "watts_strogatz", "n": 400, "k": 6, "p": 0.1},
+        [
+            {
+                "name": "promo",
+                "rule": {"model": "independent_cascade", "p": 0.3},
+                "seeding": {"strategy": "top_degree", "count": 4},
+            },
+            {
+                "name": "gossip",
+                "rule": {"model": "independent_cascade", "p": 0.5},
+                "seeding": {"strategy": "random", "count": 1, "step": 3},
+            },
+        ],
+    )
     return BuzzModel(scenario, replication=0)
 
 
@@ -31,7 +41,7 @@ def test_people_are_views_over_the_arrays(model):
     heard = model.tracks[0].heard_at
     reached = int(np.flatnonzero(heard == 1)[0])
     assert model.people[reached].heard_at == 1  # reads the array the kernel wrote
-    model.people[reached].heard_at = None       # writes go to the array too
+    model.people[reached].heard_at = None  # writes go to the array too
     assert heard[reached] == NEVER
     assert seed.state == "shared"
 
@@ -54,8 +64,12 @@ def test_agentset_select_and_agg(model):
 
 
 def test_datacollector_records_counts_per_step(model):
-    collector = mesa.DataCollector(model_reporters={
-        "heard": lambda m: m.count("heard"), "sharing": lambda m: m.count("sharing")})
+    collector = mesa.DataCollector(
+        model_reporters={
+            "heard": lambda m: m.count("heard"),
+            "sharing": lambda m: m.count("sharing"),
+        }
+    )
     collector.collect(model)
     while model.running:
         model.step()

@@ -15,8 +15,13 @@ NETWORK = {"model": "barabasi_albert", "n": 1500, "m": 3}
 
 
 def _scenario(seed: int = 5, replications: int = 4, **top):
-    messages = [{"name": "promo", "rule": {"model": "independent_cascade", "p": 0.2},
-                 "seeding": {"strategy": "random", "count": 2}}]
+    messages = [
+        {
+            "name": "promo",
+            "rule": {"model": "independent_cascade", "p": 0.2},
+            "seeding": {"strategy": "random", "count": 2},
+        }
+    ]
     return make_scenario(NETWORK, messages, seed=seed, replications=replications, **top)
 
 
@@ -61,8 +66,11 @@ def test_points_share_graph_and_coins_within_a_replication():
 
 def test_adding_a_message_leaves_the_others_alone():
     one = _scenario()
-    extra = {"name": "rival", "rule": {"model": "independent_cascade", "p": 0.3},
-             "seeding": {"strategy": "top_degree", "count": 3}}
+    extra = {
+        "name": "rival",
+        "rule": {"model": "independent_cascade", "p": 0.3},
+        "seeding": {"strategy": "top_degree", "count": 3},
+    }
     two = make_scenario(NETWORK, [one.messages[0].model_dump(mode="json"), extra], seed=5)
     a, b = BuzzModel(one, replication=1), BuzzModel(two, replication=1)
     a.run()

@@ -40,8 +40,9 @@ def cascades(p_share: float, graph_seed: int = 11) -> np.ndarray:
     graph = erdos_renyi(N_NODES, MEAN_DEGREE / (N_NODES - 1), rng=np.random.default_rng(graph_seed))
     rng = np.random.default_rng(graph_seed + 1)
     seeds = rng.integers(0, N_NODES, size=(N_CASCADES, 1)).astype(np.int32)
-    keys = np.array([RunStreams(graph_seed, r).coin_key("ic") for r in range(N_CASCADES)],
-                    dtype=np.uint64)
+    keys = np.array(
+        [RunStreams(graph_seed, r).coin_key("ic") for r in range(N_CASCADES)], dtype=np.uint64
+    )
     sizes = IndependentCascadeRule(p_share).final_sizes((graph.indptr, graph.indices), seeds, keys)
     return sizes[:, 1]
 
