@@ -126,7 +126,8 @@ def network_stats(
     stats = compute(
         graph, exact_limit=exact_limit, n_sources=sources, rng=np.random.default_rng(seed)
     )
-    stats["seed"] = seed
+    if stats.get("paths") and stats["paths"].get("method") == "sampled":
+        stats["paths"]["seed"] = seed  # the sources were drawn from this seed
     typer.echo(json.dumps(stats, indent=2))
 
 

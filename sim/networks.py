@@ -460,7 +460,8 @@ def _append_neighbour(adj, rows, used, node, neighbour):
     if length == capacity:
         capacity = max(2 * capacity, 4)
         adj, used = _reserve(adj, used, capacity)
-        adj[used : used + length] = adj[first : first + length]
+        for i in range(length):  # a plain loop: slice assignment costs seconds to compile
+            adj[used + i] = adj[first + i]
         first = used
         used += capacity
         rows[node, 0] = first
@@ -476,7 +477,8 @@ def _reserve(adj, used, extra):
     if used + extra <= adj.size:
         return adj, used
     bigger = np.empty(max(2 * adj.size, used + extra), dtype=adj.dtype)
-    bigger[:used] = adj[:used]
+    for i in range(used):
+        bigger[i] = adj[i]
     return bigger, used
 
 
