@@ -345,8 +345,14 @@ def load_scenario(path: str | Path, overrides: list[str] | None = None) -> Scena
     except (OSError, UnicodeDecodeError) as err:
         raise InputError(source, "", None, f"a readable UTF-8 file ({err})") from None
     raw = parse_yaml(text, source)
-    raw = apply_overrides(raw, overrides or [], "--set")
-    return scenario_from_dict(raw, source=source, base_dir=path.parent)
+    raw = apply_overrides(raw, overrides or [], f"{source} --set")
+    try:
+        return scenario_from_dict(raw, source=source, base_dir=path.parent)
+    except InputError as error:
+        overridden = [item.partition("=")[0].strip() for item in overrides or []]
+        if any(error.where == key or error.where.startswith(key + ".") for key in overridden):
+            raise InputError(f"{source} --set", error.where, error.value, error.allowed) from None
+        raise
 
 
 def parse_yaml(text: str, source: str) -> dict:

@@ -66,8 +66,8 @@ def assert_simple(graph: Graph) -> None:
     assert (dst[1:][same_row] > dst[:-1][same_row]).all(), "row unsorted or repeated"
     assert graph.dropped_self_loops == 0 and graph.dropped_duplicates == 0
     if not graph.directed:
-        forward = set(zip(src.tolist(), dst.tolist()))
-        assert forward == set(zip(dst.tolist(), src.tolist())), "CSR not symmetric"
+        forward = set(zip(src.tolist(), dst.tolist(), strict=True))
+        assert forward == set(zip(dst.tolist(), src.tolist(), strict=True)), "CSR not symmetric"
 
 
 def within_standard_errors(observed: float, mean: float, variance: float, k: float = 4.0):
@@ -101,14 +101,16 @@ def test_same_seed_same_graph_other_seed_other_graph(name):
 
 @pytest.mark.parametrize("name", GENERATORS)
 def test_randomness_comes_only_from_the_given_rng(name):
-    np.random.seed(0)
+    np.random.seed(0)  # noqa: NPY002  (checking the legacy global state is untouched)
     random.seed(0)
-    numpy_state, stdlib_state = np.random.get_state()[1].copy(), random.getstate()
+    numpy_state = np.random.get_state()[1].copy()  # noqa: NPY002
+    stdlib_state = random.getstate()
     rng = _rng(5)
     before = rng.bit_generator.state
     GENERATORS[name][0](rng)
     assert rng.bit_generator.state != before, "the given rng was not used"
-    assert np.array_equal(np.random.get_state()[1], numpy_state), "np.random module state used"
+    numpy_after = np.random.get_state()[1]  # noqa: NPY002
+    assert np.array_equal(numpy_after, numpy_state), "np.random module state used"
     assert random.getstate() == stdlib_state, "stdlib random used"
 
 
@@ -182,8 +184,8 @@ def test_newman_watts_keeps_the_lattice_and_adds_about_p_shortcuts_per_tie():
     graph = newman_watts(n, k, p, rng=_rng(5))
     lattice = ring_lattice(n, k)
     src, dst = lattice.edges()
-    kept = {(a, b) for a, b in zip(*(x.tolist() for x in graph.edges()))}
-    assert all((a, b) in kept for a, b in zip(src.tolist(), dst.tolist()))
+    kept = {(a, b) for a, b in zip(*(x.tolist() for x in graph.edges()), strict=True)}
+    assert all((a, b) in kept for a, b in zip(src.tolist(), dst.tolist(), strict=True))
     trials = n * k // 2
     within_standard_errors(graph.n_edges - trials, trials * p, trials * p * (1 - p))
     assert average_clustering(graph) < average_clustering(lattice)
@@ -217,7 +219,7 @@ def test_pair_index_decoding_is_a_bijection_even_beyond_float_precision():
     n = 60
     i, j = _unordered_pair(np.arange(n * (n - 1) // 2))
     assert ((0 <= j) & (j < i) & (i < n)).all()
-    assert len(set(zip(i.tolist(), j.tolist()))) == n * (n - 1) // 2
+    assert len(set(zip(i.tolist(), j.tolist(), strict=True))) == n * (n - 1) // 2
     n = 10**8  # indices near 5e15 > 2**52: float sqrt alone would be off by one
     last = np.array([n * (n - 1) // 2 - 1, n * (n - 1) // 2 - n + 1, (n - 1) * (n - 2) // 2])
     i, j = _unordered_pair(last)
@@ -343,8 +345,8 @@ def test_follower_reciprocity_fraction():
     src, dst = graph.edges()
     follows = int((src < dst).sum())
     follow_backs = int((src > dst).sum())
-    arcs = set(zip(src.tolist(), dst.tolist()))
-    assert all((b, a) in arcs for a, b in zip(src.tolist(), dst.tolist()) if a > b)
+    arcs = set(zip(src.tolist(), dst.tolist(), strict=True))
+    assert all((b, a) in arcs for a, b in zip(src.tolist(), dst.tolist(), strict=True) if a > b)
     within_standard_errors(
         follow_backs / follows, reciprocity, reciprocity * (1 - reciprocity) / follows
     )
