@@ -8,10 +8,34 @@ attributes refer to is ``model.focus`` (an index); the ``*_of`` methods take any
 
 from __future__ import annotations
 
+import itertools
+import weakref
+from collections import defaultdict
+
 import mesa
 import numpy as np
 
 from sim.kernels import NEVER
+
+
+class _IdCounters(weakref.WeakKeyDictionary):
+    """Per-model unique-id counters that let finished models be freed."""
+
+    def __getitem__(self, model):
+        try:
+            return super().__getitem__(model)
+        except KeyError:
+            counter = itertools.count(1)
+            self[model] = counter
+            return counter
+
+
+# Mesa 3.3.1 keeps every model that ever made an agent alive in a class-level
+# defaultdict (mesa issue #3179, fixed upstream by PR #3180 after 3.3.1, the last
+# release for Python 3.11). Batches, tests and notebooks build many models, so
+# swap in weak keys, the same fix, only while the leaking version is installed.
+if isinstance(mesa.Agent.__dict__.get("_ids"), defaultdict):
+    mesa.Agent._ids = _IdCounters()
 
 STATE_NAMES = ("unaware", "heard", "sharing", "shared")
 

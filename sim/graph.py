@@ -33,35 +33,60 @@ def index_dtype(max_value: int) -> type[np.integer]:
 
 
 @numba.njit(cache=True)
-def _csr_from_edges(src, dst, n_nodes, indptr_dtype_probe):
-    """Counting-sort ``src -> dst`` pairs into CSR rows, sort rows, drop repeats.
+def _csr_from_edges(src, dst, n_nodes, symmetric, indptr_dtype_probe):
+    """Counting-sort ``src -> dst`` pairs into CSR rows (both ways if ``symmetric``),
+    sort each row and drop repeats, without copying the input.
 
-    Self-loops must already be gone. Returns ``(indptr, indices, n_duplicates)``.
+    Self-loops must already be gone. Returns ``(indptr, indices)``.
     """
     n_pairs = src.size
-    counts = np.zeros(n_nodes + 1, dtype=indptr_dtype_probe.dtype)
+    ptr_t = indptr_dtype_probe.dtype
+    counts = np.zeros(n_nodes + 1, dtype=ptr_t)
     for e in range(n_pairs):
         counts[src[e] + 1] += 1
+        if symmetric:
+            counts[dst[e] + 1] += 1
     for u in range(n_nodes):
         counts[u + 1] += counts[u]
     fill = counts[:-1].copy()
-    raw = np.empty(n_pairs, dtype=dst.dtype)
+    raw = np.empty(counts[n_nodes], dtype=dst.dtype)
     for e in range(n_pairs):
-        u = src[e]
-        raw[fill[u]] = dst[e]
+        u, v = src[e], dst[e]
+        raw[fill[u]] = v
         fill[u] += 1
-    indptr = np.zeros(n_nodes + 1, dtype=indptr_dtype_probe.dtype)
+        if symmetric:
+            raw[fill[v]] = u
+            fill[v] += 1
+    indptr = np.zeros(n_nodes + 1, dtype=ptr_t)
     write = 0
     for u in range(n_nodes):
-        row = np.sort(raw[counts[u] : counts[u + 1]])
+        start, end = counts[u], counts[u + 1]
+        _sort_in_place(raw, start, end)
         last = -1
-        for v in row:
+        for i in range(start, end):
+            v = raw[i]
             if v != last:
                 raw[write] = v
                 write += 1
                 last = v
         indptr[u + 1] = write
-    return indptr, raw[:write].copy(), n_pairs - write
+    return indptr, raw[:write].copy()
+
+
+@numba.njit(cache=True)
+def _sort_in_place(values, start, end):
+    """Sort ``values[start:end]`` without allocating: insertion sort for the short rows
+    most people have, numpy's sort for hubs."""
+    if end - start > 32:
+        values[start:end] = np.sort(values[start:end])
+        return
+    for i in range(start + 1, end):
+        item = values[i]
+        j = i - 1
+        while j >= start and values[j] > item:
+            values[j + 1] = values[j]
+            j -= 1
+        values[j + 1] = item
 
 
 @dataclass(frozen=True, eq=False)
@@ -120,25 +145,28 @@ class Graph:
         >>> g.n_edges, g.dropped_self_loops, g.dropped_duplicates
         (1, 1, 2)
         """
-        src = np.asarray(src, dtype=np.int64).ravel()
-        dst = np.asarray(dst, dtype=np.int64).ravel()
+        src, dst = np.asarray(src).ravel(), np.asarray(dst).ravel()
         if src.shape != dst.shape:
             raise ValueError(f"src and dst differ in length: {src.size} vs {dst.size}")
+        if src.size and not (np.issubdtype(src.dtype, np.integer)
+                             and np.issubdtype(dst.dtype, np.integer)):
+            raise ValueError("edge endpoints must be integers")
         if n_nodes is None:
             n_nodes = int(max(src.max(initial=-1), dst.max(initial=-1)) + 1)
         if src.size and (min(src.min(), dst.min()) < 0 or max(src.max(), dst.max()) >= n_nodes):
             raise ValueError(f"edge endpoints must lie in 0..{n_nodes - 1}")
+        idx_t = index_dtype(max(n_nodes, 1))
+        # int32 endpoints stay as they are: no int64 copies of a large edge list
+        src, dst = src.astype(idx_t, copy=False), dst.astype(idx_t, copy=False)
         loops = src == dst
         n_loops = int(loops.sum())
         if n_loops:
             src, dst = src[~loops], dst[~loops]
         n_given = src.size
-        if not directed:
-            src, dst = np.concatenate([src, dst]), np.concatenate([dst, src])
-        idx_t = index_dtype(max(n_nodes, 1))
-        ptr_t = index_dtype(src.size)
-        indptr, indices, _n_dup_entries = _csr_from_edges(
-            src.astype(idx_t), dst.astype(idx_t), n_nodes, np.zeros(1, dtype=ptr_t)
+        entries = n_given if directed else 2 * n_given
+        ptr_t = index_dtype(entries)
+        indptr, indices = _csr_from_edges(
+            src, dst, n_nodes, not directed, np.zeros(1, dtype=ptr_t)
         )
         n_kept = indices.size if directed else indices.size // 2
         return cls(

@@ -106,3 +106,18 @@ def test_running_stops_when_nothing_can_change(model):
         steps += 1
     assert steps == model.t == model.steps
     assert not any(track.can_change() for track in model.tracks)
+
+
+def test_finished_models_are_freed():
+    """Mesa 3.3.1 leaks every model with agents (mesa #3179); sim.agents patches it."""
+    import gc
+    import weakref
+
+    scenario = make_scenario({"model": "ring_lattice", "n": 50, "k": 4})
+    first = BuzzModel(scenario)
+    second = BuzzModel(scenario)
+    assert first.people[0].unique_id == second.people[0].unique_id == 1  # ids per model
+    alive = weakref.ref(first)
+    del first
+    gc.collect()
+    assert alive() is None
