@@ -13,7 +13,6 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 from typer.exceptions import TyperException
 
@@ -30,6 +29,8 @@ app = typer.Typer(
 console = Console(width=None if sys.stdout.isatty() else 160)
 errors = Console(stderr=True, highlight=False, soft_wrap=True)
 
+FIGURE_MAX_RUNS = 20_000  # past this the curve's timeseries may not fit in memory: skip it
+
 ScenarioArg = Annotated[Path, typer.Argument(help="A scenario YAML file.", show_default=False)]
 SetOption = Annotated[
     list[str] | None,
@@ -43,7 +44,7 @@ def validate(scenario: ScenarioArg, overrides: SetOption = None) -> None:
     from sim.config import load_scenario
 
     loaded = load_scenario(scenario, overrides)
-    points = len(loaded.sweep.points()) if loaded.sweep else 1
+    points = len(loaded.sweep.points(loaded.seed)) if loaded.sweep else 1
     console.print(
         f"{scenario}: ok ({len(loaded.messages)} message(s), {points} point(s), "
         f"{loaded.replications} replication(s))"
@@ -58,48 +59,69 @@ def run(
     ] = None,
     overrides: SetOption = None,
     replications: Annotated[int | None, typer.Option(min=1, help="Override replications.")] = None,
+    executor: Annotated[
+        str, typer.Option(help="serial, processes (one worker per core) or dask.")
+    ] = "processes",
+    workers: Annotated[int | None, typer.Option(min=1, help="Worker processes.")] = None,
+    scheduler: Annotated[
+        str | None, typer.Option(help="Dask scheduler address (tcp://host:port).")
+    ] = None,
+    resume: Annotated[bool, typer.Option(help="Continue a batch; finished runs are kept.")] = False,
     force: Annotated[bool, typer.Option(help="Replace results already in the folder.")] = False,
     quiet: Annotated[bool, typer.Option(help="Print nothing but errors.")] = False,
 ) -> None:
     """Run a scenario's points and replications; write tables, a manifest and a figure."""
     from sim.config import load_scenario
+    from sim.executors import EXECUTORS
 
     loaded = load_scenario(scenario, overrides)  # before the heavy imports: errors come fast
-    from sim.experiment import run_batch
+    if executor not in EXECUTORS:
+        raise InputError("--executor", "", executor, ", ".join(EXECUTORS))
+    if scheduler is not None and executor != "dask":
+        raise InputError("--scheduler", "", scheduler, "only with --executor dask")
+    from sim.batch import run_batch
     from sim.plots import adoption_curve
+    from sim.progress import BatchProgress
 
     folder = out or Path("results") / loaded.name
-    with _progress(quiet) as progress:
-        task = progress.add_task("runs", total=None) if progress else None
-
-        def advance(_result, done: int, total: int) -> None:
-            if progress is not None:
-                progress.update(task, completed=done, total=total)
-
-        try:
-            batch = run_batch(
-                loaded,
-                folder,
-                replications=replications,
-                source=str(scenario),
-                force=force,
-                on_result=advance,
-            )
-        except KeyboardInterrupt:
-            errors.print(f"interrupted: finished runs are saved in {folder}")
-            raise typer.Exit(130) from None
-    adoption_curve(
-        batch.timeseries,
-        batch.runs,
-        folder / "adoption.png",
-        title=f"{loaded.name}: adoption (mean, 95% band)",
-    )
+    try:
+        with BatchProgress(quiet=quiet) as progress:
+            batch = run_batch(loaded, folder, executor=executor, workers=workers,
+                              scheduler=scheduler, replications=replications, resume=resume,
+                              force=force, source=str(scenario), on_progress=progress)
+    except KeyboardInterrupt:
+        errors.print(f"interrupted: finished runs are saved in {folder}; "
+                     "continue with the same command and --resume")
+        raise typer.Exit(130) from None
+    figure = ""
+    if len(batch.runs) <= FIGURE_MAX_RUNS:
+        adoption_curve(batch.timeseries, batch.runs, folder / "adoption.png",
+                       title=f"{loaded.name}: adoption (mean, 95% band)")
+        figure = ", adoption.png"
     if not quiet:
         _print_summary(batch.runs)
-        console.print(
-            f"results: {folder}/ (runs.parquet, timeseries.parquet, scenario.yaml, "
-            "manifest.json, adoption.png)"
-        )
+        console.print(f"results: {folder}/ (runs.parquet, timeseries.parquet, scenario.yaml, "
+                      f"manifest.json{figure})")
+
+
+ResultsArg = Annotated[Path, typer.Argument(help="A results folder written by 'buzz run'.")]
+
+
+@app.command()
+def plot(folder: ResultsArg) -> None:
+    """Draw a results folder's figures as PNG files in FOLDER/figures/."""
+    from sim.plots import make_figures
+
+    for path in make_figures(folder):
+        console.print(str(path))
+
+
+@app.command()
+def report(folder: ResultsArg) -> None:
+    """Write FOLDER/report.html: scenario, summary, comparisons and figures in one file."""
+    from sim.report import write_report
+
+    console.print(str(write_report(folder)))
 
 
 @app.command("network-stats")
@@ -143,21 +165,6 @@ def _load_network(path: Path, directed: bool):
     return read_edgelist(path, directed=directed)
 
 
-def _progress(quiet: bool):
-    if quiet or not sys.stderr.isatty():
-        from contextlib import nullcontext
-
-        return nullcontext(None)
-    return Progress(
-        TextColumn("[bold]buzz run"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeRemainingColumn(),
-        console=Console(stderr=True),
-        transient=True,
-    )
-
-
 def _print_summary(runs) -> None:
     from sim.metrics import summarize
 
@@ -190,7 +197,10 @@ def _interval(row, metric: str, scale: float = 1.0, digits: int = 1) -> str:
 def main() -> None:
     """Entry point: run the app, turning bad input into one line and exit 2."""
     try:
-        app(standalone_mode=False)
+        # without standalone mode click returns an Exit's code instead of raising it
+        status = app(standalone_mode=False)
+        if isinstance(status, int) and status:
+            sys.exit(status)
     except InputError as error:
         errors.print(f"error: {error}", markup=False)
         sys.exit(EXIT_BAD_INPUT)

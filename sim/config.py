@@ -28,6 +28,7 @@ import typing
 from pathlib import Path
 from typing import Annotated, Any, Literal, Union
 
+import numpy as np
 import yaml
 from pydantic import (
     BaseModel,
@@ -41,6 +42,7 @@ from pydantic import (
 )
 
 from sim.errors import InputError
+from sim.randomness import SWEEP as SWEEP_STREAM
 
 Probability = Annotated[float, Field(ge=0.0, le=1.0, allow_inf_nan=False)]
 Identifier = Annotated[str, Field(pattern=r"^[A-Za-z_][A-Za-z0-9_\-]*$", max_length=64)]
@@ -231,7 +233,44 @@ class IndependentCascade(Frozen):
     p: Probability
 
 
-RuleSpec = Annotated[IndependentCascade, Field(discriminator="model")]
+class LinearThreshold(Frozen):
+    """A person starts sharing once enough of the people they see have shared
+    (Watts 2002; Centola and Macy 2007 for ``count``; Kempe et al. 2003 for drawn thresholds).
+
+    Give exactly one of ``threshold`` (a fraction of in-neighbours) or ``count`` (a
+    number of them); with ``threshold_distribution: uniform`` give neither: each
+    person's fractional threshold is drawn from U(0, 1).
+    """
+
+    model: Literal["linear_threshold"]
+    threshold: Probability | None = None
+    count: PositiveInt | None = None
+    threshold_distribution: Literal["fixed", "uniform"] = "fixed"
+
+    @model_validator(mode="after")
+    def _one_threshold(self):
+        if self.threshold_distribution == "uniform":
+            if self.threshold is not None or self.count is not None:
+                raise _KeyedError(
+                    "threshold_distribution",
+                    "uniform",
+                    "no threshold or count with uniform (each person's threshold is drawn)",
+                )
+        elif (self.threshold is None) == (self.count is None):
+            raise _KeyedError("", None, "exactly one of threshold (a fraction) or count")
+        return self
+
+
+class Bass(Frozen):
+    """Each step a person who has not adopted does so with probability
+    ``p_external + q * (fraction of in-neighbours who have adopted)`` (Bass 1969)."""
+
+    model: Literal["bass"]
+    p_external: Probability
+    q: Probability
+
+
+RuleSpec = Annotated[IndependentCascade | LinearThreshold | Bass, Field(discriminator="model")]
 
 
 # ---------------------------------------------------------------------- seeding
@@ -270,17 +309,95 @@ class Message(Frozen):
     seeding: Seeding = Seeding()
 
 
+class SampleSweep(Frozen):
+    """``n`` points drawn from ranges by a quasi-random design (scipy.stats.qmc).
+
+    ``ranges`` maps dotted keys to ``[low, high]``; when both bounds are integers the
+    key is sampled as an integer. ``method`` is ``lhs`` (Latin hypercube) or
+    ``sobol``; ``seed`` defaults to the scenario's seed.
+    """
+
+    n: Annotated[int, Field(ge=1, le=100_000)]
+    method: Literal["lhs", "sobol"] = "lhs"
+    ranges: Annotated[
+        dict[str, Annotated[list[int | float], Field(min_length=2, max_length=2)]],
+        Field(min_length=1),
+    ]
+    seed: NonNegativeInt | None = None
+
+    @model_validator(mode="after")
+    def _ordered(self):
+        if self.method == "sobol" and self.n & (self.n - 1):
+            raise _KeyedError("n", self.n, "a power of 2 with method sobol (its balance "
+                              "properties need it); method lhs takes any n")
+        for key, (low, high) in self.ranges.items():
+            if not low < high:
+                raise _KeyedError(f"ranges.{key}", [low, high], "[low, high] with low < high")
+        return self
+
+    def draw(self, default_seed: int) -> list[dict[str, Any]]:
+        """The sampled points, reproducible from the seed."""
+        from scipy.stats import qmc
+
+        seed = self.seed if self.seed is not None else default_seed
+        rng = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(SWEEP_STREAM,)))
+        keys = list(self.ranges)
+        if self.method == "lhs":
+            unit = qmc.LatinHypercube(d=len(keys), rng=rng).random(self.n)
+        else:
+            unit = qmc.Sobol(d=len(keys), scramble=True, rng=rng).random(self.n)
+        points = []
+        for row in unit:
+            point = {}
+            for key, u in zip(keys, row, strict=True):
+                low, high = self.ranges[key]
+                if isinstance(low, int) and isinstance(high, int):
+                    # every integer in [low, high] gets an equal share of the unit interval
+                    point[key] = min(int(np.floor(low + u * (high - low + 1))), high)
+                else:
+                    point[key] = float(low + u * (high - low))
+            points.append(point)
+        return points
+
+
 class Sweep(Frozen):
-    """Points to run: ``grid`` is the cartesian product of the listed values."""
+    """Points to run, as the cartesian product of up to three parts.
+
+    ``grid``: every combination of the listed values; ``zip``: lists of equal
+    length taken together (point i uses the i-th value of each); ``sample``: points
+    drawn from ranges. A part that is absent contributes one empty point.
+    """
 
     grid: dict[str, Annotated[list[Any], Field(min_length=1)]] = {}
+    zip: dict[str, Annotated[list[Any], Field(min_length=1)]] = {}
+    sample: SampleSweep | None = None
 
-    def points(self) -> list[dict[str, Any]]:
+    @model_validator(mode="after")
+    def _zip_lengths(self):
+        lengths = {key: len(values) for key, values in self.zip.items()}
+        if len(set(lengths.values())) > 1:
+            raise _KeyedError("zip", lengths, "lists of the same length")
+        repeated = set(self.grid) & set(self.zip)
+        if self.sample is not None:
+            repeated |= (set(self.grid) | set(self.zip)) & set(self.sample.ranges)
+        if repeated:
+            raise _KeyedError("", sorted(repeated), "each key in one part of the sweep only")
+        return self
+
+    def keys(self) -> list[str]:
+        """The swept keys, in column order."""
+        sampled = list(self.sample.ranges) if self.sample is not None else []
+        return [*self.grid, *self.zip, *sampled]
+
+    def points(self, default_seed: int = 0) -> list[dict[str, Any]]:
         """The override dictionaries, one per point, in a stable order."""
-        keys = list(self.grid)
-        return [
-            dict(zip(keys, combo, strict=True)) for combo in itertools.product(*self.grid.values())
-        ]
+        grid_keys = list(self.grid)
+        grid = [dict(zip(grid_keys, combo, strict=True))
+                for combo in itertools.product(*self.grid.values())]
+        n_zip = len(next(iter(self.zip.values()))) if self.zip else 1
+        zipped = [{key: values[i] for key, values in self.zip.items()} for i in range(n_zip)]
+        sampled = self.sample.draw(default_seed) if self.sample is not None else [{}]
+        return [{**a, **b, **c} for a in grid for b in zipped for c in sampled]
 
 
 class Scenario(Frozen):
@@ -370,23 +487,31 @@ def parse_yaml(text: str, source: str) -> dict:
 
 
 def scenario_from_dict(
-    raw: dict, source: str = "<scenario>", base_dir: str | Path | None = None
+    raw: dict,
+    source: str = "<scenario>",
+    base_dir: str | Path | None = None,
+    *,
+    check_sweep: bool = True,
 ) -> Scenario:
-    """Validate a scenario mapping, with every error in one line."""
+    """Validate a scenario mapping, with every error in one line.
+
+    With ``check_sweep`` every sweep point is validated too, so a bad value in a
+    sweep is reported before anything runs.
+    """
     try:
         scenario = Scenario.model_validate(raw)
     except ValidationError as err:
         raise _first_error(err, raw, source) from None
     if isinstance(scenario.network, EdgeList):
         scenario = _resolve_edgelist(scenario, source, base_dir)
-    if scenario.sweep is not None:
-        for point in scenario.sweep.points():
-            apply_overrides(
-                raw,
-                [f"{k}={yaml.safe_dump(v)}" for k, v in point.items()],
-                source,
-                validate_as="sweep.grid",
-            )
+    if check_sweep and scenario.sweep is not None:
+        sweep = scenario.sweep
+        part = {**dict.fromkeys(sweep.grid, "sweep.grid"), **dict.fromkeys(sweep.zip, "sweep.zip")}
+        if sweep.sample is not None:
+            part.update(dict.fromkeys(sweep.sample.ranges, "sweep.sample.ranges"))
+        for point in sweep.points(scenario.seed):
+            overrides = [f"{key}={yaml.safe_dump(value)}" for key, value in point.items()]
+            apply_overrides(raw, overrides, source, validate_as=part)
     return scenario
 
 
@@ -415,14 +540,16 @@ def with_values(scenario: Scenario, values: dict[str, Any], source: str = "sweep
     raw = scenario.model_dump(mode="json", exclude_none=True)
     for key, value in values.items():
         raw = _set_dotted(raw, key, value, source)
-    return scenario_from_dict(raw, source=source)
+    return scenario_from_dict(raw, source=source, check_sweep=False)  # checked at load
 
 
-def apply_overrides(raw: dict, overrides: list[str], source: str, validate_as: str = "") -> dict:
+def apply_overrides(
+    raw: dict, overrides: list[str], source: str, validate_as: dict[str, str] | None = None
+) -> dict:
     """Apply ``key=value`` strings (values parsed as YAML) to a copy of ``raw``.
 
-    With ``validate_as``, the result is validated too and errors are reported under
-    that prefix (``sweep.grid.messages.promo.rule.p``).
+    With ``validate_as`` (key -> prefix), the result is validated after each key and
+    errors are reported under the prefix (``sweep.grid.messages.promo.rule.p``).
     """
     out = copy.deepcopy(raw)
     for item in overrides:
@@ -440,7 +567,8 @@ def apply_overrides(raw: dict, overrides: list[str], source: str, validate_as: s
                 Scenario.model_validate(out)
             except ValidationError as err:
                 first = _first_error(err, out, source)
-                raise InputError(source, f"{validate_as}.{key}", value, first.allowed) from None
+                where = f"{validate_as[key]}.{key}"
+                raise InputError(source, where, value, first.allowed) from None
     return out
 
 

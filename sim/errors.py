@@ -43,3 +43,7 @@ class InputError(Exception):
         where_part = f"{where}{shown}: " if where else ""
         line = f"{source}: {where_part}allowed: {allowed}"
         super().__init__(" ".join(line.split()))
+
+    def __reduce__(self):
+        # rebuilt from its fields when it crosses a process boundary (batch workers)
+        return (type(self), (self.source, self.where, self.value, self.allowed))

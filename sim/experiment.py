@@ -1,19 +1,21 @@
 """Batches: expand a scenario into runs, execute them, collect tidy tables.
 
 A run is one (point, replication). Points come from the scenario's sweep (one
-point when there is none); run ids are ``point * replications + replication``.
-Runs are executed replication by replication so that points sharing a network
-reuse the same graph (it is identical anyway: the network is drawn from the
-replication's stream, DESIGN decision 3).
+point when there is none). Run ids are replication-major,
+``replication * n_points + point``: consecutive runs share their replication and so
+their graph (the network is drawn from the replication's stream, DESIGN decision
+3), chunks of consecutive runs build it once, and adding replications leaves the
+ids of existing runs unchanged. Each worker process also keeps the last few graphs
+it built, so a graph is built once per replication on each worker.
 """
 
 from __future__ import annotations
 
 import json
+import threading
 import time
-from collections.abc import Callable, Iterable
+from collections import OrderedDict
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -25,7 +27,6 @@ from sim.metrics import curve_metrics
 from sim.model import BuzzModel
 from sim.networks import build_network
 from sim.randomness import RunStreams
-from sim.store import new_manifest, prepare_folder, write_json_atomic, write_scenario, write_tables
 
 RUN_COLUMNS = [
     "run",
@@ -66,11 +67,12 @@ class RunSpec:
 
 @dataclass(frozen=True)
 class RunResult:
-    """One finished run: a ``runs`` frame (a row per message) and its ``timeseries``."""
+    """One finished run: ``runs`` rows (one per message) and ``timeseries`` columns
+    (one dict of arrays per message)."""
 
     spec: RunSpec
-    runs: pd.DataFrame
-    timeseries: pd.DataFrame
+    runs: list[dict[str, Any]]
+    timeseries: list[dict[str, np.ndarray]]
     seconds: float
 
 
@@ -89,23 +91,27 @@ def expand_runs(
     ...     "sweep": {"grid": {"messages.a.rule.p": [0.1, 0.2]}}})
     >>> [(r.run, r.point, r.replication, r.values) for r in expand_runs(scenario)]
     ... # doctest: +NORMALIZE_WHITESPACE
-    [(0, 0, 0, {'messages.a.rule.p': 0.1}), (1, 0, 1, {'messages.a.rule.p': 0.1}),
-     (2, 1, 0, {'messages.a.rule.p': 0.2}), (3, 1, 1, {'messages.a.rule.p': 0.2})]
+    [(0, 0, 0, {'messages.a.rule.p': 0.1}), (1, 1, 0, {'messages.a.rule.p': 0.2}),
+     (2, 0, 1, {'messages.a.rule.p': 0.1}), (3, 1, 1, {'messages.a.rule.p': 0.2})]
     """
     n_replications = replications or scenario.replications
-    points = scenario.sweep.points() if scenario.sweep is not None else [{}]
-    specs = []
-    for point, values in enumerate(points):
-        resolved = with_values(scenario, values, source) if values else scenario
-        for replication in range(n_replications):
-            specs.append(
-                RunSpec(point * n_replications + replication, point, replication, values, resolved)
-            )
-    return specs
+    points = scenario.sweep.points(scenario.seed) if scenario.sweep is not None else [{}]
+    resolved = [with_values(scenario, values, source) if values else scenario
+                for values in points]
+    return [
+        RunSpec(replication * len(points) + point, point, replication, values, resolved[point])
+        for replication in range(n_replications)
+        for point, values in enumerate(points)
+    ]
 
 
 def execute_run(spec: RunSpec, graph: Graph | None = None, source: str = "<scenario>") -> RunResult:
-    """Run one (point, replication) to the end and tabulate it."""
+    """Run one (point, replication) to the end and tabulate it.
+
+    The tables come back as plain rows and arrays: building pandas frames per run
+    cost several times the simulation itself, so :func:`run_chunk` builds one pair
+    of frames per chunk.
+    """
     started = time.perf_counter()
     model = BuzzModel(
         spec.scenario, replication=spec.replication, graph=graph, create_agents=False, source=source
@@ -113,6 +119,7 @@ def execute_run(spec: RunSpec, graph: Graph | None = None, source: str = "<scena
     model.run()
     ids = {"run": spec.run, "point": spec.point, "replication": spec.replication}
     run_rows, series = [], []
+    n_steps = model.t + 1
     for track in model.tracks:
         heard, adopters, sharing = track.cumulative(model.t)
         row = {**ids, "seed": spec.scenario.seed, "message": track.message.name}
@@ -121,21 +128,13 @@ def execute_run(spec: RunSpec, graph: Graph | None = None, source: str = "<scena
         row["n_nodes"] = model.graph.n_nodes
         row.update(spec.values)
         run_rows.append(row)
-        series.append(
-            pd.DataFrame(
-                {
-                    **ids,
-                    "step": np.arange(model.t + 1),
-                    "message": track.message.name,
-                    "heard": heard,
-                    "adopters": adopters,
-                    "sharing": sharing,
-                }
-            )
-        )
-    runs = pd.DataFrame(run_rows)
-    timeseries = pd.concat(series, ignore_index=True)
-    return RunResult(spec, runs, timeseries, time.perf_counter() - started)
+        series.append({
+            "run": np.full(n_steps, spec.run), "point": np.full(n_steps, spec.point),
+            "replication": np.full(n_steps, spec.replication), "step": np.arange(n_steps),
+            "message": np.full(n_steps, track.message.name, dtype=object),
+            "heard": heard, "adopters": adopters, "sharing": sharing,
+        })
+    return RunResult(spec, run_rows, series, time.perf_counter() - started)
 
 
 def network_key(scenario: Scenario, replication: int) -> str:
@@ -145,133 +144,85 @@ def network_key(scenario: Scenario, replication: int) -> str:
     )
 
 
-def iterate_results(
-    specs: Iterable[RunSpec],
-    source: str = "<scenario>",
-    on_result: Callable[[RunResult], None] | None = None,
-) -> list[RunResult]:
-    """Execute runs serially, replication-major so a graph is built once per replication.
-
-    ``on_result`` is called as each run finishes (to stream it to disk).
-    """
-    ordered = sorted(specs, key=lambda spec: (spec.replication, spec.point))
-    cached_key, cached_graph = None, None
-    results = []
-    for spec in ordered:
-        key = network_key(spec.scenario, spec.replication)
-        if key != cached_key:
-            streams = RunStreams(spec.scenario.seed, spec.replication)
-            cached_graph = build_network(spec.scenario.network, streams.network_rng())
-            cached_key = key
-        result = execute_run(spec, cached_graph, source)
-        results.append(result)
-        if on_result is not None:
-            on_result(result)
-    return results
-
-
 def swept_columns(scenario: Scenario) -> list[str]:
     """Names of the columns added for swept keys (their dotted paths)."""
-    return list(scenario.sweep.grid) if scenario.sweep is not None else []
+    return scenario.sweep.keys() if scenario.sweep is not None else []
+
+
+_GRAPHS: OrderedDict[str, Graph] = OrderedDict()
+_GRAPHS_LOCK = threading.Lock()
+_GRAPHS_KEPT = 4
+
+
+def graph_for(spec: RunSpec) -> Graph:
+    """The run's graph, from this process's cache of the last few built."""
+    key = network_key(spec.scenario, spec.replication)
+    with _GRAPHS_LOCK:
+        if key in _GRAPHS:
+            _GRAPHS.move_to_end(key)
+            return _GRAPHS[key]
+    streams = RunStreams(spec.scenario.seed, spec.replication)
+    graph = build_network(spec.scenario.network, streams.network_rng())
+    with _GRAPHS_LOCK:
+        _GRAPHS[key] = graph
+        while len(_GRAPHS) > _GRAPHS_KEPT:
+            _GRAPHS.popitem(last=False)
+    return graph
 
 
 @dataclass(frozen=True)
-class BatchResult:
-    """The tables of a finished (or interrupted) batch and where they were written."""
+class Chunk:
+    """Consecutive runs executed as one task."""
+
+    specs: tuple[RunSpec, ...]
+    source: str = "<scenario>"
+
+
+@dataclass(frozen=True)
+class ChunkResult:
+    """A chunk's tables (sorted by run, message, step) and each run's timing."""
 
     runs: pd.DataFrame
     timeseries: pd.DataFrame
-    out: Path | None
-    complete: bool
+    timings: dict[int, dict]
 
 
-def run_batch(
-    scenario: Scenario,
-    out: str | Path | None = None,
-    *,
-    replications: int | None = None,
-    source: str = "<scenario>",
-    force: bool = False,
-    on_result: Callable[[RunResult, int, int], None] | None = None,
-) -> BatchResult:
-    """Run every point and replication serially and write the results folder.
-
-    Parameters
-    ----------
-    scenario : Scenario
-        The validated scenario.
-    out : path, optional
-        The results folder; nothing is written when ``None``.
-    replications : int, optional
-        Overrides ``scenario.replications``.
-    source : str
-        The scenario's file, for messages and the manifest.
-    force : bool
-        Replace results already in ``out``.
-    on_result : callable, optional
-        Called with ``(result, n_done, n_total)`` after each run (progress).
-
-    Returns
-    -------
-    BatchResult
-        If interrupted (Ctrl-C), the finished runs are still written and
-        ``complete`` is false; the manifest says ``interrupted``.
-
-    Examples
-    --------
-    >>> from sim.config import scenario_from_dict
-    >>> scenario = scenario_from_dict({
-    ...     "name": "demo", "replications": 3, "seed": 5,
-    ...     "network": {"model": "watts_strogatz", "n": 300, "k": 6, "p": 0.1},
-    ...     "messages": [{"name": "a", "rule": {"model": "independent_cascade", "p": 0.3}}]})
-    >>> batch = run_batch(scenario)
-    >>> batch.runs[["run", "replication", "message"]].values.tolist()
-    [[0, 0, 'a'], [1, 1, 'a'], [2, 2, 'a']]
-    """
-    specs = expand_runs(scenario, replications, source)
-    folder = Path(out) if out is not None else None
-    manifest = new_manifest(scenario, source, len(specs))
-    if folder is not None:
-        prepare_folder(folder, force=force)
-        write_scenario(folder, scenario)
-        write_json_atomic(folder / "manifest.json", manifest)
-    finished: list[RunResult] = []
-    started = time.perf_counter()
-
-    def record(result: RunResult) -> None:
-        finished.append(result)
-        manifest["runs"][str(result.spec.run)] = {
-            "point": result.spec.point,
-            "replication": result.spec.replication,
-            "status": "done",
-            "seconds": round(result.seconds, 4),
-        }
-        if on_result is not None:
-            on_result(result, len(finished), len(specs))
-
-    complete = False
-    try:
-        iterate_results(specs, source, record)
-        complete = True
-    finally:
-        runs, timeseries = _tables(finished, scenario)
-        manifest["status"] = "complete" if complete else "interrupted"
-        manifest["seconds"] = round(time.perf_counter() - started, 3)
-        if folder is not None:
-            write_tables(folder, runs, timeseries)
-            write_json_atomic(folder / "manifest.json", manifest)
-    return BatchResult(
+def run_chunk(chunk: Chunk) -> ChunkResult:
+    """Execute a chunk's runs in order (the task every executor runs)."""
+    results = [execute_run(spec, graph_for(spec), chunk.source) for spec in chunk.specs]
+    columns = RUN_COLUMNS + swept_columns(chunk.specs[0].scenario)
+    runs = pd.DataFrame([row for r in results for row in r.runs]).reindex(columns=columns)
+    pieces = [piece for r in results for piece in r.timeseries]
+    series = pd.DataFrame({name: np.concatenate([piece[name] for piece in pieces])
+                           for name in TIMESERIES_COLUMNS})
+    series["message"] = series["message"].astype(str)
+    timings = {
+        r.spec.run: {"point": r.spec.point, "replication": r.spec.replication,
+                     "seconds": round(r.seconds, 5)}
+        for r in results
+    }
+    return ChunkResult(
         runs.sort_values(["run", "message"], ignore_index=True),
-        timeseries.sort_values(["run", "message", "step"], ignore_index=True),
-        folder,
-        complete,
+        series[TIMESERIES_COLUMNS].sort_values(["run", "message", "step"], ignore_index=True),
+        timings,
     )
 
 
-def _tables(results: list[RunResult], scenario: Scenario) -> tuple[pd.DataFrame, pd.DataFrame]:
-    columns = RUN_COLUMNS + swept_columns(scenario)
-    if not results:
-        return pd.DataFrame(columns=columns), pd.DataFrame(columns=TIMESERIES_COLUMNS)
-    runs = pd.concat([r.runs for r in results], ignore_index=True)
-    timeseries = pd.concat([r.timeseries for r in results], ignore_index=True)
-    return runs[columns], timeseries[TIMESERIES_COLUMNS]
+def make_chunks(specs: list[RunSpec], n_workers: int, source: str = "<scenario>",
+                most: int = 64) -> list[Chunk]:
+    """Split runs into chunks of consecutive run ids, about four per worker or more.
+
+    A chunk never spans a gap in the run ids (runs finished before a resume), so the
+    parts of a results folder cover disjoint, ordered ranges.
+    """
+    if not specs:
+        return []
+    size = max(1, min(most, -(-len(specs) // (4 * max(1, n_workers)))))
+    chunks, current = [], [specs[0]]
+    for spec in specs[1:]:
+        if spec.run != current[-1].run + 1 or len(current) >= size:
+            chunks.append(Chunk(tuple(current), source))
+            current = []
+        current.append(spec)
+    chunks.append(Chunk(tuple(current), source))
+    return chunks

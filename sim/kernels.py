@@ -230,3 +230,193 @@ def _ic_final_sizes(graph, status, buffers, seeds, keys, p_share):
         for i in range(n_touched):
             status[touched[i]] = 0
     return sizes
+
+
+# ------------------------------------------------------------------ linear threshold
+@numba.njit(cache=True)
+def _lt_transition(graph, state, frontier, n_frontier, step, extra, next_frontier):
+    """One synchronous linear-threshold step from ``step`` to ``step + 1``.
+
+    Everyone in ``frontier`` started sharing at ``step``. ``extra`` is
+    ``(needed, n_neighbours_shared)``: how many sharing in-neighbours each person
+    needs, and how many they have had up to ``step - 1``. Each sharer adds one to
+    the count of every out-neighbour who is not sharing yet; a person whose count
+    reaches ``needed`` starts sharing at ``step + 1``. Only the frontier's edges are
+    visited, so a step costs the out-degree of its new sharers, never ``n_nodes``.
+
+    Everyone a sharer reaches hears at ``step + 1`` if they had not heard before.
+    Sources are order-independent: the lowest-numbered in-neighbour who started
+    sharing at ``step`` (for a new sharer, and for a person who first heard now).
+
+    Returns ``(n_next, new_heard)``.
+    """
+    indptr, indices = graph
+    heard_at, shared_at, source = state
+    needed, n_neighbours_shared = extra
+    next_step = np.int32(step + 1)
+    n_next = 0
+    new_heard = 0
+    for i in range(n_frontier):
+        sharer = frontier[i]
+        for edge in range(indptr[sharer], indptr[sharer + 1]):
+            person = indices[edge]
+            person_shared_at = shared_at[person]
+            if person_shared_at <= step:
+                continue  # already sharing: their count no longer matters
+            n_neighbours_shared[person] += 1
+            person_heard_at = heard_at[person]
+            if person_heard_at == NEVER:
+                heard_at[person] = next_step
+                source[person] = sharer
+                new_heard += 1
+            elif person_heard_at == next_step and sharer < source[person]:
+                source[person] = sharer
+            if person_shared_at == NEVER and n_neighbours_shared[person] >= needed[person]:
+                shared_at[person] = next_step
+                source[person] = sharer
+                next_frontier[n_next] = person
+                n_next += 1
+    if n_next > 0:
+        # a new sharer may have been reached by lower-numbered sharers of this step
+        # before its count was complete: take the minimum over all of them
+        for i in range(n_frontier):
+            sharer = frontier[i]
+            for edge in range(indptr[sharer], indptr[sharer + 1]):
+                person = indices[edge]
+                if shared_at[person] == next_step and sharer < source[person]:
+                    source[person] = sharer
+    return n_next, new_heard
+
+
+@numba.njit(cache=True)
+def _lt_advance(graph, state, buffers, n_frontier, start_step, params, counts, extra):
+    """Run linear-threshold steps from ``start_step`` while anything can change.
+
+    Arguments as in :func:`_ic_advance`, except that there is no coin key;
+    ``params`` is ``(seeds, seed_step, last_step)`` and ``extra`` is
+    ``(needed, n_neighbours_shared)`` (see :func:`_lt_transition`). Nothing can
+    change once no one started sharing at the current step and no seeding is due.
+
+    Returns ``(step, n_frontier)``; the frontier is left in ``buffers[0]``.
+    """
+    seeds, seed_step, last_step = params
+    frontier, spare = buffers
+    step = start_step
+    first = True
+    while step < last_step and (n_frontier > 0 or seed_step > step):
+        n_next, new_heard = _lt_transition(graph, state, frontier, n_frontier, step, extra, spare)
+        new_shared = n_next
+        step += 1
+        if step == seed_step:
+            n_next, seeded_heard, seeded_shared = _seed_now(state, seeds, step, spare, n_next)
+            new_heard += seeded_heard
+            new_shared += seeded_shared
+        counts[step, 0] = new_heard
+        counts[step, 1] = new_shared
+        frontier, spare = spare, frontier
+        first = not first
+        n_frontier = n_next
+    if not first:
+        spare[:n_frontier] = frontier[:n_frontier]
+    return step, n_frontier
+
+
+# ---------------------------------------------------------------------------- bass
+@numba.njit(cache=True)
+def _bass_transition(graph, state, buffers, n_frontier, step, key, rates, extra, n_pending):
+    """One synchronous Bass step from ``step`` to ``step + 1``.
+
+    ``buffers`` is ``(frontier, next_frontier)``: the people who adopted at ``step``
+    and the room for those who adopt at ``step + 1``. ``rates`` is
+    ``(p_external, q)``. ``extra`` is ``(in_degree, n_neighbours_adopted,
+    lowest_adopted_neighbour, pending)``; ``pending[:n_pending]`` are the people who
+    have not adopted and may (everyone left while ``p_external > 0``; otherwise
+    those with at least one adopted in-neighbour).
+
+    First the frontier's word of mouth is counted; then each pending person adopts
+    if the coin of the pair ``(step + 1, person)`` falls below
+    ``p_external + q * n_neighbours_adopted / in_degree`` (probabilities above 1 act
+    as 1). Adopting is hearing and sharing at once. The source is the
+    lowest-numbered in-neighbour who had adopted by ``step`` when the coin fell in
+    the word-of-mouth part (``coin >= p_external``), else ``-1`` (external).
+
+    Returns ``(n_next, n_pending)``; ``pending`` is compacted in place.
+    """
+    indptr, indices = graph
+    heard_at, shared_at, source = state
+    frontier, next_frontier = buffers
+    p_external, q = rates
+    in_degree, n_neighbours_adopted, lowest_adopted_neighbour, pending = extra
+    word_of_mouth_only = p_external == 0.0
+    for i in range(n_frontier):
+        adopter = frontier[i]
+        for edge in range(indptr[adopter], indptr[adopter + 1]):
+            person = indices[edge]
+            if shared_at[person] != NEVER:
+                continue  # adopted already (nobody has adopted at step + 1 yet)
+            n_neighbours_adopted[person] += 1
+            if adopter < lowest_adopted_neighbour[person]:
+                lowest_adopted_neighbour[person] = adopter
+            if word_of_mouth_only and q > 0.0 and n_neighbours_adopted[person] == 1:
+                pending[n_pending] = person  # now has a chance; added exactly once
+                n_pending += 1
+    next_step = np.int32(step + 1)
+    ukey = np.uint64(key)
+    n_next = 0
+    n_kept = 0
+    for i in range(n_pending):
+        person = pending[i]
+        if shared_at[person] != NEVER:
+            continue  # seeded since it was listed
+        degree = in_degree[person]
+        fraction = n_neighbours_adopted[person] / degree if degree > 0 else 0.0
+        probability = p_external + q * fraction
+        coin = _pair_uniform(ukey, next_step, person)
+        if coin < probability:
+            heard_at[person] = next_step
+            shared_at[person] = next_step
+            if coin >= p_external and lowest_adopted_neighbour[person] != NEVER:
+                source[person] = lowest_adopted_neighbour[person]
+            next_frontier[n_next] = person
+            n_next += 1
+        else:
+            pending[n_kept] = person
+            n_kept += 1
+    return n_next, n_kept
+
+
+@numba.njit(cache=True)
+def _bass_advance(graph, state, buffers, position, key, params, counts, extra):
+    """Run Bass steps from ``position = (step, n_frontier, n_pending)``.
+
+    ``params`` is ``(p_external, q, seeds, seed_step, last_step)``; ``extra`` as in
+    :func:`_bass_transition`; ``buffers`` and ``counts`` as in :func:`_ic_advance`.
+    Steps continue while someone adopted at the current step, a seeding is due or
+    anyone pending may still adopt, up to ``last_step``.
+
+    Returns ``(step, n_frontier, n_pending)``; the frontier is left in ``buffers[0]``.
+    """
+    p_external, q, seeds, seed_step, last_step = params
+    step, n_frontier, n_pending = position
+    frontier, spare = buffers
+    rates = (p_external, q)
+    first = True
+    while step < last_step and (n_frontier > 0 or seed_step > step or n_pending > 0):
+        n_next, n_pending = _bass_transition(
+            graph, state, (frontier, spare), n_frontier, step, key, rates, extra, n_pending
+        )
+        new_heard = n_next
+        new_shared = n_next
+        step += 1
+        if step == seed_step:
+            n_next, seeded_heard, seeded_shared = _seed_now(state, seeds, step, spare, n_next)
+            new_heard += seeded_heard
+            new_shared += seeded_shared
+        counts[step, 0] = new_heard
+        counts[step, 1] = new_shared
+        frontier, spare = spare, frontier
+        first = not first
+        n_frontier = n_next
+    if not first:
+        spare[:n_frontier] = frontier[:n_frontier]
+    return step, n_frontier, n_pending

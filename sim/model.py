@@ -31,7 +31,8 @@ class MessageTrack:
 
     ``state`` is ``(heard_at, shared_at, source)``, int32 arrays indexed by person;
     ``counts[t] = (new_heard, new_sharers)`` at step ``t``; the people who started
-    sharing at ``step`` are ``buffers[0][:n_frontier]``.
+    sharing at ``step`` are ``buffers[0][:n_frontier]``. ``extras`` holds what a rule
+    keeps besides (per-person counts, thresholds), filled by its ``prepare``.
     """
 
     message: Message
@@ -62,8 +63,15 @@ class MessageTrack:
         return self.state[2]
 
     def can_change(self) -> bool:
-        """Whether a later step could still change this message's state."""
-        return self.n_frontier > 0 or self.seed_step > self.step
+        """Whether a later step could still change this message's state.
+
+        Yes while someone started sharing at the current step or a seeding is due;
+        a rule with its own ``can_change(track)`` (Bass) may add other reasons.
+        """
+        if self.n_frontier > 0 or self.seed_step > self.step:
+            return True
+        rule_can_change = getattr(self.rule, "can_change", None)
+        return bool(rule_can_change is not None and rule_can_change(self))
 
     def cumulative(self, until_step: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """``(heard, adopters, sharing)`` for steps ``0 .. until_step``."""
@@ -171,6 +179,9 @@ class BuzzModel(mesa.Model):
                 track.state, seeds, np.int32(0), track.buffers[0], 0
             )
             track.counts[0] = (new_heard, new_shared)
+        prepare = getattr(track.rule, "prepare", None)
+        if prepare is not None:
+            prepare(self, track)  # after step-0 seeding: a rule may list who is still waiting
         return track
 
     # ------------------------------------------------------------------ stepping

@@ -6,7 +6,8 @@ random stream of the run is a child ``np.random.SeedSequence`` keyed by
 
 - the network is drawn from ``(replication, NETWORK)``,
 - the seeding of message ``m`` from ``(replication, SEEDING, m)``,
-- the coins of message ``m`` from the 64-bit key of ``(replication, COINS, m)``.
+- the coins of message ``m`` from the 64-bit key of ``(replication, COINS, m)``;
+- a sampled sweep's points from ``(SWEEP,)``, one design shared by all replications.
 
 The sweep point is deliberately absent: replication ``r`` of every point shares the
 same graph and the same coins wherever the point does not change them (common
@@ -22,7 +23,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-NETWORK, SEEDING, COINS, POPULATION = 0, 1, 2, 3
+NETWORK, SEEDING, COINS, POPULATION, SWEEP = 0, 1, 2, 3, 4
 
 
 def name_key(name: str) -> int:

@@ -1,9 +1,14 @@
 """Slow per-agent references: each rule as a Mesa user would write it.
 
 Every person has its own ``step()``; the model calls them in a random order
-(``AgentSet.shuffle_do``), and each sharer tells its neighbours one by one. The
-coins come from :func:`pair_uniform`, a pure-Python copy of the kernel's hash, so
-given the same run the reference and the kernel must produce identical arrays.
+(``AgentSet.shuffle_do``), and each person acts for every message by that
+message's rule: under independent cascade each sharer tells its neighbours one by
+one; under linear threshold and Bass each person looks at the people they listen
+to and decides for themselves. Steps are synchronous: a decision is written with
+the next step's stamp ``t + 1``, which nobody reading the state at ``t`` (``<= t``)
+counts, so the random order cannot matter. The coins come from
+:func:`pair_uniform`, a pure-Python copy of the kernel's hash, so given the same
+run the reference and the kernel must produce identical arrays.
 They are the test oracle and a readable statement of each rule; they are hundreds
 to thousands of times slower than the kernels (see benchmarks/README.md).
 """
@@ -14,7 +19,8 @@ import numpy as np
 
 from sim.agents import Person
 from sim.kernels import NEVER, NO_SOURCE
-from sim.model import BuzzModel
+from sim.model import BuzzModel, MessageTrack
+from sim.rules import BassRule, IndependentCascadeRule, LinearThresholdRule
 
 _MASK = (1 << 64) - 1
 _GOLDEN, _MIX1, _MIX2 = 0x9E3779B97F4A7C15, 0xBF58476D1CE4E5B9, 0x94D049BB133111EB
@@ -41,18 +47,79 @@ def pair_uniform(key: int, sender: int, receiver: int) -> float:
 
 
 class SharingPerson(Person):
-    """A person who, at each step, tells their neighbours what they started sharing."""
+    """A person who, at each step, acts on every message by that message's rule."""
 
     def step(self) -> None:
-        """Tell every neighbour each message I started sharing at this step."""
-        now = self.model.t
+        """Act on each message: tell (independent cascade) or weigh (threshold, Bass)."""
         for index, track in enumerate(self.model.tracks):
-            if track.shared_at[self.node] != now:
-                continue
-            p_share = track.rule.p_share
-            for neighbour in self.neighbors:
-                convinced = pair_uniform(track.key, self.node, neighbour.node) < p_share
-                neighbour.hear(self, index, now + 1, convinced)
+            if isinstance(track.rule, IndependentCascadeRule):
+                self.tell_neighbours(index, track)
+            elif isinstance(track.rule, LinearThresholdRule):
+                self.weigh_neighbours(track)
+            elif isinstance(track.rule, BassRule):
+                self.consider_adopting(track)
+            else:
+                raise TypeError(f"no reference for {type(track.rule).__name__}")
+
+    @property
+    def listens_to(self) -> list[int]:
+        """The people whose shares reach me (in-neighbours; neighbours if undirected)."""
+        return self.model.graph.reversed().neighbors(self.node).tolist()
+
+    def tell_neighbours(self, index: int, track: MessageTrack) -> None:
+        """Independent cascade: if I started sharing now, give each neighbour a coin."""
+        now = self.model.t
+        if track.shared_at[self.node] != now:
+            return
+        p_share = track.rule.p_share
+        for neighbour in self.neighbors:
+            convinced = pair_uniform(track.key, self.node, neighbour.node) < p_share
+            neighbour.hear(self, index, now + 1, convinced)
+
+    def weigh_neighbours(self, track: MessageTrack) -> None:
+        """Linear threshold: count who I listen to has shared; start if enough.
+
+        Shares made at ``now`` reach me at ``now + 1``; so does my decision. Who
+        told me: the lowest-numbered of the people who started sharing at ``now``.
+        """
+        heard_at, shared_at, source = track.state
+        me, now, rule = self.node, self.model.t, track.rule
+        if shared_at[me] <= now:
+            return  # sharing already
+        listened = self.listens_to
+        sharers = [person for person in listened if shared_at[person] <= now]
+        newest = [person for person in sharers if shared_at[person] == now]
+        if not newest:
+            return  # nothing new reaches me, so nothing changes
+        if heard_at[me] == NEVER:
+            heard_at[me] = now + 1
+            source[me] = min(newest)
+        if rule.count is not None:
+            enough = len(sharers) >= rule.count
+        else:
+            my_threshold = track.extras["thresholds"][me]
+            enough = len(sharers) >= max(1, my_threshold * len(listened))
+        if enough:
+            shared_at[me] = now + 1
+            source[me] = min(newest)
+
+    def consider_adopting(self, track: MessageTrack) -> None:
+        """Bass: adopt with probability p_external + q * (fraction of adopters I listen to).
+
+        My coin for step ``now + 1`` is the pair coin ``(now + 1, me)``.
+        """
+        heard_at, shared_at, source = track.state
+        me, now, rule = self.node, self.model.t, track.rule
+        if shared_at[me] <= now:
+            return  # adopted already
+        listened = self.listens_to
+        adopted = [person for person in listened if shared_at[person] <= now]
+        fraction = len(adopted) / len(listened) if listened else 0.0
+        coin = pair_uniform(track.key, now + 1, me)
+        if coin < rule.p_external + rule.q * fraction:
+            heard_at[me] = shared_at[me] = now + 1
+            word_of_mouth = coin >= rule.p_external and adopted
+            source[me] = min(adopted) if word_of_mouth else NO_SOURCE
 
     def hear(self, sender: Person, message: int, step: int, convinced: bool) -> None:
         """Be exposed by ``sender`` at ``step``; start sharing if ``convinced``.
@@ -113,6 +180,8 @@ class ReferenceModel(BuzzModel):
                         source[node] = NO_SOURCE
             track.counts[self.t] = (np.sum(heard_at == self.t), np.sum(shared_at == self.t))
             track.n_frontier = int(np.sum(shared_at == self.t))
+            if isinstance(track.rule, BassRule):
+                track.extras["n_pending"] = _bass_undecided(self, track)
             if active:
                 track.step = self.t
         self.running = self._can_change()
@@ -121,3 +190,17 @@ class ReferenceModel(BuzzModel):
         """Step until nothing can change or ``scenario.steps`` is reached."""
         while self.running:
             self.step()
+
+
+def _bass_undecided(model: BuzzModel, track: MessageTrack) -> int:
+    """People who have not adopted yet may: everyone left while ``p_external > 0``,
+    else those with an adopter among the people they listen to (and ``q > 0``)."""
+    shared_at = track.shared_at
+    waiting = [person for person in model.people if shared_at[person.node] == NEVER]
+    if track.rule.p_external > 0.0:
+        return len(waiting)
+    if track.rule.q == 0.0:
+        return 0
+    return sum(
+        any(shared_at[other] <= model.t for other in person.listens_to) for person in waiting
+    )

@@ -2,6 +2,12 @@
 
 A rule object is made once per message and run; :meth:`advance` moves that
 message's state forward through its numba kernel. Nothing here loops over people.
+
+A rule may also define ``prepare(model, track)``, called once when the model makes
+the message's :class:`~sim.model.MessageTrack`, to put per-person arrays (counts of
+sharing neighbours, thresholds) in ``track.extras``; and ``can_change(track)``, for
+when something may still happen although nobody started sharing at the current
+step and no seeding is due (Bass's adoption from outside).
 """
 
 from __future__ import annotations
@@ -11,7 +17,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from sim import kernels
-from sim.config import IndependentCascade, RuleSpec
+from sim.config import Bass, IndependentCascade, LinearThreshold, RuleSpec
 
 
 @dataclass(frozen=True)
@@ -59,8 +65,206 @@ class IndependentCascadeRule:
         )
 
 
+@dataclass(frozen=True)
+class LinearThresholdRule:
+    """Linear threshold (Watts 2002) or complex contagion (Centola and Macy 2007).
+
+    Synchronous: a person starts sharing at step ``t + 1`` once the number of their
+    in-neighbours (the people whose shares reach them; in an undirected network,
+    their neighbours) with ``shared_at <= t`` reaches what they need:
+
+    - ``count``: that many sharing in-neighbours;
+    - ``threshold`` (a fraction): ``n_shared >= threshold * in_degree``, i.e.
+      ``ceil(threshold * in_degree)`` of them, computed in double precision;
+    - ``threshold_distribution="uniform"``: as ``threshold``, with each person's own
+      threshold drawn from U(0, 1) by the run's population stream (Kempe, Kleinberg
+      and Tardos 2003). The draw is a property of the person: every uniform
+      threshold message of a run sees the same thresholds.
+
+    Nobody starts without a sharing in-neighbour: a fractional threshold of 0, or a
+    person who listens to nobody, needs one (spontaneous adoption is Bass's
+    ``p_external``), so a step visits only the edges out of its new sharers.
+
+    Whoever a sharer's share reaches has *heard*, at the step after the sharer
+    started. ``source`` is the lowest-numbered in-neighbour who started sharing at
+    the step before the person started sharing (the last push), or, for someone
+    who heard but never shared, at the step before they first heard.
+
+    Examples
+    --------
+    >>> LinearThresholdRule(threshold=0.18).threshold
+    0.18
+    >>> LinearThresholdRule(count=2, threshold=0.5)
+    Traceback (most recent call last):
+    ...
+    ValueError: give exactly one of threshold or count with fixed thresholds
+    """
+
+    threshold: float | None = None
+    count: int | None = None
+    threshold_distribution: str = "fixed"
+
+    def __post_init__(self) -> None:
+        if self.threshold_distribution not in ("fixed", "uniform"):
+            distribution = self.threshold_distribution
+            raise ValueError(
+                f"threshold_distribution must be fixed or uniform, got {distribution!r}"
+            )
+        if self.threshold_distribution == "uniform":
+            if self.threshold is not None or self.count is not None:
+                raise ValueError("uniform thresholds are drawn: give no threshold or count")
+        elif (self.threshold is None) == (self.count is None):
+            raise ValueError("give exactly one of threshold or count with fixed thresholds")
+        if self.threshold is not None and not 0.0 <= self.threshold <= 1.0:
+            raise ValueError(f"threshold must lie in [0, 1], got {self.threshold}")
+        if self.count is not None and self.count < 1:
+            raise ValueError(f"count must be at least 1, got {self.count}")
+
+    def thresholds(self, model) -> np.ndarray | None:
+        """Each person's fractional threshold in ``model``, or ``None`` with ``count``."""
+        n_nodes = model.graph.n_nodes
+        if self.count is not None:
+            return None
+        if self.threshold_distribution == "uniform":
+            return model.streams.population_rng().random(n_nodes)
+        return np.full(n_nodes, float(self.threshold))
+
+    def prepare(self, model, track) -> None:
+        """Put ``thresholds``, ``needed`` and ``n_neighbours_shared`` in ``track.extras``."""
+        thresholds = self.thresholds(model)
+        n_nodes = model.graph.n_nodes
+        if thresholds is None:
+            needed = np.full(n_nodes, self.count, dtype=np.int32)
+        else:
+            # n >= x exactly when n >= ceil(x) for whole n: the same test as the reference's
+            needed = np.maximum(1.0, np.ceil(thresholds * model.graph.in_degree)).astype(np.int32)
+        track.extras.update(
+            thresholds=thresholds,
+            needed=needed,
+            n_neighbours_shared=np.zeros(n_nodes, dtype=np.int32),
+        )
+
+    def advance(self, graph_arrays, track, until_step: int) -> None:
+        """Advance ``track`` (a :class:`sim.model.MessageTrack`) up to ``until_step``."""
+        extras = track.extras
+        track.step, track.n_frontier = kernels._lt_advance(
+            graph_arrays,
+            track.state,
+            track.buffers,
+            track.n_frontier,
+            track.step,
+            (track.seeds, track.seed_step, until_step),
+            track.counts,
+            (extras["needed"], extras["n_neighbours_shared"]),
+        )
+
+
+@dataclass(frozen=True)
+class BassRule:
+    """The Bass diffusion model on a network (Bass 1969).
+
+    Each step every person who has not adopted adopts with probability
+    ``p_external + q * (fraction of their in-neighbours who had adopted by step t)``
+    (ads plus word of mouth; a person who listens to nobody has fraction 0; sums
+    above 1 act as 1). Adopting is hearing and sharing at once: there is no
+    "heard but did not adopt", so ``heard_at == shared_at``.
+
+    The coin of person ``v`` for step ``t + 1`` is the counter-based pair coin
+    ``(t + 1, v)`` of the message key (the first member of the pair is the step).
+    ``source`` is ``-1`` when the coin fell below ``p_external`` (the external push
+    alone would have done it) and otherwise the lowest-numbered in-neighbour who
+    had adopted by step ``t``.
+
+    Cost: while ``p_external > 0`` anyone may adopt at any step, so every step scans
+    everyone who has not adopted (the list shrinks as they do). With
+    ``p_external == 0`` only people with an adopted in-neighbour are scanned.
+
+    Examples
+    --------
+    >>> BassRule(p_external=0.03, q=0.38).q
+    0.38
+    >>> BassRule(p_external=-0.1, q=0.38)
+    Traceback (most recent call last):
+    ...
+    ValueError: p_external must lie in [0, 1], got -0.1
+    """
+
+    p_external: float
+    q: float
+
+    def __post_init__(self) -> None:
+        for name in ("p_external", "q"):
+            value = getattr(self, name)
+            if not 0.0 <= value <= 1.0:
+                raise ValueError(f"{name} must lie in [0, 1], got {value}")
+
+    def prepare(self, model, track) -> None:
+        """Put the word-of-mouth counts and the pending list in ``track.extras``."""
+        graph = model.graph
+        n_nodes = graph.n_nodes
+        pending = np.empty(n_nodes, dtype=np.int32)
+        n_pending = 0
+        if self.p_external > 0.0:
+            waiting = np.flatnonzero(track.shared_at == kernels.NEVER)
+            n_pending = waiting.size
+            pending[:n_pending] = waiting
+        track.extras.update(
+            in_degree=graph.in_degree.astype(np.int32),
+            n_neighbours_adopted=np.zeros(n_nodes, dtype=np.int32),
+            lowest_adopted_neighbour=np.full(n_nodes, kernels.NEVER, dtype=np.int32),
+            pending=pending,
+            n_pending=n_pending,
+        )
+
+    def can_change(self, track) -> bool:
+        """Whether someone who has not adopted may still do so."""
+        return track.extras["n_pending"] > 0
+
+    def advance(self, graph_arrays, track, until_step: int) -> None:
+        """Advance ``track`` (a :class:`sim.model.MessageTrack`) up to ``until_step``."""
+        extras = track.extras
+        params = (
+            float(self.p_external),
+            float(self.q),
+            track.seeds,
+            track.seed_step,
+            until_step,
+        )
+        position = (track.step, track.n_frontier, extras["n_pending"])
+        track.step, track.n_frontier, extras["n_pending"] = kernels._bass_advance(
+            graph_arrays,
+            track.state,
+            track.buffers,
+            position,
+            track.key,
+            params,
+            track.counts,
+            (
+                extras["in_degree"],
+                extras["n_neighbours_adopted"],
+                extras["lowest_adopted_neighbour"],
+                extras["pending"],
+            ),
+        )
+
+
 def make_rule(spec: RuleSpec):
-    """The rule object for a scenario's rule section."""
+    """The rule object for a scenario's rule section.
+
+    Examples
+    --------
+    >>> from sim.config import Bass
+    >>> make_rule(Bass(model="bass", p_external=0.03, q=0.38))
+    BassRule(p_external=0.03, q=0.38)
+    """
     if isinstance(spec, IndependentCascade):
         return IndependentCascadeRule(p_share=spec.p)
+    if isinstance(spec, LinearThreshold):
+        return LinearThresholdRule(
+            threshold=spec.threshold,
+            count=spec.count,
+            threshold_distribution=spec.threshold_distribution,
+        )
+    if isinstance(spec, Bass):
+        return BassRule(p_external=spec.p_external, q=spec.q)
     raise TypeError(f"no rule implements {type(spec).__name__}")

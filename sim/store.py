@@ -1,13 +1,17 @@
 """The results folder: Parquet tables, the resolved scenario and the manifest.
 
 ``buzz run`` writes ``runs.parquet``, ``timeseries.parquet``, ``scenario.yaml`` and
-``manifest.json`` (DESIGN decision 6). The manifest is replaced atomically (write
-to a temporary file, then rename), so a reader never sees half of it, and it
-records each run's status so that an interrupted batch says what it finished.
+``manifest.json`` (DESIGN decision 6). Results stream to disk as chunks of runs
+finish: each chunk becomes two part files in ``parts/`` (written to a temporary
+name, then renamed) and the manifest, replaced atomically, lists the parts and each
+run's status. A killed batch therefore loses at most the chunks in flight, and
+``--resume`` skips every run the manifest calls done. When all runs are done the
+parts are concatenated, in run order and one part at a time, into the two tables.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import platform
@@ -19,6 +23,8 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
 import yaml
 
 from sim.config import Scenario
@@ -39,22 +45,6 @@ def package_versions() -> dict[str, str]:
     return versions
 
 
-def prepare_folder(out: Path, *, force: bool = False) -> None:
-    """Create ``out``; refuse a folder that already holds results unless ``force``."""
-    if out.exists() and any(out.iterdir()):
-        if not force:
-            raise InputError(
-                str(out),
-                "--out",
-                None,
-                "an empty or new folder; add --force to replace the results in it",
-            )
-        for name in (*TABLES, "manifest.json", "scenario.yaml"):
-            (out / name).unlink(missing_ok=True)
-        shutil.rmtree(out / "figures", ignore_errors=True)
-    out.mkdir(parents=True, exist_ok=True)
-
-
 def write_json_atomic(path: Path, payload: dict[str, Any]) -> None:
     """Write JSON so that readers see the old file or the new one, never half."""
     temporary = path.with_name(path.name + ".tmp")
@@ -62,34 +52,157 @@ def write_json_atomic(path: Path, payload: dict[str, Any]) -> None:
     os.replace(temporary, path)
 
 
-def write_scenario(out: Path, scenario: Scenario) -> None:
-    """Save the resolved scenario (defaults filled in, paths absolute)."""
-    text = yaml.safe_dump(scenario.model_dump(mode="json", exclude_none=True), sort_keys=False)
-    (out / "scenario.yaml").write_text(text, encoding="utf-8")
+def scenario_text(scenario: Scenario) -> str:
+    """The resolved scenario as YAML (defaults filled in, paths absolute)."""
+    return yaml.safe_dump(scenario.model_dump(mode="json", exclude_none=True), sort_keys=False)
 
 
-def write_tables(out: Path, runs: pd.DataFrame, timeseries: pd.DataFrame) -> None:
-    """Write both tables, sorted by run, message and step."""
-    runs.sort_values(["run", "message"]).to_parquet(out / "runs.parquet", index=False)
-    timeseries.sort_values(["run", "message", "step"]).to_parquet(
-        out / "timeseries.parquet", index=False
-    )
+class ResultsStore:
+    """A results folder being written by a batch.
+
+    Parameters
+    ----------
+    folder : Path
+        Where the results go.
+    scenario : Scenario
+        The resolved scenario (saved as ``scenario.yaml``; a resumed batch must match it).
+    source : str
+        The scenario's file, for messages and the manifest.
+    n_runs : int
+        How many runs the batch has in all.
+    resume, force : bool
+        Continue a batch in ``folder``; or replace what is there. Without either, a
+        folder that already holds results is refused.
+    """
+
+    def __init__(
+        self,
+        folder: Path,
+        scenario: Scenario,
+        source: str,
+        n_runs: int,
+        *,
+        resume: bool = False,
+        force: bool = False,
+    ) -> None:
+        self.folder = Path(folder)
+        self.parts = self.folder / "parts"
+        text = scenario_text(scenario)
+        digest = hashlib.sha256(text.encode()).hexdigest()
+        existing = self.folder / "manifest.json"
+        if resume and existing.is_file():
+            self.manifest = json.loads(existing.read_text(encoding="utf-8"))
+            if self.manifest.get("scenario_sha256") != digest:
+                raise InputError(
+                    str(self.folder),
+                    "--resume",
+                    None,
+                    "a folder written by the same scenario and overrides "
+                    "(this one was written by another; use a new --out)",
+                )
+            self.manifest.update(status="running", n_runs=n_runs, command=" ".join(sys.argv))
+        else:
+            self._prepare(force=force or resume)
+            self.manifest = {
+                "scenario": scenario.name,
+                "source": source,
+                "command": " ".join(sys.argv),
+                "started": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+                "status": "running",
+                "seed": scenario.seed,
+                "scenario_sha256": digest,
+                "randomness": "SeedSequence(seed, spawn_key=(replication, stream[, message]))",
+                "n_runs": n_runs,
+                "versions": package_versions(),
+                "seconds": 0.0,
+                "runs": {},
+                "parts": [],
+            }
+        self.parts.mkdir(parents=True, exist_ok=True)
+        (self.folder / "scenario.yaml").write_text(text, encoding="utf-8")
+        self._save_manifest()
+
+    def _prepare(self, *, force: bool) -> None:
+        if self.folder.exists() and any(self.folder.iterdir()):
+            if not force:
+                raise InputError(
+                    str(self.folder),
+                    "--out",
+                    None,
+                    "an empty or new folder; add --resume to continue the batch "
+                    "in it or --force to replace its results",
+                )
+            for name in (*TABLES, "manifest.json", "scenario.yaml", "report.html", "adoption.png"):
+                (self.folder / name).unlink(missing_ok=True)
+            for sub in ("parts", "figures"):
+                shutil.rmtree(self.folder / sub, ignore_errors=True)
+        self.folder.mkdir(parents=True, exist_ok=True)
+
+    def done_runs(self) -> set[int]:
+        """Runs finished in an earlier or this batch (their part is on disk)."""
+        listed = {
+            part["file"] for part in self.manifest["parts"] if (self.parts / part["file"]).is_file()
+        }
+        return {
+            int(run)
+            for run, info in self.manifest["runs"].items()
+            if info["status"] == "done" and info["part"] in listed
+        }
+
+    def add(self, runs: pd.DataFrame, timeseries: pd.DataFrame, timings: dict[int, dict]) -> None:
+        """Write one finished chunk (its runs are consecutive) and record it."""
+        first, last = int(runs["run"].min()), int(runs["run"].max())
+        name = f"{first:09d}-{last:09d}"
+        for table, frame in (("runs", runs), ("timeseries", timeseries)):
+            final = self.parts / f"{table}-{name}.parquet"
+            temporary = final.with_suffix(".tmp")
+            frame.to_parquet(temporary, index=False)
+            os.replace(temporary, final)
+        part = {"file": f"runs-{name}.parquet", "first": first, "last": last}
+        self.manifest["parts"] = [p for p in self.manifest["parts"] if p["file"] != part["file"]]
+        self.manifest["parts"].append(part)
+        for run, info in timings.items():
+            self.manifest["runs"][str(run)] = {**info, "status": "done", "part": part["file"]}
+        self._save_manifest()
+
+    def finish(self, *, complete: bool, seconds: float) -> None:
+        """Record the outcome; when complete, assemble the two tables from the parts."""
+        self.manifest["seconds"] = round(self.manifest.get("seconds", 0.0) + seconds, 3)
+        if complete:
+            parts = sorted(self.manifest["parts"], key=lambda part: part["first"])
+            for table in ("runs", "timeseries"):
+                files = [
+                    self.parts / part["file"].replace("runs-", f"{table}-", 1) for part in parts
+                ]
+                _concatenate(files, self.folder / f"{table}.parquet")
+        self.manifest["status"] = "complete" if complete else "interrupted"
+        self.manifest["finished"] = time.strftime("%Y-%m-%dT%H:%M:%S%z")
+        self._save_manifest()
+
+    def _save_manifest(self) -> None:
+        write_json_atomic(self.folder / "manifest.json", self.manifest)
 
 
-def new_manifest(scenario: Scenario, source: str, n_runs: int) -> dict[str, Any]:
-    """The manifest of a batch about to start."""
-    return {
-        "scenario": scenario.name,
-        "source": source,
-        "command": " ".join(sys.argv),
-        "started": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
-        "status": "running",
-        "seed": scenario.seed,
-        "seeding": "SeedSequence(seed, spawn_key=(replication, stream[, message]))",
-        "n_runs": n_runs,
-        "versions": package_versions(),
-        "runs": {},
-    }
+def _concatenate(files: list[Path], target: Path) -> None:
+    """Append part files, already in run order, into one Parquet file, one at a time."""
+    temporary = target.with_suffix(".tmp")
+    writer = None
+    try:
+        for path in files:
+            table = pq.read_table(path).replace_schema_metadata(None)
+            if writer is None:
+                writer = pq.ParquetWriter(temporary, table.schema)
+            elif not table.schema.equals(writer.schema):
+                # a swept key may be int in one part and float in another when its
+                # values mix: the first part's type decides
+                table = table.select(writer.schema.names).cast(writer.schema)
+            writer.write_table(table)
+    finally:
+        if writer is not None:
+            writer.close()
+    if writer is None:
+        pq.write_table(pa.table({}), temporary)
+    os.replace(temporary, target)
 
 
 def load_results(folder: str | Path) -> dict[str, Any]:
@@ -102,6 +215,13 @@ def load_results(folder: str | Path) -> dict[str, Any]:
     """
     folder = Path(folder)
     missing = [name for name in (*TABLES, "manifest.json") if not (folder / name).is_file()]
+    manifest_path = folder / "manifest.json"
+    if missing and manifest_path.is_file():
+        status = json.loads(manifest_path.read_text(encoding="utf-8")).get("status")
+        if status in ("running", "interrupted"):
+            raise InputError(str(folder), "", None,
+                             f"a finished batch (this one is {status}: finish it with "
+                             "'buzz run SCENARIO --out FOLDER --resume')")
     if missing:
         raise InputError(
             str(folder),

@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from sim.batch import run_batch
 from sim.config import with_overrides
-from sim.experiment import run_batch
 from sim.model import BuzzModel
 
 from .conftest import make_scenario
