@@ -26,7 +26,7 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 # Off a terminal rich assumes 80 columns and wraps the summary; logs are wider.
-console = Console(width=None if sys.stdout.isatty() else 160)
+console = Console(width=None if sys.stdout.isatty() else 220)
 errors = Console(stderr=True, highlight=False, soft_wrap=True)
 
 FIGURE_MAX_RUNS = 20_000  # past this the curve's timeseries may not fit in memory: skip it
