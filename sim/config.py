@@ -270,7 +270,29 @@ class Bass(Frozen):
     q: Probability
 
 
-RuleSpec = Annotated[IndependentCascade | LinearThreshold | Bass, Field(discriminator="model")]
+class Rumor(Frozen):
+    """Ignorant, spreader, stifler (Daley and Kendall 1965; Maki and Thompson 1973).
+
+    Each step every spreader, in a random order, calls one random person their shares
+    reach: an ignorant becomes a spreader with probability ``lambda``; reaching a
+    spreader or stifler turns the caller (``maki_thompson``) or both
+    (``daley_kendall``) into stiflers with probability ``alpha``. ``lambda`` is a
+    Python keyword, so the field is ``spread`` in code and ``lambda`` in files.
+    """
+
+    model_config = ConfigDict(
+        extra="forbid", frozen=True, validate_by_name=True, serialize_by_alias=True
+    )
+
+    model: Literal["rumor"]
+    variant: Literal["maki_thompson", "daley_kendall"] = "maki_thompson"
+    spread: Probability = Field(1.0, alias="lambda")
+    alpha: Probability = 1.0
+
+
+RuleSpec = Annotated[
+    IndependentCascade | LinearThreshold | Bass | Rumor, Field(discriminator="model")
+]
 
 
 # ---------------------------------------------------------------------- seeding
@@ -328,8 +350,12 @@ class SampleSweep(Frozen):
     @model_validator(mode="after")
     def _ordered(self):
         if self.method == "sobol" and self.n & (self.n - 1):
-            raise _KeyedError("n", self.n, "a power of 2 with method sobol (its balance "
-                              "properties need it); method lhs takes any n")
+            raise _KeyedError(
+                "n",
+                self.n,
+                "a power of 2 with method sobol (its balance "
+                "properties need it); method lhs takes any n",
+            )
         for key, (low, high) in self.ranges.items():
             if not low < high:
                 raise _KeyedError(f"ranges.{key}", [low, high], "[low, high] with low < high")
@@ -392,8 +418,10 @@ class Sweep(Frozen):
     def points(self, default_seed: int = 0) -> list[dict[str, Any]]:
         """The override dictionaries, one per point, in a stable order."""
         grid_keys = list(self.grid)
-        grid = [dict(zip(grid_keys, combo, strict=True))
-                for combo in itertools.product(*self.grid.values())]
+        grid = [
+            dict(zip(grid_keys, combo, strict=True))
+            for combo in itertools.product(*self.grid.values())
+        ]
         n_zip = len(next(iter(self.zip.values()))) if self.zip else 1
         zipped = [{key: values[i] for key, values in self.zip.items()} for i in range(n_zip)]
         sampled = self.sample.draw(default_seed) if self.sample is not None else [{}]
@@ -611,7 +639,11 @@ def _first_error(err: ValidationError, raw: dict, source: str) -> InputError:
     if kind == "union_tag_not_found":
         return InputError(source, _join(key, "model"), None, "a 'model' key naming the kind")
     if kind == "extra_forbidden":
-        keys = ", ".join(model_cls.model_fields) if model_cls else "see the scenario docs"
+        keys = (
+            ", ".join(field.alias or name for name, field in model_cls.model_fields.items())
+            if model_cls
+            else "see the scenario docs"
+        )
         return InputError(source, key, None, f"no such key here; known keys: {keys}")
     if kind == "missing":
         return InputError(source, key, None, "a value (this key is required)")

@@ -420,3 +420,142 @@ def _bass_advance(graph, state, buffers, position, key, params, counts, extra):
     if not first:
         spare[:n_frontier] = frontier[:n_frontier]
     return step, n_frontier, n_pending
+
+
+# --------------------------------------------------------------------------- rumor
+RUMOR_ORDER, RUMOR_CONTACT, RUMOR_SPREAD, RUMOR_STIFLE = 0, 1, 2, 3
+
+
+@numba.njit(inline="always")
+def _rumor_bits(key, step, purpose, person):
+    """53 random bits for ``person`` at ``step``, one stream per ``purpose``: the pair
+    bits of ``(4 * step + purpose, person)``. Purposes: 0 the caller order, 1 the
+    contact, 2 the spreading coin, 3 the stifling coin."""
+    return _pair_bits(key, np.uint64(step) * np.uint64(4) + np.uint64(purpose), person)
+
+
+@numba.njit(cache=True)
+def _rumor_transition(graph, state, buffers, n_callers, step, key, params, extra):
+    """One rumour step from ``step`` to ``step + 1``, sequential within the step.
+
+    ``buffers`` is ``(callers, next_frontier)``: ``callers[:n_callers]`` are the
+    spreaders at the start of the step who have someone to call (in any order);
+    ``next_frontier`` receives the people who become spreaders at ``step + 1``.
+    ``params`` is ``(spread_threshold, stifle_threshold, both)`` (integer forms of
+    lambda and alpha, see :func:`_threshold`; ``both`` for Daley-Kendall) and
+    ``extra`` is ``(stifled_at, order)``, ``order`` a uint64 scratch array.
+
+    The callers act one after another in increasing order of
+    ``(order bits >> 21, person)`` (the top 32 of the order bits of
+    ``(step + 1, person)``, ties by number). A caller who is no longer a spreader
+    when their turn comes (stifled earlier in this step, Daley-Kendall) does not
+    call. The contact is ``indices[indptr[u] + contact bits % out_degree]``; what
+    earlier callers of the step did is visible: a person made a spreader earlier in
+    the step counts as a spreader (but does not call until the next step).
+
+    Returns ``(n_callers, n_next, new_heard)``: the surviving callers are compacted
+    in place (in caller order).
+    """
+    indptr, indices = graph
+    heard_at, shared_at, source = state
+    callers, next_frontier = buffers
+    spread_threshold, stifle_threshold, both = params
+    stifled_at, order = extra
+    next_step = np.int32(step + 1)
+    ukey = np.uint64(key)
+    low = np.uint64(0xFFFFFFFF)
+    for i in range(n_callers):
+        person = callers[i]
+        bits = _rumor_bits(ukey, next_step, RUMOR_ORDER, person)
+        order[i] = ((bits >> np.uint64(21)) << np.uint64(32)) | np.uint64(person)
+    ranked = np.sort(order[:n_callers])
+    n_next = 0
+    new_heard = 0
+    n_kept = 0
+    for i in range(n_callers):
+        caller = np.int32(ranked[i] & low)
+        if stifled_at[caller] != NEVER:
+            continue  # stifled by an earlier caller of this step
+        start = indptr[caller]
+        degree = np.uint64(indptr[caller + 1] - start)
+        pick = _rumor_bits(ukey, next_step, RUMOR_CONTACT, caller) % degree
+        person = indices[start + np.int64(pick)]
+        if shared_at[person] == NEVER:  # an ignorant
+            if heard_at[person] == NEVER:
+                heard_at[person] = next_step
+                source[person] = caller
+                new_heard += 1
+            if _rumor_bits(ukey, next_step, RUMOR_SPREAD, caller) < spread_threshold:
+                shared_at[person] = next_step
+                source[person] = caller
+                next_frontier[n_next] = person
+                n_next += 1
+        elif _rumor_bits(ukey, next_step, RUMOR_STIFLE, caller) < stifle_threshold:
+            stifled_at[caller] = next_step
+            if both and stifled_at[person] == NEVER:
+                stifled_at[person] = next_step
+            continue
+        callers[n_kept] = caller
+        n_kept += 1
+    if both:
+        # Daley-Kendall: a caller may be stifled after their own call, when called
+        n_survivors = 0
+        for i in range(n_kept):
+            caller = callers[i]
+            if stifled_at[caller] == NEVER:
+                callers[n_survivors] = caller
+                n_survivors += 1
+        n_kept = n_survivors
+    return n_kept, n_next, new_heard
+
+
+@numba.njit(cache=True)
+def _rumor_advance(graph, state, buffers, position, key, params, counts, extra):
+    """Run rumour steps from ``position = (step, n_frontier, n_spreaders)``.
+
+    ``buffers`` is ``(frontier, spare)`` as in :func:`_ic_advance`. ``params`` is
+    ``(spread_threshold, stifle_threshold, both, seeds, seed_step, last_step)``;
+    ``extra`` is ``(stifled_at, spreaders, order)``: ``spreaders[:n_spreaders]`` are
+    the spreaders with someone to call, the only people a step visits, so a step
+    costs O(spreaders log spreaders), never ``n_nodes``. Steps continue while
+    someone became a spreader at the current step, a seeding is due or a spreader
+    can call, up to ``last_step``.
+
+    Returns ``(step, n_frontier, n_spreaders)``; the frontier is left in ``buffers[0]``.
+    """
+    indptr = graph[0]
+    spread_threshold, stifle_threshold, both, seeds, seed_step, last_step = params
+    step, n_frontier, n_spreaders = position
+    stifled_at, spreaders, order = extra
+    frontier, spare = buffers
+    first = True
+    while step < last_step and (n_frontier > 0 or seed_step > step or n_spreaders > 0):
+        n_spreaders, n_next, new_heard = _rumor_transition(
+            graph,
+            state,
+            (spreaders, spare),
+            n_spreaders,
+            step,
+            key,
+            (spread_threshold, stifle_threshold, both),
+            (stifled_at, order),
+        )
+        new_shared = n_next
+        step += 1
+        if step == seed_step:
+            n_next, seeded_heard, seeded_shared = _seed_now(state, seeds, step, spare, n_next)
+            new_heard += seeded_heard
+            new_shared += seeded_shared
+        for i in range(n_next):
+            person = spare[i]
+            if stifled_at[person] == NEVER and indptr[person + 1] > indptr[person]:
+                spreaders[n_spreaders] = person
+                n_spreaders += 1
+        counts[step, 0] = new_heard
+        counts[step, 1] = new_shared
+        frontier, spare = spare, frontier
+        first = not first
+        n_frontier = n_next
+    if not first:
+        spare[:n_frontier] = frontier[:n_frontier]
+    return step, n_frontier, n_spreaders

@@ -9,6 +9,10 @@ the next step's stamp ``t + 1``, which nobody reading the state at ``t`` (``<= t
 counts, so the random order cannot matter. The coins come from
 :func:`pair_uniform`, a pure-Python copy of the kernel's hash, so given the same
 run the reference and the kernel must produce identical arrays.
+The rumour rule is the exception: it is sequential within a step (see
+:class:`~sim.rules.RumorRule`), so its spreaders do not act in the shuffled order
+but one after another in the order the run's randomness gives them (see
+:meth:`ReferenceModel.step`).
 They are the test oracle and a readable statement of each rule; they are hundreds
 to thousands of times slower than the kernels (see benchmarks/README.md).
 """
@@ -18,12 +22,27 @@ from __future__ import annotations
 import numpy as np
 
 from sim.agents import Person
-from sim.kernels import NEVER, NO_SOURCE
+from sim.kernels import NEVER, NO_SOURCE, RUMOR_CONTACT, RUMOR_ORDER, RUMOR_SPREAD, RUMOR_STIFLE
 from sim.model import BuzzModel, MessageTrack
-from sim.rules import BassRule, IndependentCascadeRule, LinearThresholdRule
+from sim.rules import BassRule, IndependentCascadeRule, LinearThresholdRule, RumorRule
 
 _MASK = (1 << 64) - 1
 _GOLDEN, _MIX1, _MIX2 = 0x9E3779B97F4A7C15, 0xBF58476D1CE4E5B9, 0x94D049BB133111EB
+
+
+def pair_bits(key: int, sender: int, receiver: int) -> int:
+    """The kernel's ``_pair_bits`` in plain Python: SplitMix64 at counter
+    ``sender << 32 | receiver`` under ``key``, top 53 bits."""
+    z = (int(key) + ((sender << 32) | receiver) * _GOLDEN) & _MASK
+    z = ((z ^ (z >> 30)) * _MIX1) & _MASK
+    z = ((z ^ (z >> 27)) * _MIX2) & _MASK
+    z ^= z >> 31
+    return z >> 11
+
+
+def rumor_bits(key: int, step: int, purpose: int, person: int) -> int:
+    """The kernel's ``_rumor_bits``: pair bits of ``(4 * step + purpose, person)``."""
+    return pair_bits(key, 4 * step + purpose, person)
 
 
 def pair_uniform(key: int, sender: int, receiver: int) -> float:
@@ -39,11 +58,7 @@ def pair_uniform(key: int, sender: int, receiver: int) -> float:
     >>> pair_uniform(12345, 1, 2) == pair_uniform(12345, 1, 2) != pair_uniform(12345, 2, 1)
     True
     """
-    z = (int(key) + ((sender << 32) | receiver) * _GOLDEN) & _MASK
-    z = ((z ^ (z >> 30)) * _MIX1) & _MASK
-    z = ((z ^ (z >> 27)) * _MIX2) & _MASK
-    z ^= z >> 31
-    return (z >> 11) * 2.0**-53
+    return pair_bits(key, sender, receiver) * 2.0**-53
 
 
 class SharingPerson(Person):
@@ -58,6 +73,8 @@ class SharingPerson(Person):
                 self.weigh_neighbours(track)
             elif isinstance(track.rule, BassRule):
                 self.consider_adopting(track)
+            elif isinstance(track.rule, RumorRule):
+                pass  # sequential: the model makes spreaders call in turn (spread_rumor)
             else:
                 raise TypeError(f"no reference for {type(track.rule).__name__}")
 
@@ -121,6 +138,33 @@ class SharingPerson(Person):
             word_of_mouth = coin >= rule.p_external and adopted
             source[me] = min(adopted) if word_of_mouth else NO_SOURCE
 
+    def spread_rumor(self, track: MessageTrack) -> None:
+        """Rumour: if I am still a spreader, call one random person my shares reach.
+
+        Called by the model when my turn in the step's order comes; earlier callers'
+        changes are visible. An ignorant I call hears, and becomes a spreader if my
+        spreading coin falls below lambda; anyone else makes me a stifler if my
+        stifling coin falls below alpha (and, Daley-Kendall, a spreader too).
+        """
+        heard_at, shared_at, source = track.state
+        stifled_at = track.extras["stifled_at"]
+        me, rule, later = self.node, track.rule, self.model.t + 1
+        if stifled_at[me] != NEVER:
+            return  # stifled earlier in this step
+        reach = self.neighbors
+        other = reach[rumor_bits(track.key, later, RUMOR_CONTACT, me) % len(reach)].node
+        if shared_at[other] == NEVER:  # ignorant
+            if heard_at[other] == NEVER:
+                heard_at[other] = later
+                source[other] = me
+            if rumor_bits(track.key, later, RUMOR_SPREAD, me) * 2.0**-53 < rule.spread:
+                shared_at[other] = later
+                source[other] = me
+        elif rumor_bits(track.key, later, RUMOR_STIFLE, me) * 2.0**-53 < rule.alpha:
+            stifled_at[me] = later
+            if rule.variant == "daley_kendall" and stifled_at[other] == NEVER:
+                stifled_at[other] = later
+
     def hear(self, sender: Person, message: int, step: int, convinced: bool) -> None:
         """Be exposed by ``sender`` at ``step``; start sharing if ``convinced``.
 
@@ -169,6 +213,14 @@ class ReferenceModel(BuzzModel):
         """Every person acts, in random order; then scheduled seeds start."""
         was_active = [track.can_change() for track in self.tracks]
         self.agents.shuffle_do("step")
+        # The rumour is sequential: the spreaders at the start of the step who have
+        # someone to call take turns in the order given by the run's randomness
+        # (the kernel's order bits of (step + 1, person)), not Mesa's shuffle, so
+        # that the reference and the kernel make the same calls.
+        for track in self.tracks:
+            if isinstance(track.rule, RumorRule):
+                for caller in _rumor_callers(self, track):
+                    self.people[caller].spread_rumor(track)
         self.t += 1
         for track, active in zip(self.tracks, was_active, strict=True):
             heard_at, shared_at, source = track.state
@@ -182,6 +234,8 @@ class ReferenceModel(BuzzModel):
             track.n_frontier = int(np.sum(shared_at == self.t))
             if isinstance(track.rule, BassRule):
                 track.extras["n_pending"] = _bass_undecided(self, track)
+            if isinstance(track.rule, RumorRule):
+                track.extras["n_spreaders"] = len(_rumor_callers(self, track))
             if active:
                 track.step = self.t
         self.running = self._can_change()
@@ -204,3 +258,18 @@ def _bass_undecided(model: BuzzModel, track: MessageTrack) -> int:
     return sum(
         any(shared_at[other] <= model.t for other in person.listens_to) for person in waiting
     )
+
+
+def _rumor_callers(model: BuzzModel, track: MessageTrack) -> list[int]:
+    """The spreaders now (not stifled) with someone to call, in this step's calling
+    order: by the top 32 of their order bits for step ``t + 1``, ties by number."""
+    stifled_at, shared_at = track.extras["stifled_at"], track.shared_at
+    later = model.t + 1
+    callers = [
+        person.node
+        for person in model.people
+        if shared_at[person.node] <= model.t
+        and stifled_at[person.node] == NEVER
+        and len(person.neighbor_nodes) > 0
+    ]
+    return sorted(callers, key=lambda me: (rumor_bits(track.key, later, RUMOR_ORDER, me) >> 21, me))

@@ -7,7 +7,13 @@ A rule may also define ``prepare(model, track)``, called once when the model mak
 the message's :class:`~sim.model.MessageTrack`, to put per-person arrays (counts of
 sharing neighbours, thresholds) in ``track.extras``; and ``can_change(track)``, for
 when something may still happen although nobody started sharing at the current
-step and no seeding is due (Bass's adoption from outside).
+step and no seeding is due (Bass's adoption from outside, rumour spreaders who
+keep calling).
+
+Every rule is synchronous within a step (DESIGN decision 2: what happens at step
+``t + 1`` depends only on the state at ``t``) except the rumour rule, which is
+sequential within a step by definition: its spreaders call one after another and
+each sees what the earlier callers of the step did.
 """
 
 from __future__ import annotations
@@ -17,7 +23,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from sim import kernels
-from sim.config import Bass, IndependentCascade, LinearThreshold, RuleSpec
+from sim.config import Bass, IndependentCascade, LinearThreshold, RuleSpec, Rumor
 
 
 @dataclass(frozen=True)
@@ -248,6 +254,126 @@ class BassRule:
         )
 
 
+@dataclass(frozen=True)
+class RumorRule:
+    """The rumour models of Daley and Kendall (1965) and Maki and Thompson (1973).
+
+    People are *ignorant* (``shared_at == NEVER``), *spreaders* at step ``t``
+    (``shared_at <= t < stifled_at``) or *stiflers* (``stifled_at <= t``);
+    ``track.extras["stifled_at"]`` is an int32 array, ``NEVER`` for people never
+    stifled. Seeds start as spreaders. ``heard_at`` is the step someone was first
+    called (or seeded), ``shared_at`` the step they became a spreader, ``source``
+    the caller who made them a spreader (or, for someone who heard but stayed
+    ignorant, who called them first).
+
+    **Sequential within a step** (all other rules are synchronous, DESIGN
+    decision 2). The step from ``t`` to ``t + 1``:
+
+    1. *Who calls*: exactly the spreaders at the start of the step (``shared_at
+       <= t`` and not stifled) who have at least one out-neighbour. People who
+       become spreaders during the step do not call until the next step; a
+       spreader stifled earlier in the step (Daley-Kendall) skips their turn; a
+       spreader nobody can hear (out-degree 0) never calls but stays a spreader.
+    2. *Order*: callers act one at a time in increasing order of
+       ``(bits >> 21, person)``, where ``bits`` are the counter-based bits of
+       ``(4 (t + 1) + 0, person)`` under the message key: a random order drawn
+       from the run's randomness, independent of memory layout and executor.
+    3. *Contact*: caller ``u`` calls out-neighbour number
+       ``bits(4 (t + 1) + 1, u) % out_degree(u)`` in the network's (sorted)
+       adjacency list: one uniformly random person their shares reach (the bias
+       of the modulo is below ``out_degree / 2**53``).
+    4. *Outcome*, against the state left by the earlier callers of the step: an
+       ignorant hears (``heard_at = t + 1`` if first) and becomes a spreader at
+       ``t + 1`` if the caller's spreading coin ``(4 (t + 1) + 2, u)`` falls below
+       ``lambda``. A spreader or stifler (including one made spreader earlier in
+       this step) stifles the caller at ``t + 1`` if the caller's stifling coin
+       ``(4 (t + 1) + 3, u)`` falls below ``alpha``; with Daley-Kendall a
+       spreader called is stifled too.
+
+    Because new spreaders wait for the next step, the rumour still moves at most one
+    hop per step, as DESIGN decision 2 requires of every rule.
+
+    *Theory.* On a complete graph every call goes from a current spreader to a
+    uniformly random other person, with fresh coins, and its effect on the counts
+    (ignorants, spreaders, stiflers) depends on the counts alone, whoever calls and
+    in whatever order; the run ends exactly when no spreader is left. So the counts
+    call after call are the embedded jump chain of the continuous-time model (each
+    spreader calling at rate 1), and the final size has the classic distribution:
+    for Maki-Thompson the never-told fraction tends to the root of
+    ``ln x + (1 + lambda / alpha)(1 - x) = 0`` (0.203 for lambda = alpha = 1;
+    Maki and Thompson 1973, Sudbury 1985). Daley-Kendall here counts calls, so
+    two spreaders meet at twice the rate of Daley and Kendall's pair meetings and
+    the limit is the root of ``x - 1 - 2 x ln x = 0`` (0.285), not 0.203; see
+    tests/test_rules_rumor.py for the derivations and measurements.
+
+    The kernel keeps the list of spreaders who can call, so a step costs
+    ``O(s log s)`` for ``s`` spreaders (the sort), never ``n_nodes``. Nothing can
+    change once no spreader can call and no seeding is due.
+
+    Examples
+    --------
+    >>> RumorRule(spread=1.0, alpha=0.5).variant
+    'maki_thompson'
+    >>> RumorRule(variant="gossip")
+    Traceback (most recent call last):
+    ...
+    ValueError: variant must be maki_thompson or daley_kendall, got 'gossip'
+    """
+
+    variant: str = "maki_thompson"
+    spread: float = 1.0
+    alpha: float = 1.0
+
+    def __post_init__(self) -> None:
+        if self.variant not in ("maki_thompson", "daley_kendall"):
+            raise ValueError(
+                f"variant must be maki_thompson or daley_kendall, got {self.variant!r}"
+            )
+        for name, value in (("lambda", self.spread), ("alpha", self.alpha)):
+            if not 0.0 <= value <= 1.0:
+                raise ValueError(f"{name} must lie in [0, 1], got {value}")
+
+    def prepare(self, model, track) -> None:
+        """Put ``stifled_at``, the callable spreaders and a sort scratch in ``track.extras``."""
+        n_nodes = model.graph.n_nodes
+        spreaders = np.empty(n_nodes, dtype=np.int32)
+        can_call = np.flatnonzero((track.shared_at != kernels.NEVER) & (model.graph.degree > 0))
+        spreaders[: can_call.size] = can_call
+        track.extras.update(
+            stifled_at=np.full(n_nodes, kernels.NEVER, dtype=np.int32),
+            spreaders=spreaders,
+            n_spreaders=int(can_call.size),
+            order=np.empty(n_nodes, dtype=np.uint64),
+        )
+
+    def can_change(self, track) -> bool:
+        """Whether a spreader can still call."""
+        return track.extras["n_spreaders"] > 0
+
+    def advance(self, graph_arrays, track, until_step: int) -> None:
+        """Advance ``track`` (a :class:`sim.model.MessageTrack`) up to ``until_step``."""
+        extras = track.extras
+        params = (
+            kernels._threshold(float(self.spread)),
+            kernels._threshold(float(self.alpha)),
+            self.variant == "daley_kendall",
+            track.seeds,
+            track.seed_step,
+            until_step,
+        )
+        position = (track.step, track.n_frontier, extras["n_spreaders"])
+        track.step, track.n_frontier, extras["n_spreaders"] = kernels._rumor_advance(
+            graph_arrays,
+            track.state,
+            track.buffers,
+            position,
+            track.key,
+            params,
+            track.counts,
+            (extras["stifled_at"], extras["spreaders"], extras["order"]),
+        )
+
+
 def make_rule(spec: RuleSpec):
     """The rule object for a scenario's rule section.
 
@@ -267,4 +393,6 @@ def make_rule(spec: RuleSpec):
         )
     if isinstance(spec, Bass):
         return BassRule(p_external=spec.p_external, q=spec.q)
+    if isinstance(spec, Rumor):
+        return RumorRule(variant=spec.variant, spread=spec.spread, alpha=spec.alpha)
     raise TypeError(f"no rule implements {type(spec).__name__}")
