@@ -135,11 +135,13 @@ def run_batch(
 
 
 def check_setup(spec, source: str) -> None:
-    """Build the first run's network and seeds here, before any worker starts, so that
-    bad data (a malformed edge list, an unknown seed id, too many seeds) is reported
-    at once in one line. The graph stays in this process's cache for reuse."""
-    BuzzModel(spec.scenario, replication=spec.replication, graph=graph_for(spec),
-              create_agents=False, source=source)
+    """Build and run the first run here, before any worker starts, so that bad data (a
+    malformed edge list, an unknown seed id, too many seeds) is reported at once in one
+    line. It also compiles (or loads) every kernel the scenario uses: forked workers
+    inherit them instead of each loading them again."""
+    model = BuzzModel(spec.scenario, replication=spec.replication, graph=graph_for(spec),
+                      create_agents=False, source=source)
+    model.run()
 
 
 __all__ = ["BatchResult", "load_results", "run_batch"]

@@ -209,7 +209,7 @@ def run_chunk(chunk: Chunk) -> ChunkResult:
 
 
 def make_chunks(specs: list[RunSpec], n_workers: int, source: str = "<scenario>",
-                most: int = 64) -> list[Chunk]:
+                most: int = 256) -> list[Chunk]:
     """Split runs into chunks of consecutive run ids, about four per worker or more.
 
     A chunk never spans a gap in the run ids (runs finished before a resume), so the

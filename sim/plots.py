@@ -1,8 +1,22 @@
-"""Figures of a results folder, drawn with seaborn and saved as PNG."""
+"""Figures of a results folder, drawn with seaborn and saved as PNG.
+
+:func:`make_figures` draws every figure that applies to a folder into
+``folder/figures/``:
+
+- ``adoption.png``: fraction of people who heard and who shared, step by step,
+  mean and 95% band over replications; one panel per point, one colour per message;
+- ``reach.png``: final reach per point, mean with 95% confidence interval;
+- ``heatmap_<message>.png``: mean reach over the grid, when exactly two keys are swept;
+- ``ccdf.png``: the cascade-size distribution, P(reach >= x) over runs, log-log.
+
+Bands and intervals use Student's t, as :mod:`sim.metrics` does.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from pathlib import Path
+from typing import Any
 
 import matplotlib
 
@@ -12,6 +26,20 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 import seaborn as sns
+from matplotlib import ticker
+
+from sim.metrics import (
+    format_value,
+    point_labels,
+    point_table,
+    short_key_names,
+    summarize,
+    t_quantile,
+)
+from sim.metrics import swept_keys as columns_swept
+
+DPI = 120
+FIGURE_PATTERNS = ("adoption.png", "reach.png", "heatmap_*.png", "ccdf.png")
 
 
 def extend_to_last_step(timeseries: pd.DataFrame) -> pd.DataFrame:
@@ -41,46 +69,440 @@ def extend_to_last_step(timeseries: pd.DataFrame) -> pd.DataFrame:
     )
 
 
+def mean_band(frame: pd.DataFrame, by: list[str], value: str) -> pd.DataFrame:
+    """Mean of ``value`` per group with a t-based 95% band (``lo``, ``hi``).
+
+    Examples
+    --------
+    >>> frame = pd.DataFrame({"step": [0, 0, 0, 1, 1, 1], "y": [1.0, 2, 3, 5, 5, 5]})
+    >>> mean_band(frame, ["step"], "y").round(4).values.tolist()
+    [[0.0, 2.0, -0.4841, 4.4841], [1.0, 5.0, 5.0, 5.0]]
+    """
+    grouped = frame.groupby(by, sort=True)[value].agg(["mean", "std", "count"]).reset_index()
+    quantile = grouped["count"].map(lambda n: t_quantile(int(n)))
+    half = (quantile * grouped["std"] / np.sqrt(grouped["count"])).fillna(0.0)
+    return grouped[by].assign(
+        mean=grouped["mean"], lo=grouped["mean"] - half, hi=grouped["mean"] + half
+    )
+
+
 def adoption_curve(
-    timeseries: pd.DataFrame, runs: pd.DataFrame, path: str | Path, title: str = ""
+    timeseries: pd.DataFrame,
+    runs: pd.DataFrame,
+    path: str | Path,
+    title: str = "",
+    labels: Mapping[int, str] | None = None,
 ) -> Path:
     """Fraction of people who heard and who shared, mean and 95% band over replications.
 
-    One colour per message (and per point when several points were run); each
-    run's counts are divided by its own number of people (``runs.n_nodes``).
+    One panel per point (titled by its swept values), one colour per message;
+    solid lines for *heard*, dashed for *shared*. Each run's counts are divided by
+    its own number of people (``runs.n_nodes``). Each panel ends at the last step
+    of its own longest run, so a fast point is not squeezed against the axis.
+
+    Parameters
+    ----------
+    timeseries, runs : pandas.DataFrame
+        The tables of a results folder.
+    path : path
+        The PNG to write.
+    title : str
+        The figure title.
+    labels : mapping of int to str, optional
+        Point id -> panel title; default :func:`sim.metrics.point_labels`.
+
+    Returns
+    -------
+    Path
+        ``path``.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> series = pd.DataFrame({"run": [0, 0, 1, 1], "point": 0, "replication": [0, 0, 1, 1],
+    ...                        "message": "a", "step": [0, 1, 0, 1], "heard": [1, 5, 1, 7],
+    ...                        "adopters": [1, 3, 1, 4], "sharing": [1, 2, 1, 3]})
+    >>> runs = pd.DataFrame({"run": [0, 1], "point": 0, "n_nodes": 10})
+    >>> with tempfile.TemporaryDirectory() as tmp:
+    ...     adoption_curve(series, runs, Path(tmp) / "a.png").stat().st_size > 1000
+    True
     """
+    labels = dict(labels) if labels is not None else point_labels(runs)
     frame = extend_to_last_step(timeseries)
+    # Trim each point to its own last step (extend_to_last_step used the batch's).
+    point_last = timeseries.groupby("point")["step"].max()
+    frame = frame[frame["step"] <= frame["point"].map(point_last)]
     sizes = runs.drop_duplicates("run").set_index("run")["n_nodes"]
     people = frame["run"].map(sizes).to_numpy(dtype=float)
     frame = frame.assign(heard=frame["heard"] / people, adopters=frame["adopters"] / people)
-    long = frame.melt(
-        id_vars=["run", "point", "message", "step"],
-        value_vars=["heard", "adopters"],
-        var_name="who",
-        value_name="fraction",
-    )
-    if long["point"].nunique() > 1:
-        long["message"] = long["message"] + " @ point " + long["point"].astype(str)
+    points = sorted(int(p) for p in frame["point"].unique())
+    messages = list(dict.fromkeys(frame["message"]))
+    colours = dict(zip(messages, sns.color_palette("deep", len(messages)), strict=True))
+
     sns.set_theme(style="whitegrid", context="notebook")
-    figure, axis = plt.subplots(figsize=(8, 4.8))
-    sns.lineplot(
-        data=long,
-        x="step",
-        y="fraction",
-        hue="message",
-        style="who",
-        errorbar=("se", 1.96),
-        ax=axis,
+    columns = 2 if len(points) == 4 else min(len(points), 3)  # 4 panels: a 2x2 square
+    rows = -(-len(points) // columns)
+    # Share the x axis only when the points last comparably long.
+    lengths = point_last.loc[points].to_numpy(dtype=float)
+    share_x = bool(lengths.max() <= 3 * max(lengths.min(), 1.0))
+    figure, axes = plt.subplots(
+        rows,
+        columns,
+        figsize=(8 if columns == 1 else 4.6 * columns, 4.8 if rows == 1 else 3.6 * rows),
+        sharex=share_x,
+        sharey=True,
+        squeeze=False,
+    )
+    top = 0.0
+    for axis, point in zip(axes.flat, points, strict=False):
+        here = frame[frame["point"] == point]
+        for message in messages:
+            one = here[here["message"] == message]
+            for who, style, name in (("heard", "-", "heard"), ("adopters", "--", "shared")):
+                # Fractions live in [0, 1]; a t band of a skewed sample may poke out.
+                band = mean_band(one, ["step"], who).clip(lower=0.0)
+                band[["lo", "hi"]] = band[["lo", "hi"]].clip(upper=1.0)
+                top = max(top, float(band["hi"].max()))
+                axis.plot(
+                    band["step"],
+                    band["mean"],
+                    style,
+                    color=colours[message],
+                    label=f"{message}: {name}",
+                )
+                axis.fill_between(
+                    band["step"],
+                    band["lo"],
+                    band["hi"],
+                    color=colours[message],
+                    alpha=0.2,
+                    linewidth=0,
+                )
+        if len(points) > 1:
+            axis.set_title(labels.get(point, f"point {point}"), fontsize=10)
+        axis.set(xlabel="step", ylabel="fraction of people")
+    # The panels share y: set its range once, from every band, after all are drawn.
+    axes.flat[0].set_ylim(0, max(min(1.0, 1.05 * top), 1e-3))
+    for axis in axes.flat[len(points) :]:
+        axis.set_visible(False)  # an unused cell of the grid: no empty frame
+    handles, names = axes.flat[0].get_legend_handles_labels()
+    if len(points) == 1:
+        axes.flat[0].legend(handles, names, loc="best", fontsize=9)
+    else:
+        figure.legend(
+            handles,
+            names,
+            loc="lower center",
+            ncol=min(len(names), 4),
+            fontsize=9,
+            bbox_to_anchor=(0.5, 0.0),
+        )
+    figure.suptitle(title or "Adoption curve (mean, 95% band over replications)")
+    figure.tight_layout(rect=(0, 0.06 if len(points) > 1 else 0, 1, 1))
+    return _save(figure, path)
+
+
+def reach_plot(
+    runs: pd.DataFrame,
+    path: str | Path,
+    labels: Mapping[int, str] | None = None,
+    title: str = "",
+) -> Path:
+    """Final reach per point: mean % of people reached with its 95% confidence interval.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> runs = pd.DataFrame({"run": range(4), "point": [0, 0, 1, 1], "message": "a",
+    ...                      "replication": [0, 1, 0, 1], "network.p": [0.0, 0.0, 0.1, 0.1],
+    ...                      "reach_frac": [0.1, 0.2, 0.5, 0.6], "reach": 1, "adopters": 1,
+    ...                      "peak_step": 1, "t50": 1})
+    >>> with tempfile.TemporaryDirectory() as tmp:
+    ...     reach_plot(runs, Path(tmp) / "r.png").stat().st_size > 1000
+    True
+    """
+    labels = dict(labels) if labels is not None else point_labels(runs)
+    summary = summarize(runs, by=["point", "message"])
+    points = sorted(int(p) for p in summary["point"].unique())
+    messages = list(dict.fromkeys(runs["message"]))
+    colours = sns.color_palette("deep", len(messages))
+    sns.set_theme(style="whitegrid", context="notebook")
+    figure, axis = plt.subplots(figsize=(max(6.0, 1.0 + 0.9 * len(points) * len(messages)), 4.8))
+    width = 0.8 / len(messages)
+    for index, message in enumerate(messages):
+        part = summary[summary["message"] == message].set_index("point").reindex(points)
+        x = np.arange(len(points)) + (index - (len(messages) - 1) / 2) * width
+        mean = part["reach_frac_mean"].to_numpy() * 100
+        # Reach lies in [0, 100%]: a t interval poking out is clipped to it.
+        low = part["reach_frac_lo"].fillna(part["reach_frac_mean"]).clip(lower=0).to_numpy() * 100
+        high = part["reach_frac_hi"].fillna(part["reach_frac_mean"]).clip(upper=1).to_numpy() * 100
+        axis.bar(x, mean, width=width * 0.9, color=colours[index], label=message)
+        axis.errorbar(
+            x,
+            mean,
+            yerr=[mean - low, high - mean],
+            fmt="none",
+            ecolor="black",
+            capsize=4,
+            linewidth=1.2,
+        )
+    axis.set_xticks(np.arange(len(points)))
+    names = [labels.get(p, f"point {p}") for p in points]
+    rotate = max(len(n) for n in names) * len(points) > 60
+    axis.set_xticklabels(
+        names, rotation=30 if rotate else 0, ha="right" if rotate else "center", fontsize=9
     )
     axis.set(
-        xlabel="step",
-        ylabel="fraction of people",
+        ylabel="people reached (%)",
         ylim=(0, None),
-        title=title or "Adoption curve (mean, 95% band over replications)",
+        title=title or "Final reach per point (mean, 95% CI over replications)",
+    )
+    if len(messages) > 1:
+        axis.legend(title="message", fontsize=9)
+    figure.tight_layout()
+    return _save(figure, path)
+
+
+def reach_heatmap(
+    runs: pd.DataFrame,
+    message: str,
+    keys: Sequence[str],
+    path: str | Path,
+    title: str = "",
+) -> Path:
+    """Mean % reached for one message over a two-key grid (rows: ``keys[0]``).
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> runs = pd.DataFrame({"point": [0, 1, 2, 3], "message": "a", "x.a": [1, 1, 2, 2],
+    ...                      "x.b": ["u", "v", "u", "v"], "reach_frac": [0.1, 0.2, 0.3, 0.4]})
+    >>> with tempfile.TemporaryDirectory() as tmp:
+    ...     reach_heatmap(runs, "a", ["x.a", "x.b"], Path(tmp) / "h.png").stat().st_size > 1000
+    True
+    """
+    row_key, column_key = keys
+    frame = runs[runs["message"] == message]
+    # Keep the grid's own order of values (order of first appearance by point).
+    ordered = frame.sort_values("point")
+    row_values = list(dict.fromkeys(ordered[row_key].map(format_value)))
+    column_values = list(dict.fromkeys(ordered[column_key].map(format_value)))
+    table = (
+        frame.assign(
+            _row=frame[row_key].map(format_value), _column=frame[column_key].map(format_value)
+        )
+        .groupby(["_row", "_column"])["reach_frac"]
+        .mean()
+        .mul(100)
+        .unstack("_column")
+        .reindex(index=row_values, columns=column_values)
+    )
+    names = short_key_names(list(keys))
+    sns.set_theme(style="white", context="notebook")
+    figure, axis = plt.subplots(
+        figsize=(max(5.0, 1.4 + 1.1 * len(column_values)), max(3.6, 1.4 + 0.7 * len(row_values)))
+    )
+    sns.heatmap(
+        table,
+        annot=True,
+        fmt=".1f",
+        cmap="viridis",
+        vmin=0,
+        ax=axis,
+        cbar_kws={"label": "mean people reached (%)"},
+    )
+    axis.set(
+        xlabel=names[column_key],
+        ylabel=names[row_key],
+        title=title or f"{message}: mean reach (%) over the grid",
     )
     figure.tight_layout()
+    return _save(figure, path)
+
+
+def cascade_ccdf(
+    runs: pd.DataFrame,
+    path: str | Path,
+    labels: Mapping[int, str] | None = None,
+    title: str = "",
+) -> Path | None:
+    """The cascade-size CCDF, P(reach >= x) over runs, per point and message, log-log.
+
+    A heavy tail (a straight, slowly falling line) means rare huge cascades; a
+    cliff means every run ends about the same size. Returns ``None`` (and draws
+    nothing) when no run reached anyone.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> runs = pd.DataFrame({"point": 0, "message": "a", "reach": [1, 3, 3, 40, 200]})
+    >>> with tempfile.TemporaryDirectory() as tmp:
+    ...     cascade_ccdf(runs, Path(tmp) / "c.png").stat().st_size > 1000
+    True
+    """
+    labels = dict(labels) if labels is not None else point_labels(runs)
+    points = sorted(int(p) for p in runs["point"].unique())
+    messages = list(dict.fromkeys(runs["message"]))
+    palette = sns.color_palette("deep" if len(points) <= 10 else "husl", len(points))
+    colours = dict(zip(points, palette, strict=True))
+    dashes = ["-", "--", ":", "-."]
+    curves = []
+    for (point, message), frame in runs.groupby(["point", "message"], sort=True):
+        sizes = np.sort(frame["reach"].to_numpy(dtype=float))
+        values = np.unique(sizes[sizes > 0])  # log axes: a size of 0 has no place
+        if values.size == 0:
+            continue
+        # P(reach >= v) = share of runs at or above v (runs of size 0 included).
+        share = 1.0 - np.searchsorted(sizes, values, side="left") / sizes.size
+        parts = [labels.get(int(point), f"point {point}")] if len(points) > 1 else []
+        parts += [str(message)] if len(messages) > 1 or not parts else []
+        style = dashes[messages.index(message) % len(dashes)]
+        curves.append((": ".join(parts), values, share, colours[int(point)], style))
+    if not curves:
+        return None
+    sns.set_theme(style="whitegrid", context="notebook")
+    figure, axis = plt.subplots(figsize=(8, 4.8))
+    for name, values, share, colour, style in curves:
+        # P(reach >= x) for x between two observed sizes is the value at the upper
+        # one: hence steps-pre.
+        axis.plot(
+            values,
+            share,
+            style,
+            drawstyle="steps-pre",
+            marker="o",
+            markersize=3,
+            color=colour,
+            label=name,
+        )
+    axis.set(
+        xscale="log",
+        yscale="log",
+        xlabel="cascade size x (people who heard)",
+        ylabel="P(reach ≥ x) over runs",
+        title=title or "Cascade sizes: share of runs reaching at least x people",
+    )
+    plain = ticker.FuncFormatter(lambda value, _: f"{value:g}")
+    for ticks in (axis.xaxis, axis.yaxis):
+        ticks.set_major_formatter(plain)
+        ticks.set_minor_formatter(plain if ticks is axis.yaxis else ticker.NullFormatter())
+    axis.legend(fontsize=8, loc="lower left")
+    figure.tight_layout()
+    return _save(figure, path)
+
+
+def make_figures(folder: str | Path) -> list[Path]:
+    """Draw every figure that applies to a results folder into ``folder/figures/``.
+
+    Figures that do not apply are skipped, never drawn empty: no heatmap unless
+    exactly two keys are swept, no adoption curve without a time series, nothing
+    without runs. Figures this function wrote before are removed first, so the
+    folder never mixes two batches.
+
+    Parameters
+    ----------
+    folder : path
+        A results folder written by ``buzz run`` (:func:`sim.store.load_results`).
+
+    Returns
+    -------
+    list of Path
+        The PNG files written, in the order adoption, reach, heatmaps, CCDF.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from sim.config import scenario_from_dict
+    >>> from sim import run_batch
+    >>> scenario = scenario_from_dict({
+    ...     "name": "demo", "replications": 3, "seed": 5,
+    ...     "network": {"model": "watts_strogatz", "n": 200, "k": 6, "p": 0.1},
+    ...     "messages": [{"name": "a", "rule": {"model": "independent_cascade", "p": 0.3}}],
+    ...     "sweep": {"grid": {"messages.a.rule.p": [0.2, 0.3]}}})
+    >>> with tempfile.TemporaryDirectory() as tmp:
+    ...     _ = run_batch(scenario, tmp)
+    ...     [path.name for path in make_figures(tmp)]
+    ['adoption.png', 'reach.png', 'ccdf.png']
+    """
+    from sim.store import load_results
+
+    folder = Path(folder)
+    results = load_results(folder)
+    runs, timeseries = results["runs"], results["timeseries"]
+    keys = scenario_keys(results["scenario"], runs)
+    out = folder / "figures"
+    for pattern in FIGURE_PATTERNS:
+        for old in out.glob(pattern):
+            old.unlink()
+    if runs.empty:
+        return []
+    labels = dict(zip(*point_table(runs, keys)[["point", "label"]].T.values, strict=True))
+    labels = {int(point): label for point, label in labels.items()}
+    name = (results["scenario"] or {}).get("name", "") or folder.name
+    written: list[Path] = []
+    if not timeseries.empty:
+        written.append(
+            adoption_curve(
+                timeseries,
+                runs,
+                out / "adoption.png",
+                title=f"{name}: adoption (mean, 95% band over replications)",
+                labels=labels,
+            )
+        )
+    written.append(
+        reach_plot(
+            runs,
+            out / "reach.png",
+            labels=labels,
+            title=f"{name}: final reach per point (mean, 95% CI)",
+        )
+    )
+    if len(keys) == 2:
+        for message in dict.fromkeys(runs["message"]):
+            written.append(
+                reach_heatmap(
+                    runs,
+                    str(message),
+                    keys,
+                    out / f"heatmap_{message}.png",
+                    title=f"{name}, {message}: mean reach (%)",
+                )
+            )
+    ccdf = cascade_ccdf(
+        runs,
+        out / "ccdf.png",
+        labels=labels,
+        title=f"{name}: cascade sizes, P(reach ≥ x) over runs",
+    )
+    if ccdf is not None:
+        written.append(ccdf)
+    return written
+
+
+def scenario_keys(scenario: Mapping[str, Any] | None, runs: pd.DataFrame) -> list[str]:
+    """The swept keys: the scenario's sweep grid when it names them, else the dotted columns.
+
+    The scenario is authoritative (a swept top-level key has no dot); only keys
+    present as ``runs`` columns are kept.
+
+    Examples
+    --------
+    >>> runs = pd.DataFrame(columns=["point", "network.p", "steps"])
+    >>> scenario_keys({"sweep": {"grid": {"network.p": [0, 1]}}}, runs)
+    ['network.p']
+    >>> scenario_keys({}, runs)
+    ['network.p']
+    """
+    grid = ((scenario or {}).get("sweep") or {}).get("grid") or {}
+    if grid:
+        return [str(key) for key in grid if key in runs.columns]
+    return columns_swept(runs)
+
+
+def _save(figure: plt.Figure, path: str | Path) -> Path:
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    figure.savefig(path, dpi=120)
+    figure.savefig(path, dpi=DPI)
     plt.close(figure)
     return path

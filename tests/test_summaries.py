@@ -1,0 +1,126 @@
+"""Summaries over replications: t intervals, and paired comparisons of sweep points."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from scipy import stats
+
+from sim.metrics import (
+    COMPARISON_COLUMNS,
+    SUMMARY_METRICS,
+    compare_points,
+    mean_ci,
+    point_labels,
+    summarize,
+)
+
+P_KEY = "messages.promo.rule.p"
+S_KEY = "messages.promo.seeding.strategy"
+
+
+def grid_runs(values: dict[tuple[float, str], list[float]]) -> pd.DataFrame:
+    """A runs table for a 2-key grid: (p, strategy) -> reach_frac per replication."""
+    rows = []
+    for point, ((p, strategy), reaches) in enumerate(values.items()):
+        for replication, reach in enumerate(reaches):
+            rows.append(
+                {
+                    "run": point * len(reaches) + replication,
+                    "point": point,
+                    "replication": replication,
+                    "seed": 1,
+                    "message": "promo",
+                    "reach": int(reach * 1000),
+                    "reach_frac": reach,
+                    "adopters": int(reach * 500),
+                    "peak_step": 3,
+                    "t50": 4 + replication,
+                    "steps": 20,
+                    "n_nodes": 1000,
+                    P_KEY: p,
+                    S_KEY: strategy,
+                }
+            )
+    return pd.DataFrame(rows)
+
+
+def test_mean_ci_is_the_student_t_interval():
+    values = np.array([0.2, 0.5, 0.3, 0.9, 0.4])
+    expected = stats.t.interval(0.95, len(values) - 1, values.mean(), stats.sem(values))
+    mean, low, high = mean_ci(values)
+    assert mean == pytest.approx(values.mean())
+    assert (low, high) == pytest.approx(expected)
+    assert np.isnan(mean_ci([3.0])[1])
+
+
+def test_summarize_keeps_its_columns_and_groups_by_point_key_message():
+    runs = grid_runs({(0.1, "random"): [0.1, 0.2, 0.3], (0.2, "random"): [0.3, 0.4, 0.5]})
+    summary = summarize(runs)
+    expected = ["point", P_KEY, S_KEY, "message", "n"] + [
+        f"{m}_{part}" for m in SUMMARY_METRICS for part in ("mean", "lo", "hi")
+    ]
+    assert list(summary.columns) == expected
+    assert summary["n"].tolist() == [3, 3]
+    assert summary["reach_frac_mean"].tolist() == pytest.approx([0.2, 0.4])
+
+
+def test_point_labels_name_the_swept_values():
+    runs = grid_runs({(0.1, "random"): [0.1], (0.2, "top_degree"): [0.2]})
+    assert point_labels(runs) == {0: "p=0.1, strategy=random", 1: "p=0.2, strategy=top_degree"}
+
+
+def test_compare_points_paired_difference_is_exact():
+    a = [0.10, 0.30, 0.20, 0.50]
+    b = [0.15, 0.32, 0.29, 0.55]
+    runs = grid_runs({(0.1, "random"): a, (0.2, "random"): b})
+    table = compare_points(runs)
+    assert list(table.columns) == COMPARISON_COLUMNS
+    row = table[table["metric"] == "reach_frac"].iloc[0]
+    assert (row["key"], row["value_a"], row["value_b"]) == (P_KEY, 0.1, 0.2)
+    assert (row["point_a"], row["point_b"], row["n"]) == (0, 1, 4)
+    assert row["fixed"] == "strategy=random"
+    paired = stats.ttest_rel(b, a).confidence_interval(0.95)
+    assert row["diff_mean"] == pytest.approx(np.mean(np.subtract(b, a)))
+    assert (row["diff_lo"], row["diff_hi"]) == pytest.approx((paired.low, paired.high))
+    welch = stats.ttest_ind(b, a, equal_var=False).confidence_interval(0.95)
+    assert row["unpaired_halfwidth"] == pytest.approx((welch.high - welch.low) / 2)
+    # Replications share most of their noise, so pairing must pay off here.
+    assert row["paired_halfwidth"] < row["unpaired_halfwidth"] / 3
+
+
+def test_pairing_is_narrower_for_positively_correlated_runs():
+    rng = np.random.default_rng(0)
+    shared = rng.uniform(0.1, 0.6, size=6)  # the graph and coins both points share
+    a = shared + rng.normal(0, 0.01, size=6)
+    b = shared + 0.05 + rng.normal(0, 0.01, size=6)
+    runs = grid_runs({(0.1, "random"): list(a), (0.2, "random"): list(b)})
+    row = compare_points(runs, metrics=["reach_frac"]).iloc[0]
+    assert np.corrcoef(a, b)[0, 1] > 0.9
+    assert row["diff_lo"] > 0  # the 0.05 effect is seen ...
+    assert row["paired_halfwidth"] < row["unpaired_halfwidth"] / 5  # ... thanks to pairing
+    assert row["unpaired_halfwidth"] > 0.05  # ignoring pairing, it would be lost in noise
+
+
+def test_compare_points_pairs_only_points_that_differ_in_one_key():
+    reach = [0.1, 0.2, 0.3]
+    runs = grid_runs(
+        {
+            (0.1, "random"): reach,
+            (0.1, "top_degree"): reach,
+            (0.2, "random"): reach,
+            (0.2, "top_degree"): reach,
+        }
+    )
+    table = compare_points(runs, metrics=["reach_frac"])
+    pairs = sorted(zip(table["point_a"], table["point_b"], table["key"], strict=True))
+    assert pairs == [(0, 1, S_KEY), (0, 2, P_KEY), (1, 3, P_KEY), (2, 3, S_KEY)]
+    assert table["diff_mean"].tolist() == [0.0] * 4
+    assert set(table["fixed"]) == {"p=0.1", "p=0.2", "strategy=random", "strategy=top_degree"}
+
+
+def test_compare_points_is_empty_with_one_point():
+    runs = grid_runs({(0.1, "random"): [0.1, 0.2]})
+    table = compare_points(runs)
+    assert table.empty and list(table.columns) == COMPARISON_COLUMNS
