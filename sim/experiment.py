@@ -210,7 +210,8 @@ def run_chunk(chunk: Chunk) -> ChunkResult:
 
 def make_chunks(specs: list[RunSpec], n_workers: int, source: str = "<scenario>",
                 most: int = 256) -> list[Chunk]:
-    """Split runs into chunks of consecutive run ids, about four per worker or more.
+    """Split runs into chunks of consecutive run ids, about four per worker or more,
+    made of whole replications when a chunk can hold one.
 
     A chunk never spans a gap in the run ids (runs finished before a resume), so the
     parts of a results folder cover disjoint, ordered ranges.
@@ -218,6 +219,10 @@ def make_chunks(specs: list[RunSpec], n_workers: int, source: str = "<scenario>"
     if not specs:
         return []
     size = max(1, min(most, -(-len(specs) // (4 * max(1, n_workers)))))
+    points_per_replication = max(spec.point for spec in specs) + 1
+    if size >= points_per_replication:
+        # whole replications per chunk: each graph is built by one worker, once
+        size -= size % points_per_replication
     chunks, current = [], [specs[0]]
     for spec in specs[1:]:
         if spec.run != current[-1].run + 1 or len(current) >= size:
