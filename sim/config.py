@@ -63,32 +63,30 @@ class Frozen(BaseModel):
 
 
 # --------------------------------------------------------------------- networks
-class WattsStrogatz(Frozen):
+class _RewiredLattice(Frozen):
+    """A ring of ``n`` people tied to their ``k`` nearest, changed with probability ``p``."""
+
+    model: str  # each subclass narrows it to its own name; declared here to come first
+    n: PositiveInt
+    k: PositiveInt = 10
+    p: Probability = 0.1
+
+    @model_validator(mode="after")
+    def _k_fits(self):
+        _check_lattice(self.n, self.k)
+        return self
+
+
+class WattsStrogatz(_RewiredLattice):
     """Ring lattice of ``n`` people, each tied to ``k`` nearest; each tie rewired with ``p``."""
 
     model: Literal["watts_strogatz"]
-    n: PositiveInt
-    k: PositiveInt = 10
-    p: Probability = 0.1
-
-    @model_validator(mode="after")
-    def _k_fits(self):
-        _check_lattice(self.n, self.k)
-        return self
 
 
-class NewmanWatts(Frozen):
+class NewmanWatts(_RewiredLattice):
     """Ring lattice plus shortcuts: each lattice tie adds a random shortcut with ``p``."""
 
     model: Literal["newman_watts"]
-    n: PositiveInt
-    k: PositiveInt = 10
-    p: Probability = 0.1
-
-    @model_validator(mode="after")
-    def _k_fits(self):
-        _check_lattice(self.n, self.k)
-        return self
 
 
 class RingLattice(Frozen):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from sim.config import Scenario, scenario_from_dict
@@ -34,3 +35,15 @@ def facebook_path() -> Path:
     if not FACEBOOK.is_file():
         pytest.skip(f"{FACEBOOK} is absent (it lives in ../shared/data beside the project)")
     return FACEBOOK
+
+
+def assert_same_state(fast, slow) -> None:
+    """Two models (kernel and reference) ended in exactly the same state."""
+    assert fast.t == slow.t
+    for fast_track, slow_track in zip(fast.tracks, slow.tracks, strict=True):
+        for name, a, b in zip(
+            ("heard_at", "shared_at", "source"), fast_track.state, slow_track.state, strict=True
+        ):
+            np.testing.assert_array_equal(a, b, err_msg=name)
+        np.testing.assert_array_equal(fast_track.counts, slow_track.counts)
+        assert fast_track.step == slow_track.step

@@ -9,7 +9,7 @@ from sim import kernels
 from sim.model import BuzzModel
 from sim.reference import ReferenceModel, pair_uniform
 
-from .conftest import make_scenario
+from .conftest import assert_same_state, make_scenario
 
 NETWORKS = [
     {"model": "watts_strogatz", "n": 300, "k": 6, "p": 0.1},
@@ -28,17 +28,6 @@ def _ic(p: float, count: int = 3, step: int = 0, strategy: str = "random", name:
     }
 
 
-def _assert_same(fast: BuzzModel, slow: BuzzModel) -> None:
-    assert fast.t == slow.t
-    for fast_track, slow_track in zip(fast.tracks, slow.tracks, strict=True):
-        for name, a, b in zip(
-            ("heard_at", "shared_at", "source"), fast_track.state, slow_track.state, strict=True
-        ):
-            np.testing.assert_array_equal(a, b, err_msg=name)
-        np.testing.assert_array_equal(fast_track.counts, slow_track.counts)
-        assert fast_track.step == slow_track.step
-
-
 @pytest.mark.parametrize("network", NETWORKS, ids=lambda n: n["model"])
 @pytest.mark.parametrize("seed", [1, 2, 3])
 @pytest.mark.parametrize("p", [0.1, 0.35])
@@ -47,7 +36,7 @@ def test_kernel_equals_reference(network, seed, p):
     fast, slow = BuzzModel(scenario, create_agents=False), ReferenceModel(scenario)
     fast.run()
     slow.run()
-    _assert_same(fast, slow)
+    assert_same_state(fast, slow)
     assert fast.count("heard") >= 3
 
 
@@ -65,8 +54,8 @@ def test_step_by_step_equals_run_and_reference_with_late_seeding():
         stepped.step()
     whole.run()
     slow.run()
-    _assert_same(stepped, whole)
-    _assert_same(stepped, slow)
+    assert_same_state(stepped, whole)
+    assert_same_state(stepped, slow)
     late = stepped.track("late")
     assert (late.shared_at[late.seeds] == 5).all()
 
@@ -78,7 +67,7 @@ def test_capped_steps_stop_in_the_same_state():
     fast, slow = BuzzModel(scenario), ReferenceModel(scenario)
     fast.run()
     slow.run()
-    _assert_same(fast, slow)
+    assert_same_state(fast, slow)
     assert fast.t == 7
     # p = 1 on a ring of k = 4: reach grows by 4 people a step (two each side)
     assert fast.count("adopters") == 1 + 4 * 7

@@ -28,7 +28,7 @@ from sim.model import BuzzModel
 from sim.reference import ReferenceModel
 from sim.rules import BassRule, LinearThresholdRule, make_rule
 
-from .conftest import make_scenario
+from .conftest import assert_same_state, make_scenario
 
 NETWORKS = [
     {"model": "watts_strogatz", "n": 300, "k": 6, "p": 0.1},
@@ -49,17 +49,6 @@ RULES = {
 
 def _message(rule: dict, count: int, name: str = "m", step: int = 0, **seeding) -> dict:
     return {"name": name, "rule": rule, "seeding": {"count": count, "step": step, **seeding}}
-
-
-def _assert_same(fast: BuzzModel, slow: BuzzModel) -> None:
-    assert fast.t == slow.t
-    for fast_track, slow_track in zip(fast.tracks, slow.tracks, strict=True):
-        for name, a, b in zip(
-            ("heard_at", "shared_at", "source"), fast_track.state, slow_track.state, strict=True
-        ):
-            np.testing.assert_array_equal(a, b, err_msg=name)
-        np.testing.assert_array_equal(fast_track.counts, slow_track.counts)
-        assert fast_track.step == slow_track.step
 
 
 def _assert_consistent(model: BuzzModel) -> None:
@@ -99,7 +88,7 @@ def test_kernel_equals_reference(network, seed, variant):
     fast, slow = BuzzModel(scenario, create_agents=False), ReferenceModel(scenario)
     fast.run()
     slow.run()
-    _assert_same(fast, slow)
+    assert_same_state(fast, slow)
     _assert_consistent(fast)
 
 
@@ -120,8 +109,8 @@ def test_mixed_rules_stepped_late_seeded_and_capped_equal_reference():
             stepped.step()
         whole.run()
         slow.run()
-        _assert_same(stepped, whole)
-        _assert_same(stepped, slow)
+        assert_same_state(stepped, whole)
+        assert_same_state(stepped, slow)
         late = stepped.track("late")
         assert (late.shared_at[late.seeds] == 4).all()
     assert stepped.t == 6
