@@ -7,6 +7,7 @@ traceback (:class:`sim.errors.InputError`).
 from __future__ import annotations
 
 import json
+import signal
 import sys
 from pathlib import Path
 from typing import Annotated
@@ -84,15 +85,28 @@ def run(
     from sim.progress import BatchProgress
 
     folder = out or Path("results") / loaded.name
+    interrupted = []
+
+    def on_interrupt(signum, frame):
+        interrupted.append(signum)
+        raise KeyboardInterrupt
+
+    # Ctrl-C may surface inside a library (pyarrow, a pool) as another exception;
+    # remembering it makes every such exit the same clean "interrupted".
+    previous = signal.signal(signal.SIGINT, on_interrupt)
     try:
         with BatchProgress(quiet=quiet) as progress:
             batch = run_batch(loaded, folder, executor=executor, workers=workers,
                               scheduler=scheduler, replications=replications, resume=resume,
                               force=force, source=str(scenario), on_progress=progress)
-    except KeyboardInterrupt:
+    except BaseException:
+        if not interrupted:
+            raise
         errors.print(f"interrupted: finished runs are saved in {folder}; "
                      "continue with the same command and --resume")
         raise typer.Exit(130) from None
+    finally:
+        signal.signal(signal.SIGINT, previous)
     figure = ""
     if len(batch.runs) <= FIGURE_MAX_RUNS:
         adoption_curve(batch.timeseries, batch.runs, folder / "adoption.png",
@@ -206,8 +220,8 @@ def main() -> None:
         sys.exit(EXIT_BAD_INPUT)
     except typer.Exit as done:
         sys.exit(done.exit_code)
-    except typer.Abort:
-        errors.print("aborted")
+    except (typer.Abort, KeyboardInterrupt):
+        errors.print("interrupted")
         sys.exit(130)
     except TyperException as error:  # usage errors: shown the way typer shows them
         show = getattr(error, "show", None)
