@@ -37,9 +37,6 @@ class _IdCounters(weakref.WeakKeyDictionary):
 if isinstance(mesa.Agent.__dict__.get("_ids"), defaultdict):
     mesa.Agent._ids = _IdCounters()
 
-STATE_NAMES = ("unaware", "heard", "sharing", "shared")
-
-
 class Person(mesa.Agent):
     """One person of the network, a view over row ``node`` of the model's arrays.
 

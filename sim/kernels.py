@@ -98,6 +98,23 @@ def _seed_now(state, seeds, step, frontier, n_frontier):
     return n_frontier, new_heard, new_shared
 
 
+@numba.njit(inline="always")
+def _close_step(state, seeds, seed_step, step, spare, n_next, new_heard, counts):
+    """End a step of any rule: start the seeds due at ``step`` (appended to the
+    ``n_next`` new sharers in ``spare``) and record the step's counts.
+
+    Returns the number of people who start sharing at ``step``.
+    """
+    new_shared = n_next
+    if step == seed_step:
+        n_next, seeded_heard, seeded_shared = _seed_now(state, seeds, step, spare, n_next)
+        new_heard += seeded_heard
+        new_shared += seeded_shared
+    counts[step, 0] = new_heard
+    counts[step, 1] = new_shared
+    return n_next
+
+
 @numba.njit(cache=True)
 def _ic_transition(graph, state, frontier, n_frontier, step, key, p_share, next_frontier):
     """One synchronous independent-cascade step from ``step`` to ``step + 1``.
@@ -164,14 +181,8 @@ def _ic_advance(graph, state, buffers, n_frontier, start_step, key, params, coun
         n_next, new_heard = _ic_transition(
             graph, state, frontier, n_frontier, step, key, p_share, spare
         )
-        new_shared = n_next
         step += 1
-        if step == seed_step:
-            n_next, seeded_heard, seeded_shared = _seed_now(state, seeds, step, spare, n_next)
-            new_heard += seeded_heard
-            new_shared += seeded_shared
-        counts[step, 0] = new_heard
-        counts[step, 1] = new_shared
+        n_next = _close_step(state, seeds, seed_step, step, spare, n_next, new_heard, counts)
         frontier, spare = spare, frontier
         first = not first
         n_frontier = n_next
@@ -305,14 +316,8 @@ def _lt_advance(graph, state, buffers, n_frontier, start_step, params, counts, e
     first = True
     while step < last_step and (n_frontier > 0 or seed_step > step):
         n_next, new_heard = _lt_transition(graph, state, frontier, n_frontier, step, extra, spare)
-        new_shared = n_next
         step += 1
-        if step == seed_step:
-            n_next, seeded_heard, seeded_shared = _seed_now(state, seeds, step, spare, n_next)
-            new_heard += seeded_heard
-            new_shared += seeded_shared
-        counts[step, 0] = new_heard
-        counts[step, 1] = new_shared
+        n_next = _close_step(state, seeds, seed_step, step, spare, n_next, new_heard, counts)
         frontier, spare = spare, frontier
         first = not first
         n_frontier = n_next
@@ -406,14 +411,8 @@ def _bass_advance(graph, state, buffers, position, key, params, counts, extra):
             graph, state, (frontier, spare), n_frontier, step, key, rates, extra, n_pending
         )
         new_heard = n_next
-        new_shared = n_next
         step += 1
-        if step == seed_step:
-            n_next, seeded_heard, seeded_shared = _seed_now(state, seeds, step, spare, n_next)
-            new_heard += seeded_heard
-            new_shared += seeded_shared
-        counts[step, 0] = new_heard
-        counts[step, 1] = new_shared
+        n_next = _close_step(state, seeds, seed_step, step, spare, n_next, new_heard, counts)
         frontier, spare = spare, frontier
         first = not first
         n_frontier = n_next
@@ -540,19 +539,13 @@ def _rumor_advance(graph, state, buffers, position, key, params, counts, extra):
             (spread_threshold, stifle_threshold, both),
             (stifled_at, order),
         )
-        new_shared = n_next
         step += 1
-        if step == seed_step:
-            n_next, seeded_heard, seeded_shared = _seed_now(state, seeds, step, spare, n_next)
-            new_heard += seeded_heard
-            new_shared += seeded_shared
+        n_next = _close_step(state, seeds, seed_step, step, spare, n_next, new_heard, counts)
         for i in range(n_next):
             person = spare[i]
             if stifled_at[person] == NEVER and indptr[person + 1] > indptr[person]:
                 spreaders[n_spreaders] = person
                 n_spreaders += 1
-        counts[step, 0] = new_heard
-        counts[step, 1] = new_shared
         frontier, spare = spare, frontier
         first = not first
         n_frontier = n_next

@@ -22,8 +22,6 @@ from sim.networks import build_network
 from sim.randomness import RunStreams
 from sim.rules import make_rule
 
-HEARD_STATES = ("unaware", "heard", "sharing", "shared")
-
 
 @dataclass
 class MessageTrack:
@@ -227,13 +225,3 @@ class BuzzModel(mesa.Model):
         if what not in values:
             raise ValueError(f"what must be one of {sorted(values)}, got {what!r}")
         return int(values[what][-1])
-
-    def person_states(self, message: int | str = 0) -> np.ndarray:
-        """Each person's state code for a message now: 0 unaware, 1 heard,
-        2 sharing (started this step), 3 shared earlier (see ``HEARD_STATES``)."""
-        track = self.track(message)
-        states = np.zeros(self.graph.n_nodes, dtype=np.int8)
-        states[track.heard_at <= self.t] = 1
-        states[track.shared_at < self.t] = 3
-        states[track.shared_at == self.t] = 2
-        return states

@@ -47,3 +47,17 @@ def assert_same_state(fast, slow) -> None:
             np.testing.assert_array_equal(a, b, err_msg=name)
         np.testing.assert_array_equal(fast_track.counts, slow_track.counts)
         assert fast_track.step == slow_track.step
+
+
+def run_three_ways(scenario):
+    """The same run stepped one step at a time, in one kernel call, and by the per-agent
+    reference: ``(stepped, whole, slow)``."""
+    from sim.model import BuzzModel
+    from sim.reference import ReferenceModel
+
+    stepped, whole, slow = BuzzModel(scenario), BuzzModel(scenario), ReferenceModel(scenario)
+    while stepped.running:
+        stepped.step()
+    whole.run()
+    slow.run()
+    return stepped, whole, slow

@@ -9,7 +9,7 @@ from sim import kernels
 from sim.model import BuzzModel
 from sim.reference import ReferenceModel, pair_uniform
 
-from .conftest import assert_same_state, make_scenario
+from .conftest import assert_same_state, make_scenario, run_three_ways
 
 NETWORKS = [
     {"model": "watts_strogatz", "n": 300, "k": 6, "p": 0.1},
@@ -49,11 +49,7 @@ def test_step_by_step_equals_run_and_reference_with_late_seeding():
     scenario = make_scenario(
         {"model": "watts_strogatz", "n": 400, "k": 4, "p": 0.05}, messages, seed=9
     )
-    stepped, whole, slow = BuzzModel(scenario), BuzzModel(scenario), ReferenceModel(scenario)
-    while stepped.running:
-        stepped.step()
-    whole.run()
-    slow.run()
+    stepped, whole, slow = run_three_ways(scenario)
     assert_same_state(stepped, whole)
     assert_same_state(stepped, slow)
     late = stepped.track("late")

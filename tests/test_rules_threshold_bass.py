@@ -28,7 +28,7 @@ from sim.model import BuzzModel
 from sim.reference import ReferenceModel
 from sim.rules import BassRule, LinearThresholdRule, make_rule
 
-from .conftest import assert_same_state, make_scenario
+from .conftest import assert_same_state, make_scenario, run_three_ways
 
 NETWORKS = [
     {"model": "watts_strogatz", "n": 300, "k": 6, "p": 0.1},
@@ -104,11 +104,7 @@ def test_mixed_rules_stepped_late_seeded_and_capped_equal_reference():
         scenario = make_scenario(
             {"model": "watts_strogatz", "n": 300, "k": 6, "p": 0.05}, messages, seed=4, steps=steps
         )
-        stepped, whole, slow = BuzzModel(scenario), BuzzModel(scenario), ReferenceModel(scenario)
-        while stepped.running:
-            stepped.step()
-        whole.run()
-        slow.run()
+        stepped, whole, slow = run_three_ways(scenario)
         assert_same_state(stepped, whole)
         assert_same_state(stepped, slow)
         late = stepped.track("late")
