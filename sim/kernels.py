@@ -65,6 +65,85 @@ def _threshold(probability):
     return np.uint64(np.ceil(probability * 9007199254740992.0))
 
 
+# ----------------------------------------------------------------------- modifiers
+INOCULATION, REINFORCEMENT, COMPETITION = 0, 1, 2
+_FORGET_SALT = np.uint64(0xD1B54A32D192ED03)
+
+
+@numba.njit(cache=True)
+def _no_modifiers():
+    """The ``mods`` tuple of a message without modifiers (see :func:`_receptivity`)."""
+    empty = np.empty(0, dtype=np.float64)
+    no_links = (
+        np.empty((0, 0), dtype=np.int32),
+        np.empty((0, 0), dtype=np.int32),
+        np.empty(0, dtype=np.int64),
+        np.empty(0, dtype=np.int64),
+        empty,
+        np.empty(0, dtype=np.int64),
+    )
+    return (False, empty, empty, empty, empty, np.zeros(2, dtype=np.uint64), empty, no_links)
+
+
+@numba.njit(inline="always")
+def _online(mods, person, step):
+    """Whether ``person`` is online at ``step``: the coin of the pair ``(step, person)``
+    under the run's activity key falls below their activity (shared by all messages)."""
+    activity = mods[3][person]
+    if activity >= 1.0:
+        return True
+    return _pair_bits(mods[5][0], step, person) < _threshold(activity)
+
+
+@numba.njit(inline="always")
+def _visible(mods, sharer, person):
+    """Whether ``sharer``'s shares reach ``person``: always for a public account; for a
+    protected one, the pair's coin under the run's visibility key falls below the
+    sharer's visibility (fixed for the run: the same followers see every share)."""
+    visibility = mods[4][sharer]
+    if visibility >= 1.0:
+        return True
+    return _pair_bits(mods[5][1], sharer, person) < _threshold(visibility)
+
+
+@numba.njit(inline="always")
+def _receptivity(mods, person, step):
+    """How open ``person`` is to the message in the step from ``step`` to ``step + 1``.
+
+    ``mods`` is ``(on, influence, susceptibility, activity, visibility, keys,
+    step_factor, links)``; ``step_factor[step]`` is the message's novelty decay
+    times its negativity bias; ``links`` is ``(heard_all, shared_all, message,
+    kind, factor, ahead)``, one entry per interaction aimed at this message:
+    having heard (inoculation) or adopted (reinforcement) the other message by
+    ``step`` multiplies the result by ``factor``; having adopted a competitor by
+    ``step + ahead`` (``ahead`` is 1 when the competitor moves first in a step)
+    makes it 0. The product is taken left to right, in link order.
+    """
+    factor = mods[2][person] * mods[6][step]
+    heard_all, shared_all, message, kind, link_factor, ahead = mods[7]
+    for i in range(message.size):
+        other = message[i]
+        if kind[i] == INOCULATION:
+            if heard_all[other, person] <= step:
+                factor *= link_factor[i]
+        elif kind[i] == REINFORCEMENT:
+            if shared_all[other, person] <= step:
+                factor *= link_factor[i]
+        elif shared_all[other, person] <= step + ahead[i]:
+            return 0.0
+    return factor
+
+
+@numba.njit(inline="always")
+def _weight(mods, sharer):
+    """A sharer's weight in a count (threshold, word of mouth) in units of 2**-32:
+    1 without modifiers, else their influence, rounded so that sums are exact
+    integers whatever the order of addition."""
+    if not mods[0]:
+        return np.int64(1) << np.int64(32)
+    return np.int64(mods[1][sharer] * 4294967296.0 + 0.5)
+
+
 @numba.njit(cache=True)
 def pair_uniforms(key, us, vs):
     """Vectorised ``_pair_uniform``, for tests and the reference implementation."""
@@ -115,8 +194,18 @@ def _close_step(state, seeds, seed_step, step, spare, n_next, new_heard, counts)
     return n_next
 
 
+@numba.njit(inline="always")
+def _ic_coin(key, sharer, person, step, p_share, threshold, mods):
+    """Whether ``sharer`` convinces ``person``: the pair coin against ``p_share``, or,
+    with modifiers, against ``p_share * influence[sharer] * receptivity``."""
+    if not mods[0]:
+        return _pair_bits(key, sharer, person) < threshold
+    probability = min(1.0, p_share * mods[1][sharer] * _receptivity(mods, person, step))
+    return _pair_bits(key, sharer, person) < _threshold(probability)
+
+
 @numba.njit(cache=True)
-def _ic_transition(graph, state, frontier, n_frontier, step, key, p_share, next_frontier):
+def _ic_transition(graph, state, frontier, n_frontier, step, key, p_share, next_frontier, mods):
     """One synchronous independent-cascade step from ``step`` to ``step + 1``.
 
     Everyone in ``frontier`` started sharing at ``step``; each exposes every
@@ -125,6 +214,10 @@ def _ic_transition(graph, state, frontier, n_frontier, step, key, p_share, next_
     source is the lowest-numbered sharer whose coin succeeded; a person who only
     heard keeps the lowest-numbered sharer who exposed them first.
 
+    With modifiers (``mods``, see :func:`_receptivity`) a neighbour offline at
+    ``step + 1``, or who cannot see the sharer's posts (protected account), misses
+    the share altogether: they neither hear nor get a coin.
+
     Returns ``(n_next, new_heard)``.
     """
     indptr, indices = graph
@@ -132,6 +225,7 @@ def _ic_transition(graph, state, frontier, n_frontier, step, key, p_share, next_
     next_step = np.int32(step + 1)
     ukey = np.uint64(key)
     threshold = _threshold(p_share)
+    modified = mods[0]
     n_next = 0
     new_heard = 0
     for i in range(n_frontier):
@@ -141,9 +235,15 @@ def _ic_transition(graph, state, frontier, n_frontier, step, key, p_share, next_
             person_shared_at = shared_at[person]
             if person_shared_at <= step:
                 continue  # already sharing: exposure changes nothing
+            if modified and not (
+                _online(mods, person, next_step) and _visible(mods, sharer, person)
+            ):
+                continue
             if person_shared_at == next_step:
                 # converted this step by someone else: only the source may change
-                if sharer < source[person] and _pair_bits(ukey, sharer, person) < threshold:
+                if sharer < source[person] and _ic_coin(
+                    ukey, sharer, person, step, p_share, threshold, mods
+                ):
                     source[person] = sharer
                 continue
             person_heard_at = heard_at[person]
@@ -151,7 +251,7 @@ def _ic_transition(graph, state, frontier, n_frontier, step, key, p_share, next_
                 heard_at[person] = next_step
                 source[person] = sharer
                 new_heard += 1
-            if _pair_bits(ukey, sharer, person) < threshold:
+            if _ic_coin(ukey, sharer, person, step, p_share, threshold, mods):
                 shared_at[person] = next_step
                 source[person] = sharer
                 next_frontier[n_next] = person
@@ -163,12 +263,22 @@ def _ic_transition(graph, state, frontier, n_frontier, step, key, p_share, next_
 
 @numba.njit(cache=True)
 def _ic_advance(graph, state, buffers, n_frontier, start_step, key, params, counts):
+    """:func:`_ic_advance_with` without modifiers."""
+    return _ic_advance_with(
+        graph, state, buffers, n_frontier, start_step, key, params, counts, _no_modifiers()
+    )
+
+
+@numba.njit(cache=True)
+def _ic_advance_with(graph, state, buffers, n_frontier, start_step, key, params, counts, mods):
     """Run independent-cascade steps from ``start_step`` while anything can change.
 
     ``buffers`` is ``(frontier, spare)``, two int32 arrays of length ``n_nodes``; the
     current sharers are ``frontier[:n_frontier]``. ``params`` is
     ``(p_share, seeds, seed_step, last_step)``: seeds are injected when ``seed_step``
     is reached. ``counts[s] = (new_heard, new_shared)`` is filled for each step taken.
+
+    ``mods`` are the message's modifiers (see :func:`_receptivity`).
 
     Stops after ``last_step`` or once the frontier is empty and no seeding is due.
     Returns ``(step, n_frontier)``; the frontier is left in ``buffers[0]``.
@@ -179,7 +289,7 @@ def _ic_advance(graph, state, buffers, n_frontier, start_step, key, params, coun
     first = True
     while step < last_step and (n_frontier > 0 or seed_step > step):
         n_next, new_heard = _ic_transition(
-            graph, state, frontier, n_frontier, step, key, p_share, spare
+            graph, state, frontier, n_frontier, step, key, p_share, spare, mods
         )
         step += 1
         n_next = _close_step(state, seeds, seed_step, step, spare, n_next, new_heard, counts)
@@ -244,15 +354,28 @@ def _ic_final_sizes(graph, status, buffers, seeds, keys, p_share):
 
 
 # ------------------------------------------------------------------ linear threshold
+@numba.njit(inline="always")
+def _lt_enough(weighted, needed, mods, person, step):
+    """Whether a weighted count (units of 2**-32) reaches what ``person`` needs; with
+    modifiers the count is first scaled by their receptivity."""
+    if not mods[0]:
+        return weighted >= (np.int64(needed) << np.int64(32))
+    return weighted * 2.0**-32 * _receptivity(mods, person, step) >= needed
+
+
 @numba.njit(cache=True)
-def _lt_transition(graph, state, frontier, n_frontier, step, extra, next_frontier):
+def _lt_transition(graph, state, frontier, n_frontier, step, extra, next_frontier, mods):
     """One synchronous linear-threshold step from ``step`` to ``step + 1``.
 
     Everyone in ``frontier`` started sharing at ``step``. ``extra`` is
     ``(needed, n_neighbours_shared)``: how many sharing in-neighbours each person
-    needs, and how many they have had up to ``step - 1``. Each sharer adds one to
-    the count of every out-neighbour who is not sharing yet; a person whose count
-    reaches ``needed`` starts sharing at ``step + 1``. Only the frontier's edges are
+    needs, and the weight of those they have seen up to ``step - 1`` (int64, in
+    units of 2**-32). Each sharer adds its weight (1, or with modifiers its
+    influence) to the count of every out-neighbour who is not sharing yet; a person
+    whose count (times their receptivity, with modifiers) reaches ``needed`` starts
+    sharing at ``step + 1``. With modifiers, a person offline at ``step + 1`` or
+    who cannot see the sharer (protected account) misses that share: it neither
+    counts nor makes them hear. Only the frontier's edges are
     visited, so a step costs the out-degree of its new sharers, never ``n_nodes``.
 
     Everyone a sharer reaches hears at ``step + 1`` if they had not heard before.
@@ -265,16 +388,22 @@ def _lt_transition(graph, state, frontier, n_frontier, step, extra, next_frontie
     heard_at, shared_at, source = state
     needed, n_neighbours_shared = extra
     next_step = np.int32(step + 1)
+    modified = mods[0]
     n_next = 0
     new_heard = 0
     for i in range(n_frontier):
         sharer = frontier[i]
+        weight = _weight(mods, sharer)
         for edge in range(indptr[sharer], indptr[sharer + 1]):
             person = indices[edge]
             person_shared_at = shared_at[person]
             if person_shared_at <= step:
                 continue  # already sharing: their count no longer matters
-            n_neighbours_shared[person] += 1
+            if modified and not (
+                _online(mods, person, next_step) and _visible(mods, sharer, person)
+            ):
+                continue
+            n_neighbours_shared[person] += weight
             person_heard_at = heard_at[person]
             if person_heard_at == NEVER:
                 heard_at[person] = next_step
@@ -282,7 +411,9 @@ def _lt_transition(graph, state, frontier, n_frontier, step, extra, next_frontie
                 new_heard += 1
             elif person_heard_at == next_step and sharer < source[person]:
                 source[person] = sharer
-            if person_shared_at == NEVER and n_neighbours_shared[person] >= needed[person]:
+            if person_shared_at == NEVER and _lt_enough(
+                n_neighbours_shared[person], needed[person], mods, person, step
+            ):
                 shared_at[person] = next_step
                 source[person] = sharer
                 next_frontier[n_next] = person
@@ -294,18 +425,23 @@ def _lt_transition(graph, state, frontier, n_frontier, step, extra, next_frontie
             sharer = frontier[i]
             for edge in range(indptr[sharer], indptr[sharer + 1]):
                 person = indices[edge]
-                if shared_at[person] == next_step and sharer < source[person]:
+                if (
+                    shared_at[person] == next_step
+                    and sharer < source[person]
+                    and (not modified or _visible(mods, sharer, person))
+                ):
                     source[person] = sharer
     return n_next, new_heard
 
 
 @numba.njit(cache=True)
-def _lt_advance(graph, state, buffers, n_frontier, start_step, params, counts, extra):
+def _lt_advance(graph, state, buffers, n_frontier, start_step, params, counts, extra, mods):
     """Run linear-threshold steps from ``start_step`` while anything can change.
 
     Arguments as in :func:`_ic_advance`, except that there is no coin key;
     ``params`` is ``(seeds, seed_step, last_step)`` and ``extra`` is
-    ``(needed, n_neighbours_shared)`` (see :func:`_lt_transition`). Nothing can
+    ``(needed, n_neighbours_shared)`` and ``mods`` the modifiers (see
+    :func:`_lt_transition`). Nothing can
     change once no one started sharing at the current step and no seeding is due.
 
     Returns ``(step, n_frontier)``; the frontier is left in ``buffers[0]``.
@@ -315,7 +451,9 @@ def _lt_advance(graph, state, buffers, n_frontier, start_step, params, counts, e
     step = start_step
     first = True
     while step < last_step and (n_frontier > 0 or seed_step > step):
-        n_next, new_heard = _lt_transition(graph, state, frontier, n_frontier, step, extra, spare)
+        n_next, new_heard = _lt_transition(
+            graph, state, frontier, n_frontier, step, extra, spare, mods
+        )
         step += 1
         n_next = _close_step(state, seeds, seed_step, step, spare, n_next, new_heard, counts)
         frontier, spare = spare, frontier
@@ -328,7 +466,7 @@ def _lt_advance(graph, state, buffers, n_frontier, start_step, params, counts, e
 
 # ---------------------------------------------------------------------------- bass
 @numba.njit(cache=True)
-def _bass_transition(graph, state, buffers, n_frontier, step, key, rates, extra, n_pending):
+def _bass_transition(graph, state, buffers, n_frontier, step, key, rates, extra, n_pending, mods):
     """One synchronous Bass step from ``step`` to ``step + 1``.
 
     ``buffers`` is ``(frontier, next_frontier)``: the people who adopted at ``step``
@@ -345,6 +483,13 @@ def _bass_transition(graph, state, buffers, n_frontier, step, key, rates, extra,
     lowest-numbered in-neighbour who had adopted by ``step`` when the coin fell in
     the word-of-mouth part (``coin >= p_external``), else ``-1`` (external).
 
+    ``n_neighbours_adopted`` counts weights in units of 2**-32 (int64). With
+    modifiers (``mods``, see :func:`_receptivity`): only adopters whose posts a
+    person can see count, each with its influence as weight; a person offline at
+    ``step + 1`` cannot adopt then; and the chance is ``p_external * r + q *
+    fraction * r`` for receptivity ``r`` (the external part, ``p_external * r``,
+    decides the source).
+
     Returns ``(n_next, n_pending)``; ``pending`` is compacted in place.
     """
     indptr, indices = graph
@@ -353,16 +498,21 @@ def _bass_transition(graph, state, buffers, n_frontier, step, key, rates, extra,
     p_external, q = rates
     in_degree, n_neighbours_adopted, lowest_adopted_neighbour, pending = extra
     word_of_mouth_only = p_external == 0.0
+    modified = mods[0]
     for i in range(n_frontier):
         adopter = frontier[i]
+        weight = _weight(mods, adopter)
         for edge in range(indptr[adopter], indptr[adopter + 1]):
             person = indices[edge]
             if shared_at[person] != NEVER:
                 continue  # adopted already (nobody has adopted at step + 1 yet)
-            n_neighbours_adopted[person] += 1
+            if modified and not _visible(mods, adopter, person):
+                continue
+            first = lowest_adopted_neighbour[person] == NEVER
+            n_neighbours_adopted[person] += weight
             if adopter < lowest_adopted_neighbour[person]:
                 lowest_adopted_neighbour[person] = adopter
-            if word_of_mouth_only and q > 0.0 and n_neighbours_adopted[person] == 1:
+            if word_of_mouth_only and q > 0.0 and first:
                 pending[n_pending] = person  # now has a chance; added exactly once
                 n_pending += 1
     next_step = np.int32(step + 1)
@@ -373,14 +523,25 @@ def _bass_transition(graph, state, buffers, n_frontier, step, key, rates, extra,
         person = pending[i]
         if shared_at[person] != NEVER:
             continue  # seeded since it was listed
+        if modified and not _online(mods, person, next_step):
+            pending[n_kept] = person
+            n_kept += 1
+            continue
         degree = in_degree[person]
-        fraction = n_neighbours_adopted[person] / degree if degree > 0 else 0.0
-        probability = p_external + q * fraction
+        weighted = n_neighbours_adopted[person] * 2.0**-32
+        fraction = weighted / degree if degree > 0 else 0.0
+        external = p_external
+        word_of_mouth = q * fraction
+        if modified:
+            receptivity = _receptivity(mods, person, step)
+            external = external * receptivity
+            word_of_mouth = word_of_mouth * receptivity
+        probability = external + word_of_mouth
         coin = _pair_uniform(ukey, next_step, person)
         if coin < probability:
             heard_at[person] = next_step
             shared_at[person] = next_step
-            if coin >= p_external and lowest_adopted_neighbour[person] != NEVER:
+            if coin >= external and lowest_adopted_neighbour[person] != NEVER:
                 source[person] = lowest_adopted_neighbour[person]
             next_frontier[n_next] = person
             n_next += 1
@@ -391,11 +552,12 @@ def _bass_transition(graph, state, buffers, n_frontier, step, key, rates, extra,
 
 
 @numba.njit(cache=True)
-def _bass_advance(graph, state, buffers, position, key, params, counts, extra):
+def _bass_advance(graph, state, buffers, position, key, params, counts, extra, mods):
     """Run Bass steps from ``position = (step, n_frontier, n_pending)``.
 
     ``params`` is ``(p_external, q, seeds, seed_step, last_step)``; ``extra`` as in
-    :func:`_bass_transition`; ``buffers`` and ``counts`` as in :func:`_ic_advance`.
+    :func:`_bass_transition`; ``buffers`` and ``counts`` as in :func:`_ic_advance`;
+    ``mods`` the modifiers.
     Steps continue while someone adopted at the current step, a seeding is due or
     anyone pending may still adopt, up to ``last_step``.
 
@@ -408,7 +570,7 @@ def _bass_advance(graph, state, buffers, position, key, params, counts, extra):
     first = True
     while step < last_step and (n_frontier > 0 or seed_step > step or n_pending > 0):
         n_next, n_pending = _bass_transition(
-            graph, state, (frontier, spare), n_frontier, step, key, rates, extra, n_pending
+            graph, state, (frontier, spare), n_frontier, step, key, rates, extra, n_pending, mods
         )
         new_heard = n_next
         step += 1
@@ -434,15 +596,16 @@ def _rumor_bits(key, step, purpose, person):
 
 
 @numba.njit(cache=True)
-def _rumor_transition(graph, state, buffers, n_callers, step, key, params, extra):
+def _rumor_transition(graph, state, buffers, n_callers, step, key, params, extra, mods):
     """One rumour step from ``step`` to ``step + 1``, sequential within the step.
 
     ``buffers`` is ``(callers, next_frontier)``: ``callers[:n_callers]`` are the
     spreaders at the start of the step who have someone to call (in any order);
     ``next_frontier`` receives the people who become spreaders at ``step + 1``.
-    ``params`` is ``(spread_threshold, stifle_threshold, both)`` (integer forms of
-    lambda and alpha, see :func:`_threshold`; ``both`` for Daley-Kendall) and
-    ``extra`` is ``(stifled_at, order)``, ``order`` a uint64 scratch array.
+    ``params`` is ``(spread, stifle_threshold, forget_threshold, both)``: lambda, the
+    integer forms of alpha and of the forgetting probability (see
+    :func:`_threshold`), and ``both`` for Daley-Kendall; ``extra`` is
+    ``(stifled_at, order)``, ``order`` a uint64 scratch array.
 
     The callers act one after another in increasing order of
     ``(order bits >> 21, person)`` (the top 32 of the order bits of
@@ -452,16 +615,26 @@ def _rumor_transition(graph, state, buffers, n_callers, step, key, params, extra
     earlier callers of the step did is visible: a person made a spreader earlier in
     the step counts as a spreader (but does not call until the next step).
 
+    With modifiers (``mods``, see :func:`_receptivity`) a caller offline at
+    ``step + 1`` does not call (and stays a spreader); a call to someone offline, or
+    who cannot see a protected caller, reaches nobody; the spreading coin is
+    compared with ``lambda * influence[caller] * receptivity[contact]``. Last,
+    every spreader still able to call forgets the rumour (becomes a stifler at
+    ``step + 1``) if their forgetting coin, the pair ``(step + 1, person)`` under
+    the key salted for forgetting, falls below the forgetting probability.
+
     Returns ``(n_callers, n_next, new_heard)``: the surviving callers are compacted
     in place (in caller order).
     """
     indptr, indices = graph
     heard_at, shared_at, source = state
     callers, next_frontier = buffers
-    spread_threshold, stifle_threshold, both = params
+    spread, stifle_threshold, forget_threshold, both = params
+    spread_threshold = _threshold(spread)
     stifled_at, order = extra
     next_step = np.int32(step + 1)
     ukey = np.uint64(key)
+    modified = mods[0]
     low = np.uint64(0xFFFFFFFF)
     for i in range(n_callers):
         person = callers[i]
@@ -475,16 +648,28 @@ def _rumor_transition(graph, state, buffers, n_callers, step, key, params, extra
         caller = np.int32(ranked[i] & low)
         if stifled_at[caller] != NEVER:
             continue  # stifled by an earlier caller of this step
+        if modified and not _online(mods, caller, next_step):
+            callers[n_kept] = caller
+            n_kept += 1
+            continue
         start = indptr[caller]
         degree = np.uint64(indptr[caller + 1] - start)
         pick = _rumor_bits(ukey, next_step, RUMOR_CONTACT, caller) % degree
         person = indices[start + np.int64(pick)]
+        if modified and not (_online(mods, person, next_step) and _visible(mods, caller, person)):
+            callers[n_kept] = caller
+            n_kept += 1
+            continue
         if shared_at[person] == NEVER:  # an ignorant
             if heard_at[person] == NEVER:
                 heard_at[person] = next_step
                 source[person] = caller
                 new_heard += 1
-            if _rumor_bits(ukey, next_step, RUMOR_SPREAD, caller) < spread_threshold:
+            threshold = spread_threshold
+            if modified:
+                chance = spread * mods[1][caller] * _receptivity(mods, person, step)
+                threshold = _threshold(min(1.0, chance))
+            if _rumor_bits(ukey, next_step, RUMOR_SPREAD, caller) < threshold:
                 shared_at[person] = next_step
                 source[person] = caller
                 next_frontier[n_next] = person
@@ -496,24 +681,31 @@ def _rumor_transition(graph, state, buffers, n_callers, step, key, params, extra
             continue
         callers[n_kept] = caller
         n_kept += 1
-    if both:
+    if both or forget_threshold > 0:
         # Daley-Kendall: a caller may be stifled after their own call, when called
+        forget_key = ukey ^ _FORGET_SALT
         n_survivors = 0
         for i in range(n_kept):
             caller = callers[i]
-            if stifled_at[caller] == NEVER:
-                callers[n_survivors] = caller
-                n_survivors += 1
+            if stifled_at[caller] != NEVER:
+                continue
+            forgets = _pair_bits(forget_key, next_step, caller) < forget_threshold
+            if forget_threshold > 0 and forgets:
+                stifled_at[caller] = next_step
+                continue
+            callers[n_survivors] = caller
+            n_survivors += 1
         n_kept = n_survivors
     return n_kept, n_next, new_heard
 
 
 @numba.njit(cache=True)
-def _rumor_advance(graph, state, buffers, position, key, params, counts, extra):
+def _rumor_advance(graph, state, buffers, position, key, params, counts, extra, mods):
     """Run rumour steps from ``position = (step, n_frontier, n_spreaders)``.
 
     ``buffers`` is ``(frontier, spare)`` as in :func:`_ic_advance`. ``params`` is
-    ``(spread_threshold, stifle_threshold, both, seeds, seed_step, last_step)``;
+    ``(spread, stifle_threshold, forget_threshold, both, seeds, seed_step,
+    last_step)``; ``mods`` the modifiers;
     ``extra`` is ``(stifled_at, spreaders, order)``: ``spreaders[:n_spreaders]`` are
     the spreaders with someone to call, the only people a step visits, so a step
     costs O(spreaders log spreaders), never ``n_nodes``. Steps continue while
@@ -523,7 +715,7 @@ def _rumor_advance(graph, state, buffers, position, key, params, counts, extra):
     Returns ``(step, n_frontier, n_spreaders)``; the frontier is left in ``buffers[0]``.
     """
     indptr = graph[0]
-    spread_threshold, stifle_threshold, both, seeds, seed_step, last_step = params
+    spread, stifle_threshold, forget_threshold, both, seeds, seed_step, last_step = params
     step, n_frontier, n_spreaders = position
     stifled_at, spreaders, order = extra
     frontier, spare = buffers
@@ -536,8 +728,9 @@ def _rumor_advance(graph, state, buffers, position, key, params, counts, extra):
             n_spreaders,
             step,
             key,
-            (spread_threshold, stifle_threshold, both),
+            (spread, stifle_threshold, forget_threshold, both),
             (stifled_at, order),
+            mods,
         )
         step += 1
         n_next = _close_step(state, seeds, seed_step, step, spare, n_next, new_heard, counts)

@@ -50,6 +50,30 @@ def curve_metrics(
     }
 
 
+def voice_and_sentiment(
+    heard_by_message: Sequence[np.ndarray], valences: Sequence[str]
+) -> tuple[list[np.ndarray], np.ndarray]:
+    """Share of voice of each message and the run's net sentiment, step by step.
+
+    ``heard_by_message`` are the messages' cumulative reach curves (equal lengths).
+    A message's share of voice at step ``t`` is its reach over the sum of all the
+    messages' reaches (0 while nobody has heard anything); net sentiment is the
+    reach of the positive messages minus that of the negative ones.
+
+    Examples
+    --------
+    >>> voice, net = voice_and_sentiment(
+    ...     [np.array([0, 2, 6]), np.array([0, 2, 2])], ["positive", "negative"])
+    >>> [v.tolist() for v in voice], net.tolist()
+    ([[0.0, 0.5, 0.75], [0.0, 0.5, 0.25]], [0, 0, 4])
+    """
+    heard = np.asarray(heard_by_message, dtype=np.int64)
+    total = heard.sum(axis=0)
+    share = np.divide(heard, total, out=np.zeros(heard.shape), where=total > 0)
+    sign = np.array([{"positive": 1, "negative": -1}.get(v, 0) for v in valences])
+    return list(share), sign @ heard
+
+
 def t_quantile(n: int, confidence: float = 0.95) -> float:
     """Two-sided Student t quantile for a mean of ``n`` values (``n - 1`` degrees of freedom).
 

@@ -19,6 +19,7 @@ from sim.campaigns import choose_seeds
 from sim.config import Message, Scenario
 from sim.graph import Graph
 from sim.networks import build_network
+from sim.population import Population, draw_population
 from sim.randomness import RunStreams
 from sim.rules import make_rule
 
@@ -30,7 +31,8 @@ class MessageTrack:
     ``state`` is ``(heard_at, shared_at, source)``, int32 arrays indexed by person;
     ``counts[t] = (new_heard, new_sharers)`` at step ``t``; the people who started
     sharing at ``step`` are ``buffers[0][:n_frontier]``. ``extras`` holds what a rule
-    keeps besides (per-person counts, thresholds), filled by its ``prepare``.
+    keeps besides (per-person counts, thresholds), filled by its ``prepare``;
+    ``mods`` the modifiers the kernels read (see ``sim.kernels._receptivity``).
     """
 
     message: Message
@@ -44,6 +46,7 @@ class MessageTrack:
     n_frontier: int = 0
     step: int = 0
     extras: dict = field(default_factory=dict)
+    mods: tuple = ()
 
     @property
     def heard_at(self) -> np.ndarray:
@@ -135,12 +138,30 @@ class BuzzModel(mesa.Model):
         self.graph = (
             graph
             if graph is not None
-            else build_network(scenario.network, self.streams.network_rng())
+            else build_network(
+                scenario.network,
+                RunStreams(root_seed, scenario.network.graph_replication(replication))
+                .network_rng(),
+            )
         )
         self.graph_arrays = (self.graph.indptr, self.graph.indices)
         self.t = 0
         self.focus = 0
-        self.tracks = [self._make_track(message, source) for message in scenario.messages]
+        self.population: Population = draw_population(
+            scenario.people, self.graph, self.streams, source
+        )
+        n_messages, n_nodes = len(scenario.messages), self.graph.n_nodes
+        # one row per message, so that a kernel can read the other messages' state
+        self.heard_all = np.full((n_messages, n_nodes), kernels.NEVER, dtype=np.int32)
+        self.shared_all = np.full((n_messages, n_nodes), kernels.NEVER, dtype=np.int32)
+        self.source_all = np.full((n_messages, n_nodes), kernels.NO_SOURCE, dtype=np.int32)
+        self.tracks = [
+            self._make_track(index, message, source)
+            for index, message in enumerate(scenario.messages)
+        ]
+        self.interacting = bool(scenario.interactions)
+        for index, track in enumerate(self.tracks):
+            track.mods = self._modifiers(index, track)
         self.people: list[Person] = []
         if create_agents:
             self.people = list(
@@ -150,7 +171,7 @@ class BuzzModel(mesa.Model):
             )
         self.running = self._can_change()
 
-    def _make_track(self, message: Message, source: str) -> MessageTrack:
+    def _make_track(self, index: int, message: Message, source: str) -> MessageTrack:
         n_nodes = self.graph.n_nodes
         seeding = message.seeding
         seeds = choose_seeds(
@@ -159,9 +180,9 @@ class BuzzModel(mesa.Model):
             self.streams.seeding_rng(message.name),
             source=source,
             key=f"messages.{message.name}.seeding",
+            rule=message.rule,
         )
-        state = tuple(np.full(n_nodes, kernels.NEVER, dtype=np.int32) for _ in range(2))
-        state += (np.full(n_nodes, kernels.NO_SOURCE, dtype=np.int32),)
+        state = (self.heard_all[index], self.shared_all[index], self.source_all[index])
         track = MessageTrack(
             message=message,
             rule=make_rule(message.rule),
@@ -182,6 +203,48 @@ class BuzzModel(mesa.Model):
             prepare(self, track)  # after step-0 seeding: a rule may list who is still waiting
         return track
 
+    def _modifiers(self, index: int, track: MessageTrack) -> tuple:
+        """The kernels' ``mods`` tuple of message ``index`` (see ``kernels._receptivity``)."""
+        message, population = track.message, self.population
+        links = []
+        names = [m.name for m in self.scenario.messages]
+        kinds = {"inoculation": kernels.INOCULATION, "reinforcement": kernels.REINFORCEMENT}
+        for interaction in self.scenario.interactions:
+            ends = (names.index(interaction.source), names.index(interaction.target))
+            if interaction.kind == "competition":
+                if index in ends:
+                    other = ends[0] if ends[1] == index else ends[1]
+                    # a competitor listed first moves first within a step, so its
+                    # adoptions at t + 1 are already written when this one moves
+                    links.append((other, kernels.COMPETITION, 0.0, int(other < index)))
+            elif ends[1] == index:
+                links.append((ends[0], kinds[interaction.kind], interaction.factor, 0))
+        modifiers = message.modifiers
+        on = not population.default or not modifiers.is_default or bool(links)
+        steps = np.arange(self.scenario.steps + 1, dtype=np.float64)
+        step_factor = np.full(steps.size, modifiers.negativity_bias)
+        if modifiers.half_life is not None:
+            age = np.maximum(0.0, steps - max(track.seed_step, 0))
+            step_factor = step_factor * 0.5 ** (age / modifiers.half_life)
+        columns = list(zip(*links, strict=True)) if links else [(), (), (), ()]
+        return (
+            on,
+            population.influence,
+            population.susceptibility,
+            population.activity,
+            population.visibility,
+            population.keys,
+            step_factor,
+            (
+                self.heard_all,
+                self.shared_all,
+                np.array(columns[0], dtype=np.int64),
+                np.array(columns[1], dtype=np.int64),
+                np.array(columns[2], dtype=np.float64),
+                np.array(columns[3], dtype=np.int64),
+            ),
+        )
+
     # ------------------------------------------------------------------ stepping
     def step(self) -> None:
         """Advance every message by one synchronous step (state at t -> t + 1)."""
@@ -196,8 +259,15 @@ class BuzzModel(mesa.Model):
         """Run until nothing can change or ``scenario.steps`` is reached.
 
         Each message runs to the end in a single kernel call; the result equals
-        calling :meth:`step` until ``running`` is false.
+        calling :meth:`step` until ``running`` is false. Interacting messages read
+        each other's state, so they move together, one step at a time.
         """
+        if self.interacting:
+            while self._can_change():
+                self.step()
+            self.steps = self.t
+            self.running = False
+            return
         for track in self.tracks:
             if track.can_change():
                 track.rule.advance(self.graph_arrays, track, self.scenario.steps)

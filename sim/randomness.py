@@ -7,6 +7,8 @@ random stream of the run is a child ``np.random.SeedSequence`` keyed by
 - the network is drawn from ``(replication, NETWORK)``,
 - the seeding of message ``m`` from ``(replication, SEEDING, m)``,
 - the coins of message ``m`` from the 64-bit key of ``(replication, COINS, m)``;
+- people's attributes, roles and activity coins from ``(replication, POPULATION,
+  name)``, one sub-stream per attribute or role, shared by all messages;
 - a sampled sweep's points from ``(SWEEP,)``, one design shared by all replications.
 
 The sweep point is deliberately absent: replication ``r`` of every point shares the
@@ -61,9 +63,17 @@ class RunStreams:
         """Generator for building the network."""
         return np.random.default_rng(self._sequence(NETWORK))
 
-    def population_rng(self) -> np.random.Generator:
-        """Generator for drawing people's attributes."""
-        return np.random.default_rng(self._sequence(POPULATION))
+    def population_rng(self, name: str | None = None) -> np.random.Generator:
+        """Generator for drawing people's attributes; ``name`` gives an attribute or a
+        role its own sub-stream, so adding one leaves the others' draws alone."""
+        if name is None:
+            return np.random.default_rng(self._sequence(POPULATION))
+        return np.random.default_rng(self._sequence(POPULATION, name_key(name)))
+
+    def population_key(self, name: str) -> np.uint64:
+        """64-bit key of the counter-based coins of a population process (``activity``:
+        who is online when; ``visibility``: who sees a protected account)."""
+        return self._sequence(POPULATION, name_key(name)).generate_state(1, np.uint64)[0]
 
     def seeding_rng(self, message: str) -> np.random.Generator:
         """Generator for choosing who starts ``message``."""

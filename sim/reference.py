@@ -19,10 +19,20 @@ to thousands of times slower than the kernels (see benchmarks/README.md).
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from sim.agents import Person
-from sim.kernels import NEVER, NO_SOURCE, RUMOR_CONTACT, RUMOR_ORDER, RUMOR_SPREAD, RUMOR_STIFLE
+from sim.kernels import (
+    _FORGET_SALT,
+    NEVER,
+    NO_SOURCE,
+    RUMOR_CONTACT,
+    RUMOR_ORDER,
+    RUMOR_SPREAD,
+    RUMOR_STIFLE,
+)
 from sim.model import BuzzModel, MessageTrack
 from sim.rules import BassRule, IndependentCascadeRule, LinearThresholdRule, RumorRule
 
@@ -61,22 +71,92 @@ def pair_uniform(key: int, sender: int, receiver: int) -> float:
     return pair_bits(key, sender, receiver) * 2.0**-53
 
 
+def modified(model: BuzzModel, index: int) -> bool:
+    """Whether message ``index`` has any modifier: people who differ, decay, bias or
+    interactions (without them the plain rule applies, with no extra coin)."""
+    message = model.scenario.messages[index]
+    name = message.name
+    interacts = any(name in (i.source, i.target) for i in model.scenario.interactions)
+    if message.modifiers.forgetting > 0.0:
+        plain_modifiers = message.modifiers.model_copy(update={"forgetting": 0.0})
+        plain = plain_modifiers.is_default
+    else:
+        plain = message.modifiers.is_default
+    return not (model.scenario.people.is_default and plain and not interacts)
+
+
+def online(model: BuzzModel, person: int, step: int) -> bool:
+    """Whether ``person`` is online at ``step``: the pair coin ``(step, person)`` under
+    the run's activity key falls below their activity."""
+    activity = model.population.activity[person]
+    return activity >= 1.0 or pair_uniform(model.population.keys[0], step, person) < activity
+
+
+def visible(model: BuzzModel, sharer: int, person: int) -> bool:
+    """Whether ``sharer``'s shares reach ``person`` (protected accounts reach a fixed
+    fraction of their neighbours: the pair coin under the visibility key)."""
+    visibility = model.population.visibility[sharer]
+    return visibility >= 1.0 or pair_uniform(model.population.keys[1], sharer, person) < visibility
+
+
+def receptivity(model: BuzzModel, index: int, person: int, step: int) -> float:
+    """How open ``person`` is to message ``index`` in the step from ``step``:
+    susceptibility, times the message's decay and negativity bias, times each
+    interaction's factor (in the scenario's order), or 0 once a competitor has won."""
+    message = model.scenario.messages[index]
+    modifiers = message.modifiers
+    age = max(0, step - max(model.tracks[index].seed_step, 0))
+    step_factor = modifiers.negativity_bias
+    if modifiers.half_life is not None:
+        step_factor = step_factor * 0.5 ** (age / modifiers.half_life)
+    factor = model.population.susceptibility[person] * step_factor
+    names = [m.name for m in model.scenario.messages]
+    for interaction in model.scenario.interactions:
+        source, target = names.index(interaction.source), names.index(interaction.target)
+        if interaction.kind == "competition":
+            if index not in (source, target):
+                continue
+            other = source if target == index else target
+            moved_first = 1 if other < index else 0
+            if model.tracks[other].shared_at[person] <= step + moved_first:
+                return 0.0
+        elif target == index:
+            other_track = model.tracks[source]
+            times = other_track.heard_at if interaction.kind == "inoculation" else (
+                other_track.shared_at
+            )
+            if times[person] <= step:
+                factor *= interaction.factor
+    return factor
+
+
+def weight(model: BuzzModel, index: int, sharer: int) -> int:
+    """A sharer's weight in counts, in units of 2**-32: 1, or their influence."""
+    if not modified(model, index):
+        return 1 << 32
+    return int(model.population.influence[sharer] * 4294967296.0 + 0.5)
+
+
 class SharingPerson(Person):
     """A person who, at each step, acts on every message by that message's rule."""
 
     def step(self) -> None:
-        """Act on each message: tell (independent cascade) or weigh (threshold, Bass)."""
-        for index, track in enumerate(self.model.tracks):
-            if isinstance(track.rule, IndependentCascadeRule):
-                self.tell_neighbours(index, track)
-            elif isinstance(track.rule, LinearThresholdRule):
-                self.weigh_neighbours(track)
-            elif isinstance(track.rule, BassRule):
-                self.consider_adopting(track)
-            elif isinstance(track.rule, RumorRule):
-                pass  # sequential: the model makes spreaders call in turn (spread_rumor)
-            else:
-                raise TypeError(f"no reference for {type(track.rule).__name__}")
+        """Act on each message in turn (see :meth:`act`)."""
+        for index in range(len(self.model.tracks)):
+            self.act(index)
+
+    def act(self, index: int) -> None:
+        """Act on message ``index``: tell (independent cascade) or weigh (threshold,
+        Bass); rumour spreaders are called in turn by the model (:meth:`spread_rumor`)."""
+        track = self.model.tracks[index]
+        if isinstance(track.rule, IndependentCascadeRule):
+            self.tell_neighbours(index, track)
+        elif isinstance(track.rule, LinearThresholdRule):
+            self.weigh_neighbours(index, track)
+        elif isinstance(track.rule, BassRule):
+            self.consider_adopting(index, track)
+        elif not isinstance(track.rule, RumorRule):
+            raise TypeError(f"no reference for {type(track.rule).__name__}")
 
     @property
     def listens_to(self) -> list[int]:
@@ -85,26 +165,46 @@ class SharingPerson(Person):
 
     def tell_neighbours(self, index: int, track: MessageTrack) -> None:
         """Independent cascade: if I started sharing now, give each neighbour a coin."""
-        now = self.model.t
-        if track.shared_at[self.node] != now:
+        model, me, now = self.model, self.node, self.model.t
+        if track.shared_at[me] != now:
             return
         p_share = track.rule.p_share
+        with_modifiers = modified(model, index)
         for neighbour in self.neighbors:
-            convinced = pair_uniform(track.key, self.node, neighbour.node) < p_share
+            other = neighbour.node
+            chance = p_share
+            if with_modifiers:
+                if track.shared_at[other] <= now:
+                    continue  # sharing already: nothing to miss
+                if not (online(model, other, now + 1) and visible(model, me, other)):
+                    continue  # offline, or cannot see my posts: misses the share
+                influence = model.population.influence[me]
+                chance = min(1.0, p_share * influence * receptivity(model, index, other, now))
+            convinced = pair_uniform(track.key, me, other) < chance
             neighbour.hear(self, index, now + 1, convinced)
 
-    def weigh_neighbours(self, track: MessageTrack) -> None:
+    def weigh_neighbours(self, index: int, track: MessageTrack) -> None:
         """Linear threshold: count who I listen to has shared; start if enough.
 
         Shares made at ``now`` reach me at ``now + 1``; so does my decision. Who
         told me: the lowest-numbered of the people who started sharing at ``now``.
+        With modifiers I count only the shares I saw (I was online the step after
+        they were made, and the sharer's posts reach me), each weighing the
+        sharer's influence, and my receptivity scales the total.
         """
         heard_at, shared_at, source = track.state
-        me, now, rule = self.node, self.model.t, track.rule
+        model, me, now, rule = self.model, self.node, self.model.t, track.rule
         if shared_at[me] <= now:
             return  # sharing already
+        with_modifiers = modified(model, index)
         listened = self.listens_to
         sharers = [person for person in listened if shared_at[person] <= now]
+        if with_modifiers:
+            sharers = [
+                person
+                for person in sharers
+                if online(model, me, int(shared_at[person]) + 1) and visible(model, person, me)
+            ]
         newest = [person for person in sharers if shared_at[person] == now]
         if not newest:
             return  # nothing new reaches me, so nothing changes
@@ -112,33 +212,49 @@ class SharingPerson(Person):
             heard_at[me] = now + 1
             source[me] = min(newest)
         if rule.count is not None:
-            enough = len(sharers) >= rule.count
+            needed = rule.count
         else:
-            my_threshold = track.extras["thresholds"][me]
-            enough = len(sharers) >= max(1, my_threshold * len(listened))
+            needed = max(1, math.ceil(track.extras["thresholds"][me] * len(listened)))
+        weighted = sum(weight(model, index, person) for person in sharers)
+        if with_modifiers:
+            enough = weighted * 2.0**-32 * receptivity(model, index, me, now) >= needed
+        else:
+            enough = weighted >= needed << 32
         if enough:
             shared_at[me] = now + 1
             source[me] = min(newest)
 
-    def consider_adopting(self, track: MessageTrack) -> None:
+    def consider_adopting(self, index: int, track: MessageTrack) -> None:
         """Bass: adopt with probability p_external + q * (fraction of adopters I listen to).
 
-        My coin for step ``now + 1`` is the pair coin ``(now + 1, me)``.
+        My coin for step ``now + 1`` is the pair coin ``(now + 1, me)``. With
+        modifiers I cannot adopt while offline, I count only adopters whose posts
+        reach me, each weighing their influence, and my receptivity scales both parts.
         """
         heard_at, shared_at, source = track.state
-        me, now, rule = self.node, self.model.t, track.rule
+        model, me, now, rule = self.model, self.node, self.model.t, track.rule
         if shared_at[me] <= now:
             return  # adopted already
+        with_modifiers = modified(model, index)
+        if with_modifiers and not online(model, me, now + 1):
+            return
         listened = self.listens_to
         adopted = [person for person in listened if shared_at[person] <= now]
-        fraction = len(adopted) / len(listened) if listened else 0.0
+        if with_modifiers:
+            adopted = [person for person in adopted if visible(model, person, me)]
+        weighted = sum(weight(model, index, person) for person in adopted) * 2.0**-32
+        fraction = weighted / len(listened) if listened else 0.0
+        external, word_of_mouth = rule.p_external, rule.q * fraction
+        if with_modifiers:
+            openness = receptivity(model, index, me, now)
+            external, word_of_mouth = external * openness, word_of_mouth * openness
         coin = pair_uniform(track.key, now + 1, me)
-        if coin < rule.p_external + rule.q * fraction:
+        if coin < external + word_of_mouth:
             heard_at[me] = shared_at[me] = now + 1
-            word_of_mouth = coin >= rule.p_external and adopted
+            word_of_mouth = coin >= external and adopted
             source[me] = min(adopted) if word_of_mouth else NO_SOURCE
 
-    def spread_rumor(self, track: MessageTrack) -> None:
+    def spread_rumor(self, index: int, track: MessageTrack) -> None:
         """Rumour: if I am still a spreader, call one random person my shares reach.
 
         Called by the model when my turn in the step's order comes; earlier callers'
@@ -148,16 +264,25 @@ class SharingPerson(Person):
         """
         heard_at, shared_at, source = track.state
         stifled_at = track.extras["stifled_at"]
-        me, rule, later = self.node, track.rule, self.model.t + 1
+        model, me, rule, later = self.model, self.node, track.rule, self.model.t + 1
         if stifled_at[me] != NEVER:
             return  # stifled earlier in this step
+        with_modifiers = modified(model, index)
+        if with_modifiers and not online(model, me, later):
+            return  # offline: no call this step
         reach = self.neighbors
         other = reach[rumor_bits(track.key, later, RUMOR_CONTACT, me) % len(reach)].node
+        if with_modifiers and not (online(model, other, later) and visible(model, me, other)):
+            return  # the call reaches nobody
         if shared_at[other] == NEVER:  # ignorant
             if heard_at[other] == NEVER:
                 heard_at[other] = later
                 source[other] = me
-            if rumor_bits(track.key, later, RUMOR_SPREAD, me) * 2.0**-53 < rule.spread:
+            chance = rule.spread
+            if with_modifiers:
+                openness = receptivity(model, index, other, later - 1)
+                chance = min(1.0, rule.spread * model.population.influence[me] * openness)
+            if rumor_bits(track.key, later, RUMOR_SPREAD, me) * 2.0**-53 < chance:
                 shared_at[other] = later
                 source[other] = me
         elif rumor_bits(track.key, later, RUMOR_STIFLE, me) * 2.0**-53 < rule.alpha:
@@ -210,19 +335,35 @@ class ReferenceModel(BuzzModel):
     person_class = SharingPerson
 
     def step(self) -> None:
-        """Every person acts, in random order; then scheduled seeds start."""
+        """Message by message, every person acts in random order; then seeds start.
+
+        Messages act in the scenario's order, so that a competitor listed earlier
+        has written its adoptions of this step when a later one acts.
+        """
         was_active = [track.can_change() for track in self.tracks]
-        self.agents.shuffle_do("step")
-        # The rumour is sequential: the spreaders at the start of the step who have
-        # someone to call take turns in the order given by the run's randomness
-        # (the kernel's order bits of (step + 1, person)), not Mesa's shuffle, so
-        # that the reference and the kernel make the same calls.
-        for track in self.tracks:
-            if isinstance(track.rule, RumorRule):
-                for caller in _rumor_callers(self, track):
-                    self.people[caller].spread_rumor(track)
+        for index, track in enumerate(self.tracks):
+            if not isinstance(track.rule, RumorRule):
+                self.agents.shuffle_do("act", index)
+                continue
+            # The rumour is sequential: the spreaders at the start of the step who
+            # have someone to call take turns in the order given by the run's
+            # randomness (the kernel's order bits of (step + 1, person)), not Mesa's
+            # shuffle, so that the reference and the kernel make the same calls.
+            callers = _rumor_callers(self, track)
+            for caller in callers:
+                self.people[caller].spread_rumor(index, track)
+            forgetting = track.message.modifiers.forgetting
+            stifled_at = track.extras["stifled_at"]
+            for caller in callers:
+                forget_key = int(track.key) ^ int(_FORGET_SALT)
+                if (
+                    forgetting > 0.0
+                    and stifled_at[caller] == NEVER
+                    and pair_uniform(forget_key, self.t + 1, caller) < forgetting
+                ):
+                    stifled_at[caller] = self.t + 1
         self.t += 1
-        for track, active in zip(self.tracks, was_active, strict=True):
+        for index, (track, active) in enumerate(zip(self.tracks, was_active, strict=True)):
             heard_at, shared_at, source = track.state
             if track.seed_step == self.t:
                 for node in track.seeds:
@@ -233,7 +374,7 @@ class ReferenceModel(BuzzModel):
             track.counts[self.t] = (np.sum(heard_at == self.t), np.sum(shared_at == self.t))
             track.n_frontier = int(np.sum(shared_at == self.t))
             if isinstance(track.rule, BassRule):
-                track.extras["n_pending"] = _bass_undecided(self, track)
+                track.extras["n_pending"] = _bass_undecided(self, index, track)
             if isinstance(track.rule, RumorRule):
                 track.extras["n_spreaders"] = len(_rumor_callers(self, track))
             if active:
@@ -246,17 +387,24 @@ class ReferenceModel(BuzzModel):
             self.step()
 
 
-def _bass_undecided(model: BuzzModel, track: MessageTrack) -> int:
+def _bass_undecided(model: BuzzModel, index: int, track: MessageTrack) -> int:
     """People who have not adopted yet may: everyone left while ``p_external > 0``,
-    else those with an adopter among the people they listen to (and ``q > 0``)."""
+    else those with an adopter among the people they listen to whose posts reach
+    them (and ``q > 0``)."""
     shared_at = track.shared_at
     waiting = [person for person in model.people if shared_at[person.node] == NEVER]
     if track.rule.p_external > 0.0:
         return len(waiting)
     if track.rule.q == 0.0:
         return 0
+    with_modifiers = modified(model, index)
     return sum(
-        any(shared_at[other] <= model.t for other in person.listens_to) for person in waiting
+        any(
+            shared_at[other] <= model.t
+            and (not with_modifiers or visible(model, other, person.node))
+            for other in person.listens_to
+        )
+        for person in waiting
     )
 
 

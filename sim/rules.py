@@ -49,7 +49,7 @@ class IndependentCascadeRule:
     def advance(self, graph_arrays, track, until_step: int) -> None:
         """Advance ``track`` (a :class:`sim.model.MessageTrack`) up to ``until_step``."""
         params = (float(self.p_share), track.seeds, track.seed_step, until_step)
-        track.step, track.n_frontier = kernels._ic_advance(
+        track.step, track.n_frontier = kernels._ic_advance_with(
             graph_arrays,
             track.state,
             track.buffers,
@@ -58,6 +58,7 @@ class IndependentCascadeRule:
             track.key,
             params,
             track.counts,
+            track.mods,
         )
 
     def final_sizes(self, graph_arrays, seeds: np.ndarray, keys: np.ndarray) -> np.ndarray:
@@ -147,7 +148,7 @@ class LinearThresholdRule:
         track.extras.update(
             thresholds=thresholds,
             needed=needed,
-            n_neighbours_shared=np.zeros(n_nodes, dtype=np.int32),
+            n_neighbours_shared=np.zeros(n_nodes, dtype=np.int64),
         )
 
     def advance(self, graph_arrays, track, until_step: int) -> None:
@@ -162,6 +163,7 @@ class LinearThresholdRule:
             (track.seeds, track.seed_step, until_step),
             track.counts,
             (extras["needed"], extras["n_neighbours_shared"]),
+            track.mods,
         )
 
 
@@ -216,7 +218,7 @@ class BassRule:
             pending[:n_pending] = waiting
         track.extras.update(
             in_degree=graph.in_degree.astype(np.int32),
-            n_neighbours_adopted=np.zeros(n_nodes, dtype=np.int32),
+            n_neighbours_adopted=np.zeros(n_nodes, dtype=np.int64),
             lowest_adopted_neighbour=np.full(n_nodes, kernels.NEVER, dtype=np.int32),
             pending=pending,
             n_pending=n_pending,
@@ -251,6 +253,7 @@ class BassRule:
                 extras["lowest_adopted_neighbour"],
                 extras["pending"],
             ),
+            track.mods,
         )
 
 
@@ -354,8 +357,9 @@ class RumorRule:
         """Advance ``track`` (a :class:`sim.model.MessageTrack`) up to ``until_step``."""
         extras = track.extras
         params = (
-            kernels._threshold(float(self.spread)),
+            float(self.spread),
             kernels._threshold(float(self.alpha)),
+            kernels._threshold(float(track.message.modifiers.forgetting)),
             self.variant == "daley_kendall",
             track.seeds,
             track.seed_step,
@@ -371,6 +375,7 @@ class RumorRule:
             params,
             track.counts,
             (extras["stifled_at"], extras["spreaders"], extras["order"]),
+            track.mods,
         )
 
 
