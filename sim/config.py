@@ -63,10 +63,37 @@ class Frozen(BaseModel):
 
 
 # --------------------------------------------------------------------- networks
-class _RewiredLattice(Frozen):
-    """A ring of ``n`` people tied to their ``k`` nearest, changed with probability ``p``."""
+_DETERMINISTIC_NETWORKS = ("ring_lattice", "complete", "edgelist")
+
+
+class _Network(Frozen):
+    """What every network section has besides its model's own keys.
+
+    ``fixed``: draw the network once, from replication 0's network stream, and let
+    every replication use it; replications then differ only in their seeding and
+    coins. By default (``false``) each replication draws its own network, so results
+    average over networks of the model as well. Replication 0's network is the
+    same either way, and deterministic networks (``ring_lattice``, ``complete``,
+    ``edgelist``) are shared whatever ``fixed`` says. Replications that share a
+    network can run together (:mod:`sim.multirep`).
+    """
 
     model: str  # each subclass narrows it to its own name; declared here to come first
+    fixed: bool = False
+
+    @property
+    def shared_by_replications(self) -> bool:
+        """Whether every replication runs on the same network."""
+        return self.fixed or self.model in _DETERMINISTIC_NETWORKS
+
+    def graph_replication(self, replication: int) -> int:
+        """Whose network stream draws the network of ``replication``."""
+        return 0 if self.shared_by_replications else replication
+
+
+class _RewiredLattice(_Network):
+    """A ring of ``n`` people tied to their ``k`` nearest, changed with probability ``p``."""
+
     n: PositiveInt
     k: PositiveInt = 10
     p: Probability = 0.1
@@ -89,7 +116,7 @@ class NewmanWatts(_RewiredLattice):
     model: Literal["newman_watts"]
 
 
-class RingLattice(Frozen):
+class RingLattice(_Network):
     """Each of ``n`` people tied to the ``k`` nearest on a ring (``k`` even)."""
 
     model: Literal["ring_lattice"]
@@ -102,7 +129,7 @@ class RingLattice(Frozen):
         return self
 
 
-class ErdosRenyi(Frozen):
+class ErdosRenyi(_Network):
     """G(n, p): every pair tied independently; give ``p`` or ``mean_degree``."""
 
     model: Literal["erdos_renyi"]
@@ -126,7 +153,7 @@ class ErdosRenyi(Frozen):
         return 0.0 if self.n < 2 else self.mean_degree / (self.n - 1)
 
 
-class BarabasiAlbert(Frozen):
+class BarabasiAlbert(_Network):
     """Preferential attachment: each newcomer ties to ``m`` people, the well connected likelier."""
 
     model: Literal["barabasi_albert"]
@@ -140,7 +167,7 @@ class BarabasiAlbert(Frozen):
         return self
 
 
-class HolmeKim(Frozen):
+class HolmeKim(_Network):
     """Clustered scale-free graph: preferential attachment plus triad formation
     (closing a triangle) with probability ``p_triangle``."""
 
@@ -156,7 +183,7 @@ class HolmeKim(Frozen):
         return self
 
 
-class StochasticBlock(Frozen):
+class StochasticBlock(_Network):
     """Communities: ``sizes`` blocks, ties inside with ``p_in`` and across with ``p_out``."""
 
     model: Literal["stochastic_block"]
@@ -170,14 +197,14 @@ class StochasticBlock(Frozen):
         return sum(self.sizes)
 
 
-class Complete(Frozen):
+class Complete(_Network):
     """Everyone tied to everyone (a well-mixed population)."""
 
     model: Literal["complete"]
     n: Annotated[int, Field(ge=1, le=20_000)]
 
 
-class Follower(Frozen):
+class Follower(_Network):
     """Directed follower graph (Twitter-like): each newcomer follows ``m`` people chosen
     by preferential attachment on followers; a followed person follows back with
     ``reciprocity``. Arcs point from the followed to the follower (who sees whom)."""
@@ -194,7 +221,7 @@ class Follower(Frozen):
         return self
 
 
-class EdgeList(Frozen):
+class EdgeList(_Network):
     """A network read from a file of ``u v`` pairs (whitespace or commas, ``#``/``%``
     comments, optional header, ``.gz``). Relative paths are relative to the scenario."""
 
@@ -293,18 +320,288 @@ RuleSpec = Annotated[
 ]
 
 
-# ---------------------------------------------------------------------- seeding
-class Seeding(Frozen):
-    """Who starts a message, and when.
+# --------------------------------------------------------------- people and modifiers
+NonNegative = Annotated[float, Field(ge=0.0, allow_inf_nan=False)]
+Positive = Annotated[float, Field(gt=0.0, allow_inf_nan=False)]
+Real = Annotated[float, Field(allow_inf_nan=False)]
 
-    ``random``: ``count`` people drawn uniformly; ``top_degree``: the ``count`` best
-    connected (ties broken at random); ``nodes``: the listed original ids.
+
+class UniformDraw(Frozen):
+    """Each person's value drawn from U(low, high)."""
+
+    distribution: Literal["uniform"]
+    low: NonNegative = 0.0
+    high: NonNegative = 1.0
+
+    @model_validator(mode="after")
+    def _ordered(self):
+        if not self.low <= self.high:
+            raise _KeyedError("high", self.high, f"at least low = {self.low}")
+        return self
+
+
+class BetaDraw(Frozen):
+    """Each person's value drawn from Beta(a, b), in [0, 1]."""
+
+    distribution: Literal["beta"]
+    a: Positive
+    b: Positive
+
+
+class NormalDraw(Frozen):
+    """Each person's value drawn from N(mean, sd), clipped to [low, high]."""
+
+    distribution: Literal["normal"]
+    mean: Real
+    sd: NonNegative
+    low: NonNegative = 0.0
+    high: NonNegative | None = None
+
+
+class LogNormalDraw(Frozen):
+    """Each person's value drawn from exp(N(mu, sigma)): heavy-tailed, positive."""
+
+    distribution: Literal["lognormal"]
+    mu: Real = 0.0
+    sigma: NonNegative = 1.0
+
+
+class DegreePower(Frozen):
+    """A function of degree: ``scale * (degree / mean degree) ** exponent`` (people
+    with no neighbours get 0 when ``exponent > 0``). Degree is out-degree: the
+    number of people one's shares reach (followers, in a follower network)."""
+
+    distribution: Literal["degree_power"]
+    scale: NonNegative = 1.0
+    exponent: Real = 1.0
+
+
+AttributeDraw = Annotated[
+    UniformDraw | BetaDraw | NormalDraw | LogNormalDraw | DegreePower,
+    Field(discriminator="distribution"),
+]
+Attribute = NonNegative | AttributeDraw
+# attributes that are probabilities: values drawn outside [0, 1] are clipped to it
+PROBABILITY_ATTRIBUTES = ("activity", "visibility")
+ATTRIBUTES = ("activity", "susceptibility", "influence", "visibility")
+
+
+def _check_probability_attribute(name: str, value: Attribute | None) -> None:
+    if isinstance(value, float | int) and value > 1.0:
+        raise _KeyedError(name, value, "a probability in [0, 1] (or a distribution)")
+    if isinstance(value, UniformDraw) and value.high > 1.0:
+        raise _KeyedError(f"{name}.high", value.high, "at most 1 for a probability")
+
+
+class RoleSelect(Frozen):
+    """Who has a role: exactly one of ``fraction`` (people drawn at random),
+    ``top_degree`` (that fraction of the best connected, ties broken at random)
+    or ``nodes`` (original ids)."""
+
+    fraction: Probability | None = None
+    top_degree: Probability | None = None
+    nodes: Annotated[list[int | str], Field(min_length=1)] | None = None
+
+    @model_validator(mode="after")
+    def _exactly_one(self):
+        given = [k for k in ("fraction", "top_degree", "nodes") if getattr(self, k) is not None]
+        if len(given) != 1:
+            raise _KeyedError("", given or None, "exactly one of fraction, top_degree, nodes")
+        return self
+
+
+class Role(Frozen):
+    """A group of people with their own attributes (influencers, protected accounts).
+
+    Attributes given here replace the population's for the role's members; roles
+    are applied in order, so a later role wins where they overlap. A protected
+    account is a role with ``visibility`` below 1: its shares reach only that
+    fraction of its neighbours (the same ones for the whole run).
     """
 
-    strategy: Literal["random", "top_degree", "nodes"] = "random"
-    count: NonNegativeInt = 1
+    name: Identifier
+    select: RoleSelect
+    activity: Attribute | None = None
+    susceptibility: Attribute | None = None
+    influence: Attribute | None = None
+    visibility: Attribute | None = None
+
+    @model_validator(mode="after")
+    def _probabilities(self):
+        for name in PROBABILITY_ATTRIBUTES:
+            _check_probability_attribute(name, getattr(self, name))
+        return self
+
+
+class People(Frozen):
+    """Per-person attributes that modify every rule (DESIGN: modifiers).
+
+    Each is a number (everyone the same) or a distribution drawn per person from
+    the run's population stream (one named sub-stream per attribute and role):
+
+    - ``activity``: the chance to be online in a step; offline people neither see
+      nor share that step (default 1: always online);
+    - ``susceptibility``: multiplies the chance that a share convinces them;
+    - ``influence``: multiplies the chance that their shares convince others (in
+      threshold and Bass rules, their weight in their neighbours' counts);
+    - ``visibility``: the fraction of their neighbours their shares reach (1:
+      public; below 1: a protected account);
+    - ``roles``: groups with their own values, such as the top 1% by degree as
+      influencers.
+    """
+
+    activity: Attribute = 1.0
+    susceptibility: Attribute = 1.0
+    influence: Attribute = 1.0
+    visibility: Attribute = 1.0
+    roles: list[Role] = []
+
+    @model_validator(mode="after")
+    def _probabilities(self):
+        for name in PROBABILITY_ATTRIBUTES:
+            _check_probability_attribute(name, getattr(self, name))
+        names = [role.name for role in self.roles]
+        repeated = sorted({n for n in names if names.count(n) > 1})
+        if repeated:
+            raise _KeyedError("roles", repeated, "unique role names")
+        return self
+
+    @property
+    def is_default(self) -> bool:
+        """Whether everyone is the same, always online, public, with weight 1."""
+        return self == People()
+
+
+class Modifiers(Frozen):
+    """How a message's own appeal changes (DESIGN: modifiers).
+
+    - ``half_life``: novelty decay; in the step from ``t`` to ``t + 1`` every chance
+      is multiplied by ``0.5 ** ((t - seeding step) / half_life)``;
+    - ``negativity_bias``: multiplies every chance of a negative message (unhappy
+      customers complain louder than happy ones praise); only for ``valence:
+      negative``;
+    - ``forgetting``: each step, each spreader forgets the message (stops spreading)
+      with this probability; for the rumour rule, whose spreaders keep calling
+      (an independent-cascade sharer shares once; a threshold or Bass adopter's
+      influence is their adoption itself).
+    """
+
+    half_life: Positive | None = None
+    negativity_bias: Positive = 1.0
+    forgetting: Probability = 0.0
+
+    @property
+    def is_default(self) -> bool:
+        """Whether the message has no modifier."""
+        return self == Modifiers()
+
+
+class Interaction(Frozen):
+    """How one message changes people's response to another.
+
+    - ``inoculation``: having heard ``from`` multiplies one's receptivity to ``to``
+      by ``factor`` (a response that inoculates against a complaint: factor < 1);
+    - ``reinforcement``: having adopted ``from`` multiplies it by ``factor`` (> 1);
+    - ``competition``: a person adopts at most one of ``from`` and ``to``, first
+      come; when both would start at the same step, the message listed first in
+      ``messages`` wins. Seeds are started whatever they adopted before.
+    """
+
+    model_config = ConfigDict(
+        extra="forbid", frozen=True, validate_by_name=True, serialize_by_alias=True
+    )
+
+    kind: Literal["inoculation", "reinforcement", "competition"]
+    source: Identifier = Field(alias="from")
+    target: Identifier = Field(alias="to")
+    factor: NonNegative | None = None
+
+    @model_validator(mode="after")
+    def _factor_matches_kind(self):
+        if self.kind == "competition" and self.factor is not None:
+            raise _KeyedError("factor", self.factor, "no factor with competition")
+        if self.kind != "competition" and self.factor is None:
+            raise _KeyedError("factor", None, f"a factor >= 0 with {self.kind}")
+        if self.source == self.target:
+            raise _KeyedError("to", self.target, "a message other than 'from'")
+        return self
+
+
+# ---------------------------------------------------------------------- seeding
+PositiveAmount = Annotated[float, Field(gt=0.0, allow_inf_nan=False)]
+Amount = Annotated[float, Field(ge=0.0, allow_inf_nan=False)]
+
+SEEDING_STRATEGIES = (
+    "random",
+    "top_degree",
+    "top_pagerank",
+    "kcore",
+    "betweenness",
+    "community",
+    "degree_discount",
+    "greedy",
+    "random_neighbor",
+    "nodes",
+)
+
+
+class FlatCost(Frozen):
+    """Every seed costs ``per_seed``."""
+
+    model: Literal["flat"]
+    per_seed: PositiveAmount = 1.0
+
+
+class DegreeCost(Frozen):
+    """Influencers cost more: a seed with ``d`` followers costs
+    ``base + per_neighbour * d ** exponent``.
+
+    Followers are the people a seed's shares reach: neighbours in an undirected
+    network, out-degree in a directed one (arcs point from the followed to the
+    follower, ``sim.graph``). ``base`` is positive, so nobody is free.
+    """
+
+    model: Literal["degree"]
+    base: PositiveAmount = 1.0
+    per_neighbour: Amount = 1.0
+    exponent: Annotated[float, Field(ge=0.0, le=4.0, allow_inf_nan=False)] = 1.0
+
+
+SeedCost = Annotated[FlatCost | DegreeCost, Field(discriminator="model")]
+
+
+class Seeding(Frozen):
+    """Who starts a message, and when (``sim.campaigns`` defines each strategy).
+
+    ``strategy``: ``random``, ``top_degree``, ``top_pagerank``, ``kcore``,
+    ``betweenness``, ``community``, ``degree_discount``, ``greedy``,
+    ``random_neighbor`` or ``nodes`` (the listed original ids).
+
+    How many: ``count`` seeds, or as many as ``budget`` buys at ``cost`` (each
+    strategy takes people in its order of preference and skips anyone who no longer
+    fits what is left), or both (at most ``count`` within the budget). With neither,
+    one seed. With ``nodes`` the list is the seeds; a ``budget`` is then checked.
+
+    Options, ignored by strategies that do not use them (so one sweep can compare
+    strategies): ``samples`` (greedy: Monte Carlo cascades per estimate, default
+    100; betweenness: sampled sources, default all up to 500 people, else 500),
+    ``p`` (the independent-cascade probability greedy and degree_discount plan
+    with; default the message's own rule ``p`` when it is an independent cascade),
+    ``objective`` (what greedy maximizes: ``reach``, people who hear, or
+    ``adopters``) and ``method`` (community detection: ``louvain`` or
+    ``label_propagation``).
+    """
+
+    strategy: Literal[SEEDING_STRATEGIES] = "random"
+    count: NonNegativeInt | None = None
+    budget: Amount | None = None
+    cost: SeedCost = FlatCost(model="flat")
     step: NonNegativeInt = 0
     nodes: list[int | str] | None = None
+    samples: Annotated[int, Field(ge=1, le=1_000_000)] | None = None
+    p: Probability | None = None
+    objective: Literal["reach", "adopters"] = "reach"
+    method: Literal["louvain", "label_propagation"] = "louvain"
 
     @model_validator(mode="after")
     def _nodes_match_strategy(self):
@@ -312,21 +609,169 @@ class Seeding(Frozen):
             raise _KeyedError("nodes", None, "a non-empty list of ids with strategy 'nodes'")
         if self.strategy != "nodes" and self.nodes is not None:
             raise _KeyedError("nodes", self.nodes, "a list only with strategy 'nodes'")
+        if self.strategy == "nodes" and self.count is not None:
+            raise _KeyedError(
+                "count", self.count, "no count with strategy 'nodes' (the list sets it)"
+            )
         return self
 
     @property
     def n_seeds(self) -> int:
-        """How many people this seeding starts."""
-        return len(self.nodes) if self.strategy == "nodes" else self.count
+        """How many people this seeding asks for, as far as is known before the network
+        exists: the listed nodes, else ``count``, else 1 without a budget; with a budget
+        alone the number depends on the network's costs, and 0 is returned."""
+        if self.strategy == "nodes":
+            return len(self.nodes)
+        if self.count is not None:
+            return self.count
+        return 0 if self.budget is not None else 1
 
 
 class Message(Frozen):
-    """One message: its rule, its tone and how it is seeded."""
+    """One message: its rule, its tone, how it is seeded and its modifiers."""
 
     name: Identifier
     valence: Literal["positive", "negative", "neutral"] = "neutral"
     rule: RuleSpec
     seeding: Seeding = Seeding()
+    modifiers: Modifiers = Modifiers()
+
+    @model_validator(mode="after")
+    def _modifiers_fit(self):
+        if self.modifiers.negativity_bias != 1.0 and self.valence != "negative":
+            raise _KeyedError(
+                "modifiers.negativity_bias",
+                self.modifiers.negativity_bias,
+                f"1 unless valence is negative (this message is {self.valence})",
+            )
+        if self.modifiers.forgetting > 0.0 and self.rule.model != "rumor":
+            raise _KeyedError(
+                "modifiers.forgetting",
+                self.modifiers.forgetting,
+                f"0 with rule {self.rule.model}: only rumour spreaders keep spreading",
+            )
+        return self
+
+
+# --------------------------------------------------------------------- campaigns
+class CommunityChoice(Frozen):
+    """A community of the network: the ``rank``-th largest found by ``method`` (1 is
+    the largest; communities are found with the run's own randomness), or ``nodes``."""
+
+    rank: PositiveInt | None = 1
+    method: Literal["louvain", "label_propagation"] = "louvain"
+    nodes: Annotated[list[int | str], Field(min_length=1)] | None = None
+
+
+class _TimedAction(Frozen):
+    """An action of the brand on one message over the steps ``start <= t < end``."""
+
+    message: Identifier
+    start: NonNegativeInt = 0
+    end: PositiveInt
+
+    @model_validator(mode="after")
+    def _window(self):
+        if not self.start < self.end:
+            raise _KeyedError("end", self.end, f"a step after start = {self.start}")
+        return self
+
+
+class SeedWave(Frozen):
+    """Seed a message (again) at ``step``: a launch, or a second wave.
+
+    ``seeding`` chooses the people (any strategy, count, budget and cost); its own
+    ``step`` is not used. People already sharing are not seeded twice, and pay nothing.
+    """
+
+    action: Literal["seed"]
+    message: Identifier
+    step: NonNegativeInt
+    seeding: Seeding
+
+
+class Broadcast(_TimedAction):
+    """Paid broadcast (ads): at each step of the window everyone not yet sharing sees
+    the ad with probability ``reach`` (an impression, paid ``cost_per_impression``);
+    seeing it makes them hear the message, and share it with probability ``convert``.
+    Offline people see nothing. Every step scans everyone (unlike word of mouth)."""
+
+    action: Literal["broadcast"]
+    reach: Probability
+    convert: Probability = 0.0
+    cost_per_impression: NonNegative = 0.0
+
+
+class Promotion(_TimedAction):
+    """A time-limited offer (an exclusive deal): the message's chances are multiplied
+    by ``boost`` during the window, for a flat ``cost``."""
+
+    action: Literal["promotion"]
+    boost: Positive
+    cost: NonNegative = 0.0
+
+
+class CommunityBuilding(_TimedAction):
+    """Cultivate a community (Lego's fans): during the window its members'
+    receptivity to the message is multiplied by ``factor``, for a flat ``cost``."""
+
+    action: Literal["community"]
+    factor: Positive
+    community: CommunityChoice = CommunityChoice()
+    cost: NonNegative = 0.0
+
+
+Action = Annotated[
+    SeedWave | Broadcast | Promotion | CommunityBuilding, Field(discriminator="action")
+]
+
+
+class Campaign(Frozen):
+    """The brand's plan: timed actions, carried out by a ``Brand`` actor.
+
+    ``budget`` caps what the actions spend (seedings declared in ``messages`` have
+    their own ``seeding.budget``). Actions are paid in the order they happen; one
+    that no longer fits is cut: a wave takes the seeds it can still afford, a
+    broadcast stops once its impressions have used the money, a promotion or a
+    community action that costs more than what is left is dropped.
+    """
+
+    budget: NonNegative | None = None
+    actions: list[Action] = []
+
+
+class CommunityManager(Frozen):
+    """Someone who watches a negative message (a complaint) and answers it.
+
+    The manager notices the complaint once it has reached ``detect_reach`` people,
+    or earlier by monitoring (each step, with probability ``monitoring``); after
+    ``delay`` steps they seed ``respond_with`` (a message declared with no seeds of
+    its own) at up to ``count`` people: ``complainers`` (people sharing the
+    complaint, chosen at random), ``top_sharers`` (those who passed it to the most
+    people) or ``both`` (half each), paying ``cost_per_seed`` each within
+    ``budget``. ``credibility`` multiplies the response's chances: an answer seen as
+    coming from inside the brand convinces less than an outside voice. Declare an
+    ``inoculation`` interaction from the response to the complaint to make it protect.
+    """
+
+    watch: Identifier
+    respond_with: Identifier
+    detect_reach: PositiveInt | None = None
+    monitoring: Probability = 0.0
+    delay: NonNegativeInt = 0
+    targets: Literal["complainers", "top_sharers", "both"] = "both"
+    count: PositiveInt = 10
+    cost_per_seed: NonNegative = 1.0
+    budget: NonNegative | None = None
+    credibility: Probability = 1.0
+
+    @model_validator(mode="after")
+    def _can_notice(self):
+        if self.detect_reach is None and self.monitoring == 0.0:
+            raise _KeyedError("detect_reach", None, "a reach, or monitoring > 0, to notice by")
+        if self.watch == self.respond_with:
+            raise _KeyedError("respond_with", self.respond_with, "a message other than watch")
+        return self
 
 
 class SampleSweep(Frozen):
@@ -436,6 +881,11 @@ class Scenario(Frozen):
     replications: PositiveInt = 1
     network: NetworkSpec
     messages: Annotated[list[Message], Field(min_length=1)]
+    people: People = People()
+    interactions: list[Interaction] = []
+    campaign: Campaign = Campaign()
+    community_manager: CommunityManager | None = None
+    contain_below: NonNegativeInt = 10
     sweep: Sweep | None = None
 
     @field_validator("messages")
@@ -446,6 +896,41 @@ class Scenario(Frozen):
         if repeated:
             raise _KeyedError("", None, f"unique message names; repeated: {', '.join(repeated)}")
         return messages
+
+    @model_validator(mode="after")
+    def _interactions_name_messages(self):
+        names = [message.name for message in self.messages]
+        for i, interaction in enumerate(self.interactions):
+            for field, alias in (("source", "from"), ("target", "to")):
+                name = getattr(interaction, field)
+                if name not in names:
+                    raise _KeyedError(
+                        f"interactions.{i}.{alias}", name, f"a message name: {', '.join(names)}"
+                    )
+        return self
+
+    @model_validator(mode="after")
+    def _actors_name_messages(self):
+        messages = {message.name: message for message in self.messages}
+        names = ", ".join(messages)
+        for i, action in enumerate(self.campaign.actions):
+            if action.message not in messages:
+                raise _KeyedError(
+                    f"campaign.actions.{i}.message", action.message, f"a message name: {names}"
+                )
+        manager = self.community_manager
+        if manager is not None:
+            for field in ("watch", "respond_with"):
+                name = getattr(manager, field)
+                if name not in messages:
+                    raise _KeyedError(
+                        f"community_manager.{field}", name, f"a message name: {names}"
+                    )
+            if messages[manager.watch].valence != "negative":
+                raise _KeyedError(
+                    "community_manager.watch", manager.watch, "a message with valence negative"
+                )
+        return self
 
     @model_validator(mode="after")
     def _seeds_fit(self):
@@ -578,6 +1063,7 @@ def apply_overrides(
     errors are reported under the prefix (``sweep.grid.messages.promo.rule.p``).
     """
     out = copy.deepcopy(raw)
+    applied: dict[str, Any] = {}
     for item in overrides:
         key, sep, text = item.partition("=")
         key = key.strip()
@@ -588,14 +1074,28 @@ def apply_overrides(
         except yaml.YAMLError:
             raise InputError(source, key, text, "a YAML value (number, string, list)") from None
         out = _set_dotted(out, key, value, source)
-        if validate_as:
-            try:
-                Scenario.model_validate(out)
-            except ValidationError as err:
-                first = _first_error(err, out, source)
-                where = f"{validate_as[key]}.{key}"
-                raise InputError(source, where, value, first.allowed) from None
+        applied[key] = value
+    if validate_as:
+        # a point's values are checked together (one may need another, such as a
+        # strategy and its list of nodes); the error names the key it concerns
+        try:
+            Scenario.model_validate(out)
+        except ValidationError as err:
+            first = _first_error(err, out, source)
+            key = max(applied, key=lambda k: _shared_prefix(k, first.where))
+            where = f"{validate_as[key]}.{key}"
+            raise InputError(source, where, applied[key], first.allowed) from None
     return out
+
+
+def _shared_prefix(key: str, where: str) -> int:
+    """How many leading dotted parts ``key`` and ``where`` have in common."""
+    count = 0
+    for a, b in zip(key.split("."), where.split("."), strict=False):
+        if a != b:
+            break
+        count += 1
+    return count
 
 
 def _set_dotted(raw: dict, key: str, value: Any, source: str) -> dict:
@@ -605,12 +1105,19 @@ def _set_dotted(raw: dict, key: str, value: Any, source: str) -> dict:
     for depth, part in enumerate(parts[:-1]):
         here = ".".join(parts[: depth + 1])
         if isinstance(node, list):
+            # items with names (messages, roles) by name; others (interactions) by position
             names = [m.get("name") for m in node if isinstance(m, dict)]
-            if part not in names:
-                raise InputError(
-                    source, here, None, f"a message name: {', '.join(map(str, names))}"
+            if part in names:
+                node = node[names.index(part)]
+            elif part.isdigit() and int(part) < len(node):
+                node = node[int(part)]
+            else:
+                allowed = (
+                    f"a name: {', '.join(map(str, names))}"
+                    if any(names)
+                    else f"a position from 0 to {len(node) - 1}"
                 )
-            node = node[names.index(part)]
+                raise InputError(source, here, part, allowed)
         elif isinstance(node, dict):
             if node.get(part) is None:
                 node[part] = {}
@@ -674,7 +1181,10 @@ def _dotted(loc: list, raw: Any) -> tuple[str, Any, type[BaseModel] | None]:
             node = item
             annotation = _list_item(annotation)
             continue
-        if isinstance(node, dict) and part not in node and node.get("model") == part:
+        tagged = isinstance(node, dict) and part not in node and any(
+            node.get(tag) == part for tag in _DISCRIMINATORS
+        )
+        if tagged:
             annotation = _union_member(annotation, part)
             continue  # a discriminator tag pydantic put in the path
         parts.append(str(part))
@@ -703,12 +1213,16 @@ def _model_class(annotation: Any) -> type[BaseModel] | None:
     return members[0] if len(members) == 1 else None
 
 
+_DISCRIMINATORS = ("model", "action", "distribution")
+
+
 def _union_member(annotation: Any, tag: str) -> Any:
     for member in _unwrap(annotation):
         if isinstance(member, type) and issubclass(member, BaseModel):
-            field = member.model_fields.get("model")
-            if field is not None and tag in typing.get_args(field.annotation):
-                return member
+            for discriminator in _DISCRIMINATORS:
+                field = member.model_fields.get(discriminator)
+                if field is not None and tag in typing.get_args(field.annotation):
+                    return member
     return annotation
 
 

@@ -23,8 +23,12 @@ import pandas as pd
 
 from sim.config import Scenario, with_values
 from sim.graph import Graph
-from sim.metrics import curve_metrics
+from sim.campaigns import cost_metrics
+from sim.cascades import METRICS as CASCADE_METRICS
+from sim.cascades import cascade_metrics
+from sim.metrics import curve_metrics, time_to_contain, voice_and_sentiment
 from sim.model import BuzzModel
+from sim.multirep import finish_together, models_per_block, multirep_applies
 from sim.networks import build_network
 from sim.randomness import RunStreams
 
@@ -41,6 +45,14 @@ RUN_COLUMNS = [
     "t50",
     "steps",
     "n_nodes",
+    *CASCADE_METRICS,
+    "cost",
+    "cost_per_reach",
+    "cost_per_adopter",
+    "time_to_contain",
+    "total_cost",
+    "final_net_sentiment",
+    "min_net_sentiment",
 ]
 TIMESERIES_COLUMNS = [
     "run",
@@ -51,6 +63,8 @@ TIMESERIES_COLUMNS = [
     "heard",
     "adopters",
     "sharing",
+    "share_of_voice",
+    "net_sentiment",
 ]
 
 
@@ -117,30 +131,68 @@ def execute_run(spec: RunSpec, graph: Graph | None = None, source: str = "<scena
         spec.scenario, replication=spec.replication, graph=graph, create_agents=False, source=source
     )
     model.run()
+    return tabulate_run(spec, model, started)
+
+
+def tabulate_run(spec: RunSpec, model, started: float) -> RunResult:
+    """The rows of a finished :class:`BuzzModel` (``started``: the ``perf_counter`` at
+    the start of its run)."""
     ids = {"run": spec.run, "point": spec.point, "replication": spec.replication}
     run_rows, series = [], []
     n_steps = model.t + 1
-    for track in model.tracks:
-        heard, adopters, sharing = track.cumulative(model.t)
+    curves = [track.cumulative(model.t) for track in model.tracks]
+    voices, net_sentiment = voice_and_sentiment(
+        [curve[0] for curve in curves], [track.message.valence for track in model.tracks]
+    )
+    for track, (heard, adopters, sharing), voice in zip(
+        model.tracks, curves, voices, strict=True
+    ):
         row = {**ids, "seed": spec.scenario.seed, "message": track.message.name}
         row.update(curve_metrics(heard, adopters, sharing, model.graph.n_nodes))
         row["steps"] = model.t
         row["n_nodes"] = model.graph.n_nodes
-        row.update(spec.values)
+        row.update(cascade_metrics(*track.state))
+        row.update(cost_metrics(model.costs[track.message.name], row["reach"], row["adopters"]))
+        row["time_to_contain"] = (
+            time_to_contain(track.counts[:n_steps, 0], spec.scenario.contain_below)
+            if track.message.valence == "negative"
+            else float("nan")
+        )
+        row["total_cost"] = float(sum(model.costs.values()))
+        row["final_net_sentiment"] = int(net_sentiment[-1])
+        row["min_net_sentiment"] = int(net_sentiment.min())
+        row.update({key: table_cell(value) for key, value in spec.values.items()})
         run_rows.append(row)
         series.append({
             "run": np.full(n_steps, spec.run), "point": np.full(n_steps, spec.point),
             "replication": np.full(n_steps, spec.replication), "step": np.arange(n_steps),
             "message": np.full(n_steps, track.message.name, dtype=object),
             "heard": heard, "adopters": adopters, "sharing": sharing,
+            "share_of_voice": voice, "net_sentiment": net_sentiment,
         })
     return RunResult(spec, run_rows, series, time.perf_counter() - started)
 
 
+def table_cell(value: Any) -> Any:
+    """A swept value as a table cell: lists and mappings (a list of seed ids, a whole
+    network section) become compact JSON text, so that columns stay hashable.
+
+    Examples
+    --------
+    >>> table_cell(0.1), table_cell([1, 2]), table_cell({"model": "complete", "n": 5})
+    (0.1, '[1,2]', '{"model":"complete","n":5}')
+    """
+    if isinstance(value, list | dict):
+        return json.dumps(value, separators=(",", ":"))
+    return value
+
+
 def network_key(scenario: Scenario, replication: int) -> str:
-    """What identifies a run's graph: the network section and the replication."""
+    """What identifies a run's graph: the network section and the replication whose
+    network stream draws it (replication 0 for a network all replications share)."""
+    drawn_by = scenario.network.graph_replication(replication)
     return json.dumps(
-        [scenario.seed, replication, scenario.network.model_dump(mode="json")], sort_keys=True
+        [scenario.seed, drawn_by, scenario.network.model_dump(mode="json")], sort_keys=True
     )
 
 
@@ -161,7 +213,8 @@ def graph_for(spec: RunSpec) -> Graph:
         if key in _GRAPHS:
             _GRAPHS.move_to_end(key)
             return _GRAPHS[key]
-    streams = RunStreams(spec.scenario.seed, spec.replication)
+    streams = RunStreams(spec.scenario.seed,
+                         spec.scenario.network.graph_replication(spec.replication))
     graph = build_network(spec.scenario.network, streams.network_rng())
     with _GRAPHS_LOCK:
         _GRAPHS[key] = graph
@@ -187,9 +240,44 @@ class ChunkResult:
     timings: dict[int, dict]
 
 
+USE_MULTIREP = True  # replications that qualify run together (execute_runs)
+
+
+def execute_runs(specs: tuple[RunSpec, ...], source: str = "<scenario>") -> list[RunResult]:
+    """Execute runs, in order, with the same results as :func:`execute_run` on each.
+
+    When :func:`sim.multirep.multirep_applies` admits the scenario, the replications
+    of each point in ``specs`` share one graph and run together
+    (:func:`sim.multirep.finish_together`); each run is then timed as its share.
+    """
+    done: dict[int, RunResult] = {}
+    groups: dict[int, list[RunSpec]] = {}
+    for spec in specs:
+        if USE_MULTIREP and multirep_applies(spec.scenario):
+            groups.setdefault(spec.point, []).append(spec)
+    for group in groups.values():
+        if len(group) < 2:
+            continue
+        graph = graph_for(group[0])
+        size = models_per_block(graph.n_nodes, len(group[0].scenario.messages))
+        for start in range(0, len(group), size):
+            block = group[start : start + size]
+            started = time.perf_counter()
+            models = [
+                BuzzModel(spec.scenario, replication=spec.replication, graph=graph,
+                          create_agents=False, source=source)
+                for spec in block
+            ]
+            finish_together(models)
+            share = (time.perf_counter() - started) / len(block)
+            for spec, model in zip(block, models, strict=True):
+                done[spec.run] = tabulate_run(spec, model, time.perf_counter() - share)
+    return [done.get(spec.run) or execute_run(spec, graph_for(spec), source) for spec in specs]
+
+
 def run_chunk(chunk: Chunk) -> ChunkResult:
     """Execute a chunk's runs in order (the task every executor runs)."""
-    results = [execute_run(spec, graph_for(spec), chunk.source) for spec in chunk.specs]
+    results = execute_runs(chunk.specs, chunk.source)
     columns = RUN_COLUMNS + swept_columns(chunk.specs[0].scenario)
     runs = pd.DataFrame([row for r in results for row in r.runs]).reindex(columns=columns)
     pieces = [piece for r in results for piece in r.timeseries]

@@ -50,6 +50,27 @@ def curve_metrics(
     }
 
 
+def time_to_contain(new_heard: np.ndarray, rate: int) -> float:
+    """Steps from a message's first reach until, after its peak, the number of people
+    newly reached in a step first falls below ``rate``; NaN if it never does within
+    the steps recorded (``new_heard[t]`` is step ``t``'s new reach).
+
+    Examples
+    --------
+    >>> time_to_contain(np.array([0, 2, 30, 50, 20, 4, 1]), rate=5)
+    4.0
+    >>> time_to_contain(np.array([3, 40, 60]), rate=5)
+    nan
+    """
+    new_heard = np.asarray(new_heard)
+    started = np.flatnonzero(new_heard > 0)
+    if started.size == 0:
+        return float("nan")
+    peak = int(np.argmax(new_heard))
+    below = np.flatnonzero(new_heard[peak:] < rate)
+    return float(peak + below[0] - started[0]) if below.size else float("nan")
+
+
 def voice_and_sentiment(
     heard_by_message: Sequence[np.ndarray], valences: Sequence[str]
 ) -> tuple[list[np.ndarray], np.ndarray]:
@@ -111,12 +132,16 @@ def mean_ci(values: Iterable[float], confidence: float = 0.95) -> tuple[float, f
     return mean, float(mean - half), float(mean + half)
 
 
-SUMMARY_METRICS = ("reach_frac", "reach", "adopters", "peak_step", "t50")
-COMPARE_METRICS = ("reach_frac", "adopters", "peak_step", "t50")
+SUMMARY_METRICS = (
+    "reach_frac", "reach", "adopters", "peak_step", "t50", "cost", "cost_per_reach",
+    "structural_virality",
+)
+COMPARE_METRICS = ("reach_frac", "adopters", "peak_step", "t50", "cost_per_reach")
 
 
 def swept_keys(runs: pd.DataFrame) -> list[str]:
-    """The swept keys of a ``runs`` table: its columns named by a dotted path.
+    """The swept keys of a ``runs`` table: its columns named by a dotted path, or by a
+    whole scenario section (``network``).
 
     Examples
     --------
@@ -124,7 +149,13 @@ def swept_keys(runs: pd.DataFrame) -> list[str]:
     >>> swept_keys(frame)
     ['network.p', 'messages.a.rule.p']
     """
-    return [str(c) for c in runs.columns if "." in str(c)]
+    return [str(c) for c in runs.columns if "." in str(c) or str(c) in _TOP_LEVEL_SWEEPS]
+
+
+# whole scenario sections a sweep may replace; "seed" and "steps" are not among
+# them: those columns hold each run's own seed and step count
+_TOP_LEVEL_SWEEPS = ("network", "people", "interactions", "campaign", "community_manager",
+                     "contain_below")
 
 
 def short_key_names(keys: Sequence[str]) -> dict[str, str]:
@@ -240,6 +271,8 @@ def summarize(
         row = dict(zip(by, group if isinstance(group, tuple) else (group,), strict=True))
         row["n"] = len(frame)
         for metric in SUMMARY_METRICS:
+            if metric not in frame:
+                continue  # results written before the metric existed
             mean, low, high = mean_ci(frame[metric], confidence)
             row.update({f"{metric}_mean": mean, f"{metric}_lo": low, f"{metric}_hi": high})
         rows.append(row)
@@ -331,7 +364,8 @@ def compare_points(
     keys : sequence of str, optional
         The swept keys; default :func:`swept_keys`.
     metrics : sequence of str
-        Columns to compare; default ``reach_frac``, ``adopters``, ``peak_step``, ``t50``.
+        Columns to compare (those present); default ``reach_frac``, ``adopters``,
+        ``peak_step``, ``t50``, ``cost_per_reach``.
     confidence : float
         Coverage of the intervals.
 
@@ -360,6 +394,7 @@ def compare_points(
     (0.014, 0.233)
     """
     keys = swept_keys(runs) if keys is None else list(keys)
+    metrics = [metric for metric in metrics if metric in runs]  # older results lack some
     rows: list[dict[str, Any]] = []
     if not keys or runs.empty or runs["point"].nunique() < 2:
         return pd.DataFrame(rows, columns=COMPARISON_COLUMNS)

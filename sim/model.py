@@ -14,9 +14,10 @@ import mesa
 import numpy as np
 
 from sim import kernels
-from sim.agents import Person
-from sim.campaigns import choose_seeds
+from sim.agents import Brand, CommunityManager, Person
+from sim.campaigns import choose_seeds, communities, seed_cost
 from sim.config import Message, Scenario
+from sim.errors import InputError
 from sim.graph import Graph
 from sim.networks import build_network
 from sim.population import Population, draw_population
@@ -147,9 +148,11 @@ class BuzzModel(mesa.Model):
         self.graph_arrays = (self.graph.indptr, self.graph.indices)
         self.t = 0
         self.focus = 0
+        self.source = source
         self.population: Population = draw_population(
             scenario.people, self.graph, self.streams, source
         )
+        self.costs = {message.name: 0.0 for message in scenario.messages}
         n_messages, n_nodes = len(scenario.messages), self.graph.n_nodes
         # one row per message, so that a kernel can read the other messages' state
         self.heard_all = np.full((n_messages, n_nodes), kernels.NEVER, dtype=np.int32)
@@ -162,6 +165,14 @@ class BuzzModel(mesa.Model):
         self.interacting = bool(scenario.interactions)
         for index, track in enumerate(self.tracks):
             track.mods = self._modifiers(index, track)
+            self.costs[track.message.name] += seed_cost(
+                self.graph, track.seeds, track.message.seeding.cost
+            )
+        self.actors: list[mesa.Agent] = []
+        if scenario.campaign.actions:
+            self.actors.append(Brand(self, scenario.campaign))
+        if scenario.community_manager is not None:
+            self.actors.append(CommunityManager(self, scenario.community_manager))
         self.people: list[Person] = []
         if create_agents:
             self.people = list(
@@ -220,17 +231,32 @@ class BuzzModel(mesa.Model):
             elif ends[1] == index:
                 links.append((ends[0], kinds[interaction.kind], interaction.factor, 0))
         modifiers = message.modifiers
-        on = not population.default or not modifiers.is_default or bool(links)
+        # the brand's promotions and community work change these arrays during the run
+        acted_on = {a.action for a in self.scenario.campaign.actions if a.message == message.name}
+        manager = self.scenario.community_manager
+        answers = manager is not None and manager.respond_with == message.name
+        on = (
+            not population.default
+            or not modifiers.is_default
+            or bool(links)
+            or bool(acted_on & {"promotion", "community"})
+            or (answers and manager.credibility != 1.0)
+        )
         steps = np.arange(self.scenario.steps + 1, dtype=np.float64)
         step_factor = np.full(steps.size, modifiers.negativity_bias)
         if modifiers.half_life is not None:
             age = np.maximum(0.0, steps - max(track.seed_step, 0))
             step_factor = step_factor * 0.5 ** (age / modifiers.half_life)
+        if answers:
+            step_factor = step_factor * manager.credibility
+        susceptibility = population.susceptibility
+        if "community" in acted_on:
+            susceptibility = susceptibility.copy()  # this message's own, changed by the brand
         columns = list(zip(*links, strict=True)) if links else [(), (), (), ()]
         return (
             on,
             population.influence,
-            population.susceptibility,
+            susceptibility,
             population.activity,
             population.visibility,
             population.keys,
@@ -245,9 +271,76 @@ class BuzzModel(mesa.Model):
             ),
         )
 
+    # -------------------------------------------------------------- actors' tools
+    def inject(self, message: int | str, nodes: np.ndarray) -> np.ndarray:
+        """Make ``nodes`` start sharing ``message`` now (step ``t``), as seeds do.
+
+        People already sharing are left alone. Returns those who started.
+        """
+        track = self.track(message)
+        if track.step < self.t:
+            track.step, track.n_frontier = self.t, 0  # it had stopped: nobody was moving
+        before = track.n_frontier
+        track.n_frontier, new_heard, new_shared = kernels._seed_now(
+            track.state, np.asarray(nodes, dtype=np.int32), np.int32(self.t),
+            track.buffers[0], before,
+        )
+        track.counts[self.t] += (new_heard, new_shared)
+        started = track.buffers[0][before : track.n_frontier].copy()
+        self._started(track, started)
+        return started
+
+    def broadcast(
+        self, message: int | str, name: str, reach: float, convert: float, most: int
+    ) -> int:
+        """Show ``message``'s ad now (see ``kernels._broadcast``); returns impressions."""
+        track = self.track(message)
+        if track.step < self.t:
+            track.step, track.n_frontier = self.t, 0
+        before = track.n_frontier
+        scratch = np.empty(self.graph.n_nodes, dtype=np.uint64)
+        chances = (kernels._threshold(reach), kernels._threshold(convert))
+        track.n_frontier, new_heard, new_shared, impressions = kernels._broadcast(
+            track.state, track.mods, self.streams.coin_key(name), np.int32(self.t), chances,
+            (track.buffers[0], scratch), before, most,
+        )
+        track.counts[self.t] += (new_heard, new_shared)
+        self._started(track, track.buffers[0][before : track.n_frontier].copy())
+        return int(impressions)
+
+    def _started(self, track: MessageTrack, started: np.ndarray) -> None:
+        hook = getattr(track.rule, "started", None)
+        if hook is not None and started.size:
+            hook(self, track, started)
+
+    def community_members(self, choice, key: str = "community") -> np.ndarray:
+        """Internal indices of a community (:class:`sim.config.CommunityChoice`)."""
+        if choice.nodes is not None:
+            try:
+                return np.unique(self.graph.internal_index(choice.nodes))
+            except KeyError as missing:
+                raise InputError(
+                    self.source, f"{key}.community.nodes", missing.args[0],
+                    "ids of people in the network",
+                ) from None
+        rng = self.streams.population_rng(f"communities:{choice.method}")
+        labels = communities(self.graph, choice.method, rng)
+        sizes = np.bincount(labels)
+        if choice.rank > sizes.size:
+            raise InputError(
+                self.source, f"{key}.community.rank", choice.rank,
+                f"at most the number of communities found, {sizes.size}",
+            )
+        # largest first; equal sizes by label, which the detection drew at random
+        order = np.lexsort((np.arange(sizes.size), -sizes))
+        return np.flatnonzero(labels == order[choice.rank - 1])
+
     # ------------------------------------------------------------------ stepping
     def step(self) -> None:
-        """Advance every message by one synchronous step (state at t -> t + 1)."""
+        """The actors act at step t; then every message advances by one synchronous
+        step (state at t -> t + 1)."""
+        for actor in self.actors:
+            actor.step()
         target = self.t + 1
         for track in self.tracks:
             if track.can_change():
@@ -262,7 +355,7 @@ class BuzzModel(mesa.Model):
         calling :meth:`step` until ``running`` is false. Interacting messages read
         each other's state, so they move together, one step at a time.
         """
-        if self.interacting:
+        if self.interacting or self.actors:
             while self._can_change():
                 self.step()
             self.steps = self.t
@@ -276,7 +369,11 @@ class BuzzModel(mesa.Model):
         self.running = False
 
     def _can_change(self) -> bool:
-        return self.t < self.scenario.steps and any(t.can_change() for t in self.tracks)
+        if self.t >= self.scenario.steps:
+            return False
+        return any(t.can_change() for t in self.tracks) or any(
+            actor.pending() for actor in self.actors
+        )
 
     # ------------------------------------------------------------------- reading
     def track(self, message: int | str = 0) -> MessageTrack:

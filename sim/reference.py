@@ -72,17 +72,10 @@ def pair_uniform(key: int, sender: int, receiver: int) -> float:
 
 
 def modified(model: BuzzModel, index: int) -> bool:
-    """Whether message ``index`` has any modifier: people who differ, decay, bias or
-    interactions (without them the plain rule applies, with no extra coin)."""
-    message = model.scenario.messages[index]
-    name = message.name
-    interacts = any(name in (i.source, i.target) for i in model.scenario.interactions)
-    if message.modifiers.forgetting > 0.0:
-        plain_modifiers = message.modifiers.model_copy(update={"forgetting": 0.0})
-        plain = plain_modifiers.is_default
-    else:
-        plain = message.modifiers.is_default
-    return not (model.scenario.people.is_default and plain and not interacts)
+    """Whether message ``index`` has any modifier (people who differ, decay, bias,
+    interactions, the brand's promotions): the model's own flag, which only selects
+    the plain rule, with no extra coin, when every modifier is neutral."""
+    return bool(model.tracks[index].mods[0])
 
 
 def online(model: BuzzModel, person: int, step: int) -> bool:
@@ -101,15 +94,12 @@ def visible(model: BuzzModel, sharer: int, person: int) -> bool:
 
 def receptivity(model: BuzzModel, index: int, person: int, step: int) -> float:
     """How open ``person`` is to message ``index`` in the step from ``step``:
-    susceptibility, times the message's decay and negativity bias, times each
-    interaction's factor (in the scenario's order), or 0 once a competitor has won."""
-    message = model.scenario.messages[index]
-    modifiers = message.modifiers
-    age = max(0, step - max(model.tracks[index].seed_step, 0))
-    step_factor = modifiers.negativity_bias
-    if modifiers.half_life is not None:
-        step_factor = step_factor * 0.5 ** (age / modifiers.half_life)
-    factor = model.population.susceptibility[person] * step_factor
+    susceptibility, times the message's decay, negativity bias and promotions, times
+    each interaction's factor (in the scenario's order), or 0 once a competitor has won."""
+    # the step factor (decay x bias x promotions) and susceptibility (changed by
+    # community building) are the model's data, read as the kernel reads them
+    track = model.tracks[index]
+    factor = track.mods[2][person] * track.mods[6][step]
     names = [m.name for m in model.scenario.messages]
     for interaction in model.scenario.interactions:
         source, target = names.index(interaction.source), names.index(interaction.target)
@@ -340,10 +330,13 @@ class ReferenceModel(BuzzModel):
         Messages act in the scenario's order, so that a competitor listed earlier
         has written its adoptions of this step when a later one acts.
         """
+        for actor in self.actors:
+            actor.step()
         was_active = [track.can_change() for track in self.tracks]
+        people = self.agents_by_type[SharingPerson]
         for index, track in enumerate(self.tracks):
             if not isinstance(track.rule, RumorRule):
-                self.agents.shuffle_do("act", index)
+                people.shuffle_do("act", index)
                 continue
             # The rumour is sequential: the spreaders at the start of the step who
             # have someone to call take turns in the order given by the run's

@@ -353,6 +353,15 @@ class RumorRule:
         """Whether a spreader can still call."""
         return track.extras["n_spreaders"] > 0
 
+    def started(self, model, track, people: np.ndarray) -> None:
+        """People made spreaders between steps (by an actor) who can call join the callers."""
+        extras = track.extras
+        callers = people[(model.graph.degree[people] > 0) & (
+            extras["stifled_at"][people] == kernels.NEVER)]
+        n_spreaders = extras["n_spreaders"]
+        extras["spreaders"][n_spreaders : n_spreaders + callers.size] = callers
+        extras["n_spreaders"] = n_spreaders + callers.size
+
     def advance(self, graph_arrays, track, until_step: int) -> None:
         """Advance ``track`` (a :class:`sim.model.MessageTrack`) up to ``until_step``."""
         extras = track.extras
