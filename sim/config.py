@@ -245,17 +245,114 @@ NetworkSpec = Annotated[
 ]
 
 
+class Layer(Frozen):
+    """One platform over the same people: its own network among its members.
+
+    ``membership`` is the fraction of people on the platform (drawn at random for
+    each replication from the network's stream); the layer's ``network`` is built
+    among them, its ``n`` filled in as ``round(membership * n)``. An ``edgelist``
+    layer names people by their numbers (``0 .. n-1``) and its members are the
+    people it lists (its membership must stay 1).
+    """
+
+    name: Identifier
+    membership: Annotated[float, Field(gt=0.0, le=1.0, allow_inf_nan=False)] = 1.0
+    network: NetworkSpec
+
+    @model_validator(mode="after")
+    def _edgelist_lists_its_members(self):
+        if isinstance(self.network, EdgeList) and self.membership != 1.0:
+            raise _KeyedError(
+                "membership", self.membership, "1 for an edge list (its members are listed)"
+            )
+        return self
+
+
+class Layered(_Network):
+    """Several platforms (layers) over the same ``n`` people: a friendship layer, a
+    follower layer, an offline one. A tie on several layers is several ties, each
+    with its own chance; rules may set their parameter per layer (``rule.layers``)."""
+
+    model: Literal["layers"]
+    n: PositiveInt
+    layers: Annotated[list[Layer], Field(min_length=1, max_length=16)]
+
+    @model_validator(mode="before")
+    @classmethod
+    def _layer_sizes(cls, raw: Any) -> Any:
+        if not isinstance(raw, dict) or not isinstance(raw.get("layers"), list):
+            return raw
+        n_people = raw.get("n")
+        if not isinstance(n_people, int) or isinstance(n_people, bool):
+            return raw
+        layers = []
+        for layer in raw["layers"]:
+            if isinstance(layer, dict) and isinstance(layer.get("network"), dict):
+                network = dict(layer["network"])
+                membership = layer.get("membership", 1.0)
+                sized = network.get("model") not in ("edgelist", "stochastic_block")
+                if sized and "n" not in network and isinstance(membership, int | float):
+                    network["n"] = max(1, round(membership * n_people))
+                layer = {**layer, "network": network}
+            layers.append(layer)
+        return {**raw, "layers": layers}
+
+    @model_validator(mode="after")
+    def _unique_names(self):
+        names = [layer.name for layer in self.layers]
+        repeated = sorted({name for name in names if names.count(name) > 1})
+        if repeated:
+            raise _KeyedError("layers", repeated, "unique layer names")
+        for layer in self.layers:
+            size = getattr(layer.network, "n", None)
+            if size is not None and size > self.n:
+                raise _KeyedError(f"layers.{layer.name}.network.n", size, f"at most n = {self.n}")
+        return self
+
+    @property
+    def layer_names(self) -> list[str]:
+        """The layers' names, in order."""
+        return [layer.name for layer in self.layers]
+
+
+AnyNetwork = Annotated[
+    WattsStrogatz
+    | NewmanWatts
+    | RingLattice
+    | ErdosRenyi
+    | BarabasiAlbert
+    | HolmeKim
+    | StochasticBlock
+    | Complete
+    | Follower
+    | EdgeList
+    | Layered,
+    Field(discriminator="model"),
+]
+
+
 def _check_lattice(n: int, k: int) -> None:
     if k % 2 or k >= n:
         raise _KeyedError("k", k, f"an even number smaller than n = {n}")
 
 
 # ------------------------------------------------------------------------ rules
+class LayerP(Frozen):
+    """An independent cascade's ``p`` on one layer."""
+
+    p: Probability
+
+
 class IndependentCascade(Frozen):
-    """Each new sharer gets one chance, with probability ``p``, to make each neighbour share."""
+    """Each new sharer gets one chance, with probability ``p``, to make each neighbour share.
+
+    On a network of several layers, ``layers`` may give a layer its own ``p``
+    (``{twitter: {p: 0.02}}``); the others use ``p``.
+    """
 
     model: Literal["independent_cascade"]
     p: Probability
+    layers: dict[str, LayerP] = {}
 
 
 class LinearThreshold(Frozen):
@@ -295,6 +392,16 @@ class Bass(Frozen):
     q: Probability
 
 
+class LayerLambda(Frozen):
+    """A rumour's ``lambda`` on one layer (a call over a tie of that layer)."""
+
+    model_config = ConfigDict(
+        extra="forbid", frozen=True, validate_by_name=True, serialize_by_alias=True
+    )
+
+    spread: Probability = Field(alias="lambda")
+
+
 class Rumor(Frozen):
     """Ignorant, spreader, stifler (Daley and Kendall 1965; Maki and Thompson 1973).
 
@@ -313,6 +420,7 @@ class Rumor(Frozen):
     variant: Literal["maki_thompson", "daley_kendall"] = "maki_thompson"
     spread: Probability = Field(1.0, alias="lambda")
     alpha: Probability = 1.0
+    layers: dict[str, LayerLambda] = {}
 
 
 RuleSpec = Annotated[
@@ -879,7 +987,7 @@ class Scenario(Frozen):
     seed: NonNegativeInt = 0
     steps: PositiveInt = 100
     replications: PositiveInt = 1
-    network: NetworkSpec
+    network: AnyNetwork
     messages: Annotated[list[Message], Field(min_length=1)]
     people: People = People()
     interactions: list[Interaction] = []
@@ -907,6 +1015,20 @@ class Scenario(Frozen):
                     raise _KeyedError(
                         f"interactions.{i}.{alias}", name, f"a message name: {', '.join(names)}"
                     )
+        return self
+
+    @model_validator(mode="after")
+    def _rule_layers_exist(self):
+        names = self.network.layer_names if isinstance(self.network, Layered) else []
+        for message in self.messages:
+            for layer in getattr(message.rule, "layers", {}):
+                if layer not in names:
+                    allowed = (
+                        f"a layer of the network: {', '.join(names)}"
+                        if names
+                        else "no layers: the network has one (use model: layers)"
+                    )
+                    raise _KeyedError(f"messages.{message.name}.rule.layers", layer, allowed)
         return self
 
     @model_validator(mode="after")
@@ -1013,7 +1135,7 @@ def scenario_from_dict(
         scenario = Scenario.model_validate(raw)
     except ValidationError as err:
         raise _first_error(err, raw, source) from None
-    if isinstance(scenario.network, EdgeList):
+    if isinstance(scenario.network, EdgeList | Layered):
         scenario = _resolve_edgelist(scenario, source, base_dir)
     if check_sweep and scenario.sweep is not None:
         sweep = scenario.sweep
@@ -1027,16 +1149,32 @@ def scenario_from_dict(
 
 
 def _resolve_edgelist(scenario: Scenario, source: str, base_dir) -> Scenario:
-    given = Path(scenario.network.path).expanduser()
-    resolved = given if given.is_absolute() or base_dir is None else Path(base_dir) / given
-    if not resolved.is_file():
-        raise InputError(
-            source,
-            "network.path",
-            scenario.network.path,
-            "an existing edge-list file (relative paths start at the scenario's folder)",
-        )
-    network = scenario.network.model_copy(update={"path": str(resolved.resolve())})
+    """Make the edge-list paths of the network (or of its layers) absolute and check
+    that the files exist."""
+
+    def resolved(network: EdgeList, key: str) -> EdgeList:
+        given = Path(network.path).expanduser()
+        path = given if given.is_absolute() or base_dir is None else Path(base_dir) / given
+        if not path.is_file():
+            raise InputError(
+                source,
+                key,
+                network.path,
+                "an existing edge-list file (relative paths start at the scenario's folder)",
+            )
+        return network.model_copy(update={"path": str(path.resolve())})
+
+    network = scenario.network
+    if isinstance(network, EdgeList):
+        network = resolved(network, "network.path")
+    else:
+        layers = [
+            layer.model_copy(update={
+                "network": resolved(layer.network, f"network.layers.{layer.name}.network.path")
+            }) if isinstance(layer.network, EdgeList) else layer
+            for layer in network.layers
+        ]
+        network = network.model_copy(update={"layers": layers})
     return scenario.model_copy(update={"network": network})
 
 
@@ -1181,8 +1319,12 @@ def _dotted(loc: list, raw: Any) -> tuple[str, Any, type[BaseModel] | None]:
             node = item
             annotation = _list_item(annotation)
             continue
-        tagged = isinstance(node, dict) and part not in node and any(
-            node.get(tag) == part for tag in _DISCRIMINATORS
+        # a tag equal to a field's name (model "layers" has a field "layers") is a
+        # tag when the field itself comes next
+        tagged = (
+            isinstance(node, dict)
+            and any(node.get(tag) == part for tag in _DISCRIMINATORS)
+            and (part not in node or (not is_last and loc[index + 1] == part))
         )
         if tagged:
             annotation = _union_member(annotation, part)

@@ -158,6 +158,7 @@ def tabulate_run(spec: RunSpec, model, started: float) -> RunResult:
             if track.message.valence == "negative"
             else float("nan")
         )
+        row.update(reach_by_layer(model.graph, track.source))
         row["total_cost"] = float(sum(model.costs.values()))
         row["final_net_sentiment"] = int(net_sentiment[-1])
         row["min_net_sentiment"] = int(net_sentiment.min())
@@ -171,6 +172,38 @@ def tabulate_run(spec: RunSpec, model, started: float) -> RunResult:
             "share_of_voice": voice, "net_sentiment": net_sentiment,
         })
     return RunResult(spec, run_rows, series, time.perf_counter() - started)
+
+
+def reach_by_layer(graph: Graph, source: np.ndarray) -> dict[str, int]:
+    """On a network of several layers, ``reach_<layer>``: the people reached through
+    each layer, those whose teller (``source``) is tied to them on that layer (a tie
+    on two layers counts for both; seeds and people reached by ads count for none).
+
+    Examples
+    --------
+    >>> g = Graph.from_layered_arcs([0, 1, 0, 1, 1, 2], [1, 0, 1, 0, 2, 1],
+    ...                             [0, 0, 1, 1, 1, 1], 3, ("a", "b"), directed=False)
+    >>> reach_by_layer(g, np.array([-1, 0, 1]))
+    {'reach_a': 1, 'reach_b': 2}
+    """
+    if graph.edge_layer is None:
+        return {}
+    ties = graph._cache.get("layer_ties")
+    if ties is None:
+        tellers = np.repeat(np.arange(graph.n_nodes, dtype=np.int64), graph.degree)
+        pairs = tellers * graph.n_nodes + graph.indices
+        ties = [np.sort(pairs[graph.edge_layer == layer]) for layer in range(
+            len(graph.layer_names))]
+        graph._cache["layer_ties"] = ties
+    told = np.flatnonzero(source >= 0)
+    pairs = source[told].astype(np.int64) * graph.n_nodes + told
+    counts = {}
+    for name, layer_pairs in zip(graph.layer_names, ties, strict=True):
+        where = np.searchsorted(layer_pairs, pairs)
+        where[where == layer_pairs.size] = 0
+        found = layer_pairs.size > 0 and layer_pairs[where] == pairs
+        counts[f"reach_{name}"] = int(np.sum(found))
+    return counts
 
 
 def table_cell(value: Any) -> Any:
@@ -194,6 +227,11 @@ def network_key(scenario: Scenario, replication: int) -> str:
     return json.dumps(
         [scenario.seed, drawn_by, scenario.network.model_dump(mode="json")], sort_keys=True
     )
+
+
+def layer_columns(scenario: Scenario) -> list[str]:
+    """The ``reach_<layer>`` columns of a network of several layers."""
+    return [f"reach_{name}" for name in getattr(scenario.network, "layer_names", [])]
 
 
 def swept_columns(scenario: Scenario) -> list[str]:
@@ -278,7 +316,8 @@ def execute_runs(specs: tuple[RunSpec, ...], source: str = "<scenario>") -> list
 def run_chunk(chunk: Chunk) -> ChunkResult:
     """Execute a chunk's runs in order (the task every executor runs)."""
     results = execute_runs(chunk.specs, chunk.source)
-    columns = RUN_COLUMNS + swept_columns(chunk.specs[0].scenario)
+    scenario = chunk.specs[0].scenario
+    columns = RUN_COLUMNS + layer_columns(scenario) + swept_columns(scenario)
     runs = pd.DataFrame([row for r in results for row in r.runs]).reindex(columns=columns)
     pieces = [piece for r in results for piece in r.timeseries]
     series = pd.DataFrame({name: np.concatenate([piece[name] for piece in pieces])

@@ -106,6 +106,11 @@ class Graph:
         means the ids are ``0 .. n_nodes-1``.
     dropped_self_loops, dropped_duplicates : int
         What the builder removed from its input, for reporting.
+    edge_layer : numpy.ndarray or None
+        For a network of several layers (platforms), the layer of each entry of
+        ``indices`` (int8); a tie on two layers is two entries, next to each other.
+    layer_names : tuple of str
+        The layers' names, by number.
 
     Examples
     --------
@@ -122,7 +127,42 @@ class Graph:
     node_ids: np.ndarray | None = None
     dropped_self_loops: int = 0
     dropped_duplicates: int = 0
+    edge_layer: np.ndarray | None = None
+    layer_names: tuple[str, ...] = ()
     _cache: dict = field(default_factory=dict, repr=False, compare=False)
+
+    @classmethod
+    def from_layered_arcs(
+        cls, src, dst, layer, n_nodes: int, layer_names: tuple[str, ...], *, directed: bool
+    ) -> Graph:
+        """Build a several-layer network from arcs ``src -> dst`` on ``layer``.
+
+        Give undirected ties in both directions. Each row is sorted by neighbour, then
+        layer; an arc repeated on the same layer is kept once, one on another layer
+        is another tie.
+
+        Examples
+        --------
+        >>> g = Graph.from_layered_arcs([0, 1, 0, 1], [1, 0, 1, 0], [0, 0, 1, 1], 2,
+        ...                             ("friends", "work"), directed=False)
+        >>> g.neighbors(0).tolist(), g.edge_layer.tolist(), g.n_edges
+        ([1, 1], [0, 1, 0, 1], 2)
+        """
+        n_layers = len(layer_names)
+        src = np.asarray(src, dtype=np.int64)
+        keep = src != np.asarray(dst)
+        encoded = np.asarray(dst, dtype=np.int64)[keep] * n_layers + np.asarray(layer)[keep]
+        src = src[keep]
+        ptr_t = index_dtype(max(src.size, 1))
+        indptr, indices = _csr_from_edges(src, encoded, n_nodes, False, np.zeros(1, ptr_t))
+        idx_t = index_dtype(max(n_nodes, 1))
+        return cls(
+            indptr=indptr,
+            indices=(indices // n_layers).astype(idx_t),
+            directed=directed,
+            edge_layer=(indices % n_layers).astype(np.int8),
+            layer_names=tuple(layer_names),
+        )
 
     @classmethod
     def from_edges(
@@ -224,6 +264,12 @@ class Graph:
         """
         if not self.directed:
             return self
+        if "reversed" not in self._cache and self.edge_layer is not None:
+            src = np.repeat(np.arange(self.n_nodes), self.degree)
+            self._cache["reversed"] = Graph.from_layered_arcs(
+                self.indices, src, self.edge_layer, self.n_nodes, self.layer_names,
+                directed=True,
+            )
         if "reversed" not in self._cache:
             src, dst = self.edges()
             self._cache["reversed"] = Graph.from_edges(

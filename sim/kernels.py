@@ -82,7 +82,11 @@ def _no_modifiers():
         empty,
         np.empty(0, dtype=np.int64),
     )
-    return (False, empty, empty, empty, empty, np.zeros(2, dtype=np.uint64), empty, no_links)
+    no_layers = (np.empty(0, dtype=np.int8), empty, np.empty(0, dtype=np.uint64))
+    return (
+        False, empty, empty, empty, empty, np.zeros(2, dtype=np.uint64), empty, no_links,
+        no_layers,
+    )
 
 
 @numba.njit(inline="always")
@@ -111,8 +115,10 @@ def _receptivity(mods, person, step):
     """How open ``person`` is to the message in the step from ``step`` to ``step + 1``.
 
     ``mods`` is ``(on, influence, susceptibility, activity, visibility, keys,
-    step_factor, links)``; ``step_factor[step]`` is the message's novelty decay
-    times its negativity bias; ``links`` is ``(heard_all, shared_all, message,
+    step_factor, links, layers)``; ``step_factor[step]`` is the message's novelty
+    decay times its negativity bias (and promotions); ``layers`` is ``(edge_layer,
+    layer_parameter, layer_key)`` for a network of several layers (empty arrays
+    otherwise, see :func:`_layer_chance`); ``links`` is ``(heard_all, shared_all, message,
     kind, factor, ahead)``, one entry per interaction aimed at this message:
     having heard (inoculation) or adopted (reinforcement) the other message by
     ``step`` multiplies the result by ``factor``; having adopted a competitor by
@@ -195,13 +201,27 @@ def _close_step(state, seeds, seed_step, step, spare, n_next, new_heard, counts)
 
 
 @numba.njit(inline="always")
-def _ic_coin(key, sharer, person, step, p_share, threshold, mods):
-    """Whether ``sharer`` convinces ``person``: the pair coin against ``p_share``, or,
-    with modifiers, against ``p_share * influence[sharer] * receptivity``."""
+def _layer_chance(mods, edge, parameter, key):
+    """A tie's rule parameter and coin key: the message's own, or on a network of
+    several layers the tie's layer's (each layer has its own key, so that a tie on
+    two layers gets two independent coins)."""
+    edge_layer, layer_parameter, layer_key = mods[8]
+    if edge_layer.size == 0:
+        return parameter, key
+    layer = edge_layer[edge]
+    return layer_parameter[layer], key ^ layer_key[layer]
+
+
+@numba.njit(inline="always")
+def _ic_coin(key, sharer, person, edge, step, p_share, threshold, mods):
+    """Whether ``sharer`` convinces ``person`` over tie ``edge``: the pair coin against
+    ``p_share``, or, with modifiers, against ``p * influence[sharer] * receptivity``
+    with the tie's layer's ``p`` and key."""
     if not mods[0]:
         return _pair_bits(key, sharer, person) < threshold
-    probability = min(1.0, p_share * mods[1][sharer] * _receptivity(mods, person, step))
-    return _pair_bits(key, sharer, person) < _threshold(probability)
+    p_tie, tie_key = _layer_chance(mods, edge, p_share, key)
+    probability = min(1.0, p_tie * mods[1][sharer] * _receptivity(mods, person, step))
+    return _pair_bits(tie_key, sharer, person) < _threshold(probability)
 
 
 @numba.njit(cache=True)
@@ -242,7 +262,7 @@ def _ic_transition(graph, state, frontier, n_frontier, step, key, p_share, next_
             if person_shared_at == next_step:
                 # converted this step by someone else: only the source may change
                 if sharer < source[person] and _ic_coin(
-                    ukey, sharer, person, step, p_share, threshold, mods
+                    ukey, sharer, person, edge, step, p_share, threshold, mods
                 ):
                     source[person] = sharer
                 continue
@@ -251,7 +271,7 @@ def _ic_transition(graph, state, frontier, n_frontier, step, key, p_share, next_
                 heard_at[person] = next_step
                 source[person] = sharer
                 new_heard += 1
-            if _ic_coin(ukey, sharer, person, step, p_share, threshold, mods):
+            if _ic_coin(ukey, sharer, person, edge, step, p_share, threshold, mods):
                 shared_at[person] = next_step
                 source[person] = sharer
                 next_frontier[n_next] = person
@@ -618,7 +638,8 @@ def _rumor_transition(graph, state, buffers, n_callers, step, key, params, extra
     With modifiers (``mods``, see :func:`_receptivity`) a caller offline at
     ``step + 1`` does not call (and stays a spreader); a call to someone offline, or
     who cannot see a protected caller, reaches nobody; the spreading coin is
-    compared with ``lambda * influence[caller] * receptivity[contact]``. Last,
+    compared with ``lambda * influence[caller] * receptivity[contact]`` (lambda of
+    the tie's layer, on a network of several layers). Last,
     every spreader still able to call forgets the rumour (becomes a stifler at
     ``step + 1``) if their forgetting coin, the pair ``(step + 1, person)`` under
     the key salted for forgetting, falls below the forgetting probability.
@@ -655,7 +676,8 @@ def _rumor_transition(graph, state, buffers, n_callers, step, key, params, extra
         start = indptr[caller]
         degree = np.uint64(indptr[caller + 1] - start)
         pick = _rumor_bits(ukey, next_step, RUMOR_CONTACT, caller) % degree
-        person = indices[start + np.int64(pick)]
+        edge = start + np.int64(pick)
+        person = indices[edge]
         if modified and not (_online(mods, person, next_step) and _visible(mods, caller, person)):
             callers[n_kept] = caller
             n_kept += 1
@@ -667,7 +689,8 @@ def _rumor_transition(graph, state, buffers, n_callers, step, key, params, extra
                 new_heard += 1
             threshold = spread_threshold
             if modified:
-                chance = spread * mods[1][caller] * _receptivity(mods, person, step)
+                spread_tie = _layer_chance(mods, edge, spread, ukey)[0]
+                chance = spread_tie * mods[1][caller] * _receptivity(mods, person, step)
                 threshold = _threshold(min(1.0, chance))
             if _rumor_bits(ukey, next_step, RUMOR_SPREAD, caller) < threshold:
                 shared_at[person] = next_step

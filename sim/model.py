@@ -21,7 +21,7 @@ from sim.errors import InputError
 from sim.graph import Graph
 from sim.networks import build_network
 from sim.population import Population, draw_population
-from sim.randomness import RunStreams
+from sim.randomness import RunStreams, name_key
 from sim.rules import make_rule
 
 
@@ -235,10 +235,12 @@ class BuzzModel(mesa.Model):
         acted_on = {a.action for a in self.scenario.campaign.actions if a.message == message.name}
         manager = self.scenario.community_manager
         answers = manager is not None and manager.respond_with == message.name
+        layers = self._layer_parameters(message)
         on = (
             not population.default
             or not modifiers.is_default
             or bool(links)
+            or layers[0].size > 0
             or bool(acted_on & {"promotion", "community"})
             or (answers and manager.credibility != 1.0)
         )
@@ -269,7 +271,25 @@ class BuzzModel(mesa.Model):
                 np.array(columns[2], dtype=np.float64),
                 np.array(columns[3], dtype=np.int64),
             ),
+            layers,
         )
+
+    def _layer_parameters(self, message: Message) -> tuple:
+        """``(edge_layer, parameter per layer, coin key per layer)`` for the kernels, on
+        a network of several layers (empty arrays otherwise)."""
+        graph = self.graph
+        if graph.edge_layer is None:
+            return (np.empty(0, np.int8), np.empty(0), np.empty(0, np.uint64))
+        rule = message.rule
+        base = {"independent_cascade": "p", "rumor": "spread"}.get(rule.model)
+        overrides = getattr(rule, "layers", {})
+        parameters = [
+            float(getattr(overrides[name], base)) if name in overrides
+            else float(getattr(rule, base)) if base else 1.0
+            for name in graph.layer_names
+        ]
+        keys = [name_key(f"layer:{name}") for name in graph.layer_names]
+        return graph.edge_layer, np.array(parameters), np.array(keys, dtype=np.uint64)
 
     # -------------------------------------------------------------- actors' tools
     def inject(self, message: int | str, nodes: np.ndarray) -> np.ndarray:

@@ -34,6 +34,7 @@ from sim.config import (
     ErdosRenyi,
     Follower,
     HolmeKim,
+    Layered,
     NewmanWatts,
     RingLattice,
     StochasticBlock,
@@ -759,7 +760,60 @@ def build_network(spec, rng: np.random.Generator) -> Graph:
         from sim.edgelist import read_edgelist  # edgelist imports pandas: load on demand
 
         return read_edgelist(spec.path, directed=spec.directed)
+    if isinstance(spec, Layered):
+        return layered(spec, rng)
     raise TypeError(f"unknown network spec: {type(spec).__name__}")
+
+
+def layered(spec: Layered, rng: np.random.Generator) -> Graph:
+    """Several platforms over the same ``spec.n`` people (see :class:`sim.config.Layered`).
+
+    Layer by layer, in order: draw its members (``round(membership * n)`` people at
+    random, everyone with membership 1), build its network among them from the same
+    generator, and map it onto the members. The result keeps each tie's layer
+    (``Graph.edge_layer``); it is directed if any layer is.
+
+    Examples
+    --------
+    >>> from sim.config import Layered
+    >>> spec = Layered(model="layers", n=100, layers=[
+    ...     {"name": "friends", "network": {"model": "ring_lattice", "n": 100, "k": 2}},
+    ...     {"name": "work", "membership": 0.5,
+    ...      "network": {"model": "complete", "n": 50}}])
+    >>> g = layered(spec, np.random.default_rng(0))
+    >>> g.n_nodes, g.n_edges, g.layer_names
+    (100, 1325, ('friends', 'work'))
+    """
+    sources, targets, layers = [], [], []
+    directed = False
+    for number, layer in enumerate(spec.layers):
+        graph = build_network(layer.network, rng)
+        if isinstance(layer.network, EdgeList):
+            ids = graph.original_ids(np.arange(graph.n_nodes))
+            try:
+                members = ids.astype(np.int64)
+            except ValueError:
+                members = np.full(1, -1)
+            if members.min() < 0 or members.max() >= spec.n:
+                from sim.errors import InputError
+
+                raise InputError(
+                    layer.network.path, f"network.layers.{layer.name}", ids[0],
+                    f"people's numbers 0 .. {spec.n - 1} in a layer's edge list",
+                )
+        elif graph.n_nodes == spec.n:
+            members = np.arange(spec.n)
+        else:
+            members = np.sort(rng.choice(spec.n, size=graph.n_nodes, replace=False))
+        src = np.repeat(np.arange(graph.n_nodes), graph.degree)
+        sources.append(members[src])
+        targets.append(members[graph.indices])
+        layers.append(np.full(src.size, number, dtype=np.int8))
+        directed = directed or graph.directed
+    return Graph.from_layered_arcs(
+        np.concatenate(sources), np.concatenate(targets), np.concatenate(layers), spec.n,
+        tuple(spec.layer_names), directed=directed,
+    )
 
 
 # ---------------------------------------------------------------------- networkx

@@ -120,6 +120,17 @@ def receptivity(model: BuzzModel, index: int, person: int, step: int) -> float:
     return factor
 
 
+def tie_parameter(track: MessageTrack, tie: int, parameter: float) -> tuple[float, int]:
+    """The rule parameter and coin key of tie number ``tie`` (an index into the
+    network's ``indices``): the message's own, or its layer's on a several-layer
+    network (per-layer values and keys are the model's data)."""
+    edge_layer, layer_parameter, layer_key = track.mods[8]
+    if edge_layer.size == 0:
+        return parameter, int(track.key)
+    layer = int(edge_layer[tie])
+    return float(layer_parameter[layer]), int(track.key) ^ int(layer_key[layer])
+
+
 def weight(model: BuzzModel, index: int, sharer: int) -> int:
     """A sharer's weight in counts, in units of 2**-32: 1, or their influence."""
     if not modified(model, index):
@@ -158,20 +169,20 @@ class SharingPerson(Person):
         model, me, now = self.model, self.node, self.model.t
         if track.shared_at[me] != now:
             return
-        p_share = track.rule.p_share
         with_modifiers = modified(model, index)
-        for neighbour in self.neighbors:
-            other = neighbour.node
-            chance = p_share
+        graph = model.graph
+        for tie in range(graph.indptr[me], graph.indptr[me + 1]):
+            other = int(graph.indices[tie])
+            chance, key = tie_parameter(track, tie, track.rule.p_share)
             if with_modifiers:
                 if track.shared_at[other] <= now:
                     continue  # sharing already: nothing to miss
                 if not (online(model, other, now + 1) and visible(model, me, other)):
                     continue  # offline, or cannot see my posts: misses the share
                 influence = model.population.influence[me]
-                chance = min(1.0, p_share * influence * receptivity(model, index, other, now))
-            convinced = pair_uniform(track.key, me, other) < chance
-            neighbour.hear(self, index, now + 1, convinced)
+                chance = min(1.0, chance * influence * receptivity(model, index, other, now))
+            convinced = pair_uniform(key, me, other) < chance
+            model.people[other].hear(self, index, now + 1, convinced)
 
     def weigh_neighbours(self, index: int, track: MessageTrack) -> None:
         """Linear threshold: count who I listen to has shared; start if enough.
@@ -261,7 +272,9 @@ class SharingPerson(Person):
         if with_modifiers and not online(model, me, later):
             return  # offline: no call this step
         reach = self.neighbors
-        other = reach[rumor_bits(track.key, later, RUMOR_CONTACT, me) % len(reach)].node
+        pick = rumor_bits(track.key, later, RUMOR_CONTACT, me) % len(reach)
+        other = reach[pick].node
+        spread = tie_parameter(track, int(model.graph.indptr[me]) + pick, rule.spread)[0]
         if with_modifiers and not (online(model, other, later) and visible(model, me, other)):
             return  # the call reaches nobody
         if shared_at[other] == NEVER:  # ignorant
@@ -271,7 +284,7 @@ class SharingPerson(Person):
             chance = rule.spread
             if with_modifiers:
                 openness = receptivity(model, index, other, later - 1)
-                chance = min(1.0, rule.spread * model.population.influence[me] * openness)
+                chance = min(1.0, spread * model.population.influence[me] * openness)
             if rumor_bits(track.key, later, RUMOR_SPREAD, me) * 2.0**-53 < chance:
                 shared_at[other] = later
                 source[other] = me

@@ -314,3 +314,82 @@ def test_bad_modifiers_are_one_line_errors(tmp_path, change, where, allowed):
         load_scenario(path)
     line = str(error.value)
     assert "\n" not in line and str(path) in line and where in line and allowed in line
+
+
+# ------------------------------------------------------------------ several layers
+LAYERS = {
+    "model": "layers",
+    "n": 200,
+    "layers": [
+        {"name": "friends", "network": {"model": "watts_strogatz", "k": 4, "p": 0.1}},
+        {"name": "twitter", "membership": 0.5,
+         "network": {"model": "follower", "m": 3, "reciprocity": 0.2}},
+        {"name": "offline", "membership": 0.8, "network": {"model": "ring_lattice", "k": 2}},
+    ],
+}
+LAYER_RULES = {
+    "ic": {"model": "independent_cascade", "p": 0.3,
+           "layers": {"twitter": {"p": 0.6}, "offline": {"p": 0.1}}},
+    "rumor": {"model": "rumor", "lambda": 0.7, "alpha": 0.4,
+              "layers": {"offline": {"lambda": 1.0}}},
+    "lt": {"model": "linear_threshold", "threshold": 0.3},
+    "bass": {"model": "bass", "p_external": 0.01, "q": 0.5},
+}
+
+
+@pytest.mark.parametrize("rule", LAYER_RULES, ids=str)
+@pytest.mark.parametrize("people", ["none", "everything"])
+def test_layers_kernel_equals_reference(rule, people):
+    top = {} if people == "none" else {"people": PEOPLE[people]}
+    scenario = make_scenario(LAYERS, [_message("promo", LAYER_RULES[rule])], seed=13,
+                             steps=50, **top)
+    stepped, whole, slow = run_three_ways(scenario)
+    assert_same_state(stepped, whole)
+    assert_same_state(stepped, slow)
+    assert whole.graph.layer_names == ("friends", "twitter", "offline")
+
+
+def test_layers_keep_members_and_ties_apart():
+    from sim.networks import build_network
+
+    scenario = make_scenario(LAYERS, seed=2)
+    graph = build_network(scenario.network, np.random.default_rng(0))
+    assert graph.directed  # the follower layer is
+    counts = np.bincount(graph.edge_layer, minlength=3)
+    assert counts[0] == 200 * 4  # every person, k = 4, both directions
+    on_ring = np.unique(np.repeat(np.arange(200), graph.degree)[graph.edge_layer == 2])
+    assert on_ring.size == 160  # 80% membership
+
+
+def test_a_layer_with_zero_probability_carries_nothing(tmp_path):
+    """With p = 0 on every layer but one, every adopter was convinced over that layer,
+    and the runs table counts them in its reach."""
+    import sim
+    from sim.experiment import reach_by_layer
+
+    rule = {"model": "independent_cascade", "p": 0.0, "layers": {"twitter": {"p": 0.9}}}
+    scenario = make_scenario(LAYERS, [_message("promo", rule, count=5)], seed=3,
+                             replications=2)
+    model = BuzzModel(scenario, create_agents=False)
+    model.run()
+    track = model.track("promo")
+    adopters = np.flatnonzero((track.shared_at != NEVER) & (track.source >= 0))
+    assert adopters.size > 0
+    graph = model.graph
+    for person in adopters:
+        teller = track.source[person]
+        ties = slice(graph.indptr[teller], graph.indptr[teller + 1])
+        on_twitter = graph.edge_layer[ties][graph.indices[ties] == person]
+        assert 1 in on_twitter.tolist()
+    adopted_only = np.where(track.shared_at != NEVER, track.source, -1)
+    assert reach_by_layer(graph, adopted_only)["reach_twitter"] == adopters.size
+    runs = sim.run_batch(scenario, out=tmp_path / "out", executor="serial").runs
+    assert (runs["reach_twitter"] >= runs["adopters"] - 5).all()
+
+
+def test_rule_layers_must_exist():
+    from sim.errors import InputError
+
+    rule = {"model": "independent_cascade", "p": 0.1, "layers": {"tiktok": {"p": 0.5}}}
+    with pytest.raises(InputError, match="messages.promo.rule.layers"):
+        make_scenario(LAYERS, [_message("promo", rule)])
