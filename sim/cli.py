@@ -124,10 +124,17 @@ ResultsArg = Annotated[Path, typer.Argument(help="A results folder written by 'b
 @app.command()
 def plot(folder: ResultsArg) -> None:
     """Draw a results folder's figures as PNG files in FOLDER/figures/."""
-    from sim.plots import make_figures
+    from sim.plots import make_figures, replay_cascade_tree
 
     for path in make_figures(folder):
         console.print(str(path))
+    try:  # who told whom: run 0 is run again (results keep counts, not links)
+        tree = replay_cascade_tree(folder)
+    except InputError as error:  # the other figures stand; say why this one is missing
+        errors.print(f"warning: no cascade tree: {error}", markup=False)
+        return
+    if tree is not None:
+        console.print(str(tree.path))
 
 
 @app.command()
@@ -136,6 +143,56 @@ def report(folder: ResultsArg) -> None:
     from sim.report import write_report
 
     console.print(str(write_report(folder)))
+
+
+VIZ_NEEDS = ("solara", "altair", "ipyvuetify")
+
+
+@app.command()
+def viz(
+    scenario: ScenarioArg,
+    overrides: SetOption = None,
+    port: Annotated[int, typer.Option(min=1, max=65535, help="Port to serve on.")] = 8765,
+    host: Annotated[str, typer.Option(help="Address to serve on.")] = "127.0.0.1",
+    log_requests: Annotated[
+        bool, typer.Option(help="Log every HTTP request (to see an asset that fails to load).")
+    ] = False,
+) -> None:
+    """Serve the interactive page (Mesa's SolaraViz) for a scenario; Ctrl-C stops it."""
+    import importlib.util
+    import os
+    import warnings
+
+    from sim.config import load_scenario
+
+    load_scenario(scenario, overrides)  # a bad scenario fails here, in one line, not in a page
+    missing = [name for name in VIZ_NEEDS if importlib.util.find_spec(name) is None]
+    if missing:
+        errors.print(f"error: buzz viz needs the viz extra (missing {', '.join(missing)}): "
+                     'pip install -e ".[viz]"', markup=False)
+        raise typer.Exit(EXIT_BAD_INPUT)
+    from sim.viz import OVERRIDES_ENV, SCENARIO_ENV
+
+    os.environ[SCENARIO_ENV] = str(scenario.resolve())
+    os.environ[OVERRIDES_ENV] = json.dumps(list(overrides or []))
+    # Offline: no usage reports to a tracker; the front-end files come from solara-assets.
+    os.environ["SOLARA_TELEMETRY_MIXPANEL_ENABLE"] = "False"
+    # Library notes that say nothing to a user: solara on plain-http 127.0.0.1, and
+    # solara's hook lint about Mesa 3.3.1's own SolaraViz code.
+    warnings.filterwarnings("ignore", message="Cookies with samesite=none", category=UserWarning)
+    warnings.filterwarnings("ignore", message=r".*found despite early return", category=UserWarning)
+    from click.exceptions import Abort  # solara's click, not the one typer vendors
+    from solara.__main__ import run as solara_run  # reads the settings above on import
+
+    console.print(f"buzz viz: {scenario} at http://{host}:{port} (Ctrl-C stops it)")
+    arguments = ["sim.viz_app", "--host", host, "--port", str(port), "--production",
+                 "--no-open", "--no-check-version", "--log-level-uvicorn",
+                 "info" if log_requests else "warning"]
+    try:
+        solara_run.main(arguments, standalone_mode=False)
+    except (KeyboardInterrupt, Abort):  # uvicorn shuts down, then re-raises the Ctrl-C
+        pass
+    console.print("buzz viz: stopped")
 
 
 @app.command("network-stats")
@@ -180,24 +237,31 @@ def _load_network(path: Path, directed: bool):
 
 
 def _print_summary(runs) -> None:
-    from sim.metrics import summarize
+    from sim.metrics import short_key_names, summarize
 
     summary = summarize(runs)
     table = Table(title="Summary: mean [95% CI] over replications", show_lines=False)
     keys = [
         c for c in summary.columns if c not in ("n",) and not c.endswith(("_mean", "_lo", "_hi"))
     ]
-    for column in [*keys, "n", "reach %", "adopters", "peak step", "t50"]:
-        table.add_column(column, justify="left" if column in keys else "right", no_wrap=True)
+    costly = "cost" in runs and bool((runs["cost"] > 0).any())
+    money = ["cost", "cost / reach"] if costly else []
+    short = short_key_names([k for k in keys if "." in k or k == "network"])
+    for column in [*keys, "n", "reach %", "adopters", "peak step", "t50", *money]:
+        table.add_column(
+            short.get(column, column), justify="left" if column in keys else "right",
+            overflow="fold",
+        )
     for _, row in summary.iterrows():
-        table.add_row(
-            *[str(row[k]) for k in keys],
-            str(row["n"]),
+        cells = [
             _interval(row, "reach_frac", scale=100, digits=1),
             _interval(row, "adopters", digits=1),
             _interval(row, "peak_step", digits=1),
             _interval(row, "t50", digits=1),
-        )
+        ]
+        if costly:
+            cells += [_interval(row, "cost", digits=0), _interval(row, "cost_per_reach", digits=3)]
+        table.add_row(*[str(row[k]) for k in keys], str(row["n"]), *cells)
     console.print(table)
 
 

@@ -76,9 +76,19 @@ class MessageTrack:
         return bool(rule_can_change is not None and rule_can_change(self))
 
     def cumulative(self, until_step: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """``(heard, adopters, sharing)`` for steps ``0 .. until_step``."""
+        """``(heard, adopters, sharing)`` for steps ``0 .. until_step``.
+
+        ``sharing`` is who spreads at each step: those who started sharing then (an
+        independent-cascade sharer shares once; threshold and Bass adopters push new
+        exposures only when they start), or a rule's own count (rumour spreaders).
+        """
         counts = self.counts[: until_step + 1]
-        return np.cumsum(counts[:, 0]), np.cumsum(counts[:, 1]), counts[:, 1].copy()
+        adopters = np.cumsum(counts[:, 1])
+        rule_sharing = getattr(self.rule, "sharing", None)
+        sharing = counts[:, 1].copy() if rule_sharing is None else rule_sharing(
+            self, adopters, until_step
+        )
+        return np.cumsum(counts[:, 0]), adopters, sharing
 
 
 class BuzzModel(mesa.Model):

@@ -9,12 +9,17 @@
 - ``heatmap_<message>.png``: mean reach over the grid, when exactly two keys are swept;
 - ``ccdf.png``: the cascade-size distribution, P(reach >= x) over runs, log-log.
 
+:func:`cascade_tree` draws who told whom in one run; :func:`replay_cascade_tree`
+re-runs a folder's first run (point 0, replication 0) and draws its
+``cascade_tree.png`` (``buzz plot`` does both).
+
 Bands and intervals use Student's t, as :mod:`sim.metrics` does.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +32,7 @@ import numpy as np
 import pandas as pd
 import seaborn as sns
 from matplotlib import ticker
+from matplotlib.collections import LineCollection
 
 from sim.metrics import (
     format_value,
@@ -498,6 +504,257 @@ def scenario_keys(scenario: Mapping[str, Any] | None, runs: pd.DataFrame) -> lis
     if grid:
         return [str(key) for key in grid if key in runs.columns]
     return columns_swept(runs)
+
+
+CASCADE_TREE_PATTERN = "cascade_tree*.png"
+NEVER = np.iinfo(np.int32).max  # sim.kernels.NEVER: not heard, not shared
+TREE_COLOURS = {"started": "#222222", "shared": "#c0392b", "heard": "#f2b134"}
+
+
+@dataclass(frozen=True)
+class CascadeTree:
+    """What :func:`cascade_tree` drew.
+
+    ``nodes``: people drawn; ``edges``: who-told-whom links drawn; ``depth``: most
+    hops from a starter to a person drawn; ``reached``: people who heard in the run;
+    ``roots``: people drawn whom nobody drawn told (seeds, or an ad for Bass);
+    ``drawn``: their indices, in the order reached; ``xy``: each one's (step, row);
+    ``title``: the title drawn.
+    """
+
+    path: Path
+    nodes: int
+    edges: int
+    depth: int
+    reached: int
+    roots: int
+    drawn: np.ndarray
+    xy: np.ndarray
+    title: str
+
+    @property
+    def truncated(self) -> bool:
+        """Whether only the first people reached were drawn."""
+        return self.nodes < self.reached
+
+
+def cascade_tree(
+    heard_at: np.ndarray,
+    shared_at: np.ndarray,
+    source: np.ndarray,
+    path: str | Path,
+    *,
+    max_nodes: int = 300,
+    node_ids: np.ndarray | None = None,
+    title: str = "",
+) -> CascadeTree | None:
+    """Draw one run's cascade: who told whom, step by step, as a tree.
+
+    Each person who heard is a dot linked to the person who told them (``source``:
+    for people who shared, the one who made them share; for the others, the first
+    to expose them). A dot sits at the step that link acted (x): when the person
+    started sharing, or, if they only heard, when they heard. A teller acts at an
+    earlier step (the step before, for independent cascade and linear threshold), so
+    links always point right. Children sit together beside their parent, a branch is
+    a block of rows (a tidy tree: leaves one row apart, a parent
+    centred on its children). Black diamonds started it (seeds; for Bass, people the
+    ad reached), red dots shared, yellow dots only heard. Beyond ``max_nodes``
+    people, the first ``max_nodes`` told (by that step, then index) are drawn and the
+    title says so; tellers come before the people they told, so no link is cut.
+    Up to 40 people, dots are labelled with ``node_ids`` (default: indices).
+
+    Parameters
+    ----------
+    heard_at, shared_at, source : numpy.ndarray
+        A message's state arrays after a run (``MessageTrack.state``).
+    path : path
+        The PNG to write.
+    max_nodes : int
+        Most people drawn.
+    node_ids : numpy.ndarray, optional
+        The ids people have in the user's data, for labels.
+    title : str
+        The figure title; the truncation note is added to it.
+
+    Returns
+    -------
+    CascadeTree or None
+        What was drawn; ``None`` (and no file) when nobody heard.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> never = np.iinfo(np.int32).max
+    >>> heard = np.array([0, 1, 1, 2, never])      # 0 told 1 and 2; 1 told 3
+    >>> shared = np.array([0, 1, never, never, never])
+    >>> source = np.array([-1, 0, 0, 1, -1])
+    >>> with tempfile.TemporaryDirectory() as tmp:
+    ...     tree = cascade_tree(heard, shared, source, Path(tmp) / "t.png")
+    >>> tree.nodes, tree.edges, tree.depth, tree.roots
+    (4, 3, 2, 1)
+    >>> tree.xy.tolist()  # (step, row): 3 is 1's only child; 0 is centred on 1 and 2
+    [[0.0, 0.5], [1.0, 0.0], [1.0, 1.0], [2.0, 0.0]]
+    """
+    heard_at, shared_at, source = (np.asarray(a) for a in (heard_at, shared_at, source))
+    reached = np.flatnonzero(heard_at != NEVER)
+    if reached.size == 0:
+        return None
+    # the step each person's link acted: started sharing, or else heard
+    told_at = np.where(shared_at != NEVER, shared_at, heard_at)
+    drawn = reached[np.lexsort((reached, told_at[reached]))][: int(max_nodes)]
+    n = drawn.size
+    row_of = np.full(heard_at.size, -1, dtype=np.int64)
+    row_of[drawn] = np.arange(n)
+    teller = source[drawn].astype(np.int64)
+    parent = np.where(teller >= 0, row_of[np.clip(teller, 0, None)], -1)
+    # Every rule has a teller act at an earlier step; should one not, the person
+    # is drawn as a root, so the drawing is a forest whatever the arrays hold.
+    parent[parent >= np.arange(n)] = -1
+    depth = np.zeros(n, dtype=np.int64)
+    children: list[list[int]] = [[] for _ in range(n)]
+    for row in range(n):  # parents come first in reach order
+        if parent[row] >= 0:
+            depth[row] = depth[parent[row]] + 1
+            children[parent[row]].append(row)
+    y = _tidy_rows(children, [row for row in range(n) if parent[row] < 0])
+    x = told_at[drawn].astype(float)
+
+    roots = parent < 0
+    shared = shared_at[drawn] != NEVER
+    kind = np.where(roots & (teller < 0), "started", np.where(shared, "shared", "heard"))
+    leaves = sum(1 for row in range(n) if not children[row])
+    span = float(x.max() - x.min())
+    sns.set_theme(style="white", context="notebook")
+    height = float(np.clip(1.6 + 0.05 * leaves, 3.6, 16.0))
+    figure, axis = plt.subplots(figsize=(float(np.clip(3.0 + 0.9 * span, 6.0, 16.0)), height))
+    links = [((x[parent[row]], y[parent[row]]), (x[row], y[row]))
+             for row in range(n) if parent[row] >= 0]
+    if links:
+        axis.add_collection(LineCollection(links, colors="#8a8a8a", linewidths=0.7, zorder=1))
+    pitch = 0.75 * 72 * height / (leaves + 1.6)  # points between two rows
+    size = float(np.clip((0.8 * pitch) ** 2, 6, 80))  # marker area: dots do not overlap
+    names = {"started": "started it", "shared": "shared", "heard": "heard only"}
+    for which, colour in TREE_COLOURS.items():
+        mask = kind == which
+        if mask.any():
+            axis.scatter(x[mask], y[mask], s=size * (1.6 if which == "started" else 1.0),
+                         marker="D" if which == "started" else "o", c=colour,
+                         edgecolors="white", linewidths=0.4, zorder=2,
+                         label=f"{names[which]} ({int(mask.sum())})")
+    if n <= 40:
+        ids = drawn if node_ids is None else np.asarray(node_ids)[drawn]
+        for row in range(n):
+            axis.annotate(str(ids[row]), (x[row], y[row]), xytext=(4, 3),
+                          textcoords="offset points", fontsize=7, color="#333333")
+    axis.set_xlim(x.min() - 0.5, x.max() + 0.8)
+    axis.set_ylim(y.max() + 0.8, y.min() - 0.8)  # first branch on top
+    axis.xaxis.set_major_locator(ticker.MaxNLocator(integer=True))
+    axis.set_yticks([])
+    axis.set_xlabel("step told (shared, or heard if only heard)")
+    for side in ("left", "right", "top"):
+        axis.spines[side].set_visible(False)
+    note = (f"first {n} of {reached.size} people reached, by step told" if n < reached.size
+            else f"{n} people reached")
+    heading = f"{title}\n{note}" if title else f"Who told whom: {note}"
+    axis.set_title(heading, fontsize=11)
+    axis.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize=9, frameon=False)
+    figure.tight_layout()
+    _save(figure, path)
+    edges = int((parent >= 0).sum())
+    return CascadeTree(Path(path), n, edges, int(depth.max()), int(reached.size),
+                       int(roots.sum()), drawn, np.column_stack([x, y]), heading)
+
+
+def _tidy_rows(children: list[list[int]], roots: list[int]) -> np.ndarray:
+    """Row of each node: leaves one apart in depth-first order, parents centred."""
+    y = np.zeros(len(children))
+    next_leaf = 0
+    for root in roots:
+        stack = [(root, False)]
+        while stack:  # iterative post-order: a long chain must not hit the recursion limit
+            node, expanded = stack.pop()
+            if not children[node]:
+                y[node] = next_leaf
+                next_leaf += 1
+            elif expanded:
+                y[node] = (y[children[node][0]] + y[children[node][-1]]) / 2
+            else:
+                stack.append((node, True))
+                stack.extend((child, False) for child in reversed(children[node]))
+    return y
+
+
+def replay_cascade_tree(folder: str | Path, max_nodes: int = 300) -> CascadeTree | None:
+    """Draw ``folder/figures/cascade_tree.png``: who told whom in the folder's first run.
+
+    Results folders keep counts, not who told whom, but runs are deterministic: run 0
+    (point 0, replication 0) is run again from ``scenario.yaml``, and its reach is
+    checked against ``runs.parquet`` first. With several messages, the one that
+    reached most people is drawn (the first on ties). Returns ``None`` (no file)
+    when nobody heard.
+
+    Raises
+    ------
+    InputError
+        When the folder is not a finished results folder, or the run does not
+        reproduce the table (results from another version of buzz).
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from sim.config import scenario_from_dict
+    >>> from sim import run_batch
+    >>> scenario = scenario_from_dict({
+    ...     "name": "demo", "replications": 2, "seed": 5,
+    ...     "network": {"model": "watts_strogatz", "n": 200, "k": 6, "p": 0.1},
+    ...     "messages": [{"name": "a", "rule": {"model": "independent_cascade", "p": 0.3}}]})
+    >>> with tempfile.TemporaryDirectory() as tmp:
+    ...     batch = run_batch(scenario, tmp, executor="serial")
+    ...     tree = replay_cascade_tree(tmp)
+    ...     tree.path.name, bool(tree.reached == batch.runs.loc[0, "reach"])
+    ('cascade_tree.png', True)
+    """
+    from sim.config import scenario_from_dict
+    from sim.errors import InputError
+    from sim.experiment import expand_runs
+    from sim.model import BuzzModel
+    from sim.store import load_results
+
+    folder = Path(folder)
+    results = load_results(folder)
+    runs = results["runs"]
+    for old in (folder / "figures").glob(CASCADE_TREE_PATTERN):
+        old.unlink()
+    source = str(folder / "scenario.yaml")
+    scenario = scenario_from_dict(results["scenario"] or {}, source=source, base_dir=folder)
+    spec = expand_runs(scenario, replications=1, source=source)[0]
+    table = runs[runs["run"] == spec.run].set_index("message")["reach"]
+    if table.empty:
+        return None
+    model = BuzzModel(spec.scenario, replication=spec.replication, create_agents=False,
+                      source=source)
+    model.run()
+    reach = {track.message.name: model.count("heard", track.message.name)
+             for track in model.tracks}
+    for message, value in table.items():
+        if reach.get(str(message)) != int(value):
+            raise InputError(
+                str(folder / "runs.parquet"), f"run {spec.run}, message {message}",
+                int(value), f"a result this version of buzz reproduces (replaying run "
+                f"{spec.run} reaches {reach.get(str(message))} people)")
+    message = max(reach, key=lambda name: (reach[name], -list(reach).index(name)))
+    where = ", ".join(f"{key}={format_value(value)}"
+                      for key, value in zip(short_key_names(list(spec.values)).values(),
+                                            spec.values.values(), strict=True))
+    track = model.track(message)
+    return cascade_tree(
+        *track.state,
+        folder / "figures" / "cascade_tree.png",
+        max_nodes=max_nodes,
+        node_ids=model.graph.node_ids,
+        title=f"{scenario.name}: who told whom, {message}, replication {spec.replication}"
+        + (f" ({where})" if where else ""),
+    )
 
 
 def _save(figure: plt.Figure, path: str | Path) -> Path:

@@ -353,6 +353,14 @@ class RumorRule:
         """Whether a spreader can still call."""
         return track.extras["n_spreaders"] > 0
 
+    def sharing(self, track, adopters: np.ndarray, until_step: int) -> np.ndarray:
+        """Spreaders at each step ``0 .. until_step``: people who became spreaders by
+        then (``adopters``, cumulative) minus those stifled by then (every stifler was
+        a spreader first)."""
+        stifled_at = track.extras["stifled_at"]
+        stifled = np.bincount(stifled_at[stifled_at <= until_step], minlength=until_step + 1)
+        return adopters - np.cumsum(stifled[: until_step + 1])
+
     def started(self, model, track, people: np.ndarray) -> None:
         """People made spreaders between steps (by an actor) who can call join the callers."""
         extras = track.extras

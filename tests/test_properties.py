@@ -76,3 +76,46 @@ def test_a_message_that_cannot_spread_never_leaves_its_seeds(network, seed, coun
         adopted = np.flatnonzero(track.shared_at != NEVER)
         np.testing.assert_array_equal(adopted, track.seeds)
         assert (track.source[adopted] == -1).all()
+
+
+ALL_RULES = st.one_of(
+    RULES,
+    st.builds(lambda lam, alpha: {"model": "rumor", "lambda": lam, "alpha": alpha},
+              PROBABILITY, PROBABILITY),
+)
+PEOPLE = st.fixed_dictionaries({
+    "activity": st.floats(0.05, 1.0),
+    "susceptibility": st.floats(0.0, 3.0),
+    "visibility": st.floats(0.0, 1.0),
+    "influence": st.just({"distribution": "degree_power", "exponent": 0.5}),
+})
+
+
+@SETTINGS
+@given(NETWORKS, ALL_RULES, PEOPLE, st.integers(0, 10_000), st.sampled_from([None, 1.0, 5.0]))
+def test_with_modifiers_invariants_hold_and_offline_people_do_nothing(
+    network, rule, people, seed, half_life
+):
+    from sim.reference import online
+
+    message = {"name": "m", "rule": rule, "seeding": {"strategy": "random", "count": 4}}
+    if half_life is not None:
+        message["modifiers"] = {"half_life": half_life}
+    model = BuzzModel(make_scenario(network, [message], seed=seed, steps=40, people=people),
+                      create_agents=False)
+    track = model.tracks[0]
+    last_heard = 0
+    while model.running:
+        model.step()
+        heard = model.count("heard")
+        assert heard >= last_heard
+        assert model.count("adopters") <= heard <= model.graph.n_nodes
+        last_heard = heard
+    heard_at, shared_at, _ = track.state
+    reached = shared_at != NEVER
+    assert (shared_at[reached] >= heard_at[reached]).all()  # nobody shares before hearing
+    seeds = set(track.seeds.tolist())
+    for times in (heard_at, shared_at):
+        for person in np.flatnonzero(times != NEVER):
+            if int(person) not in seeds:
+                assert online(model, int(person), int(times[person]))

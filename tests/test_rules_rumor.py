@@ -68,7 +68,10 @@ def _rumor(variant="maki_thompson", spread=1.0, alpha=1.0) -> dict:
 
 
 def _message(rule: dict, count: int, name: str = "m", step: int = 0, **seeding) -> dict:
-    return {"name": name, "rule": rule, "seeding": {"count": count, "step": step, **seeding}}
+    seeding = {"step": step, **seeding}
+    if seeding.get("strategy") != "nodes":
+        seeding["count"] = count  # a list of nodes sets the count itself
+    return {"name": name, "rule": rule, "seeding": seeding}
 
 
 def _assert_same(fast: BuzzModel, slow: BuzzModel) -> None:
@@ -194,7 +197,8 @@ def test_scenario_syntax_alias_dump_and_overrides():
     rule = scenario.messages[0].rule
     assert (rule.variant, rule.spread, rule.alpha) == ("daley_kendall", 0.7, 0.4)
     dumped = scenario.model_dump(mode="json")["messages"][0]["rule"]
-    assert dumped == {"model": "rumor", "variant": "daley_kendall", "lambda": 0.7, "alpha": 0.4}
+    assert dumped == {"model": "rumor", "variant": "daley_kendall", "lambda": 0.7, "alpha": 0.4,
+                      "layers": {}}
     assert with_overrides(scenario, ["messages.r.rule.lambda=0.5"]).messages[0].rule.spread == 0.5
     assert make_rule(rule) == RumorRule(variant="daley_kendall", spread=0.7, alpha=0.4)
     defaults = scenario_from_dict(

@@ -1,0 +1,416 @@
+"""The interactive page: its model and pictures, ``buzz viz``'s errors, and the page
+itself clicked through in a real browser (chromium driven by Playwright)."""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import networkx as nx
+import numpy as np
+import pytest
+from matplotlib.figure import Figure
+
+from sim.config import load_scenario, with_overrides
+from sim.model import BuzzModel
+from sim.networks import to_networkx
+from sim.viz import (
+    STATES,
+    VizModel,
+    draw_curves,
+    draw_network,
+    network_picture,
+    sample_people,
+    slider_params,
+    state_codes,
+    status_line,
+)
+
+from .conftest import PROJECT, assert_same_state, make_scenario
+
+QUICKSTART = PROJECT / "scenarios" / "quickstart.yaml"
+CHROMIUM = Path("/usr/bin/chromium")
+SMALL_WORLD = {"model": "watts_strogatz", "n": 400, "k": 6, "p": 0.1}
+
+
+def ic_message(**seeding) -> dict:
+    return {"name": "promo", "rule": {"model": "independent_cascade", "p": 0.3},
+            "seeding": {"strategy": "random", "count": 3, **seeding}}
+
+
+def sliders(params: dict) -> dict:
+    return {key: spec for key, spec in params.items() if isinstance(spec, dict)}
+
+
+def reset_like_mesa(params: dict, **moved) -> VizModel:
+    """What SolaraViz's Reset does: the class called with fixed values and slider values."""
+    from mesa.visualization.solara_viz import _check_model_params, split_model_params
+
+    _check_model_params(VizModel.__init__, params)  # raises if Mesa would refuse the params
+    adjustable, fixed = split_model_params(params)
+    values = {**fixed, **{key: spec["value"] for key, spec in adjustable.items()}, **moved}
+    return VizModel(**values)
+
+
+# ----------------------------------------------------------------- the page's model
+def test_sliders_are_overrides_and_reset_rebuilds_the_same_run_as_set():
+    scenario = make_scenario(SMALL_WORLD, [ic_message()], steps=30)
+    params = slider_params(scenario, 400)
+    assert list(sliders(params)) == [
+        "messages.promo.rule.p", "messages.promo.seeding.count", "replication"]
+    moved = {"messages.promo.rule.p": 0.45000000000000007, "messages.promo.seeding.count": 7,
+             "replication": 2}
+    page = reset_like_mesa(params, **moved)
+    expected = BuzzModel(
+        with_overrides(scenario, ["messages.promo.rule.p=0.45", "messages.promo.seeding.count=7"]),
+        replication=2)
+    assert page.scenario.messages[0].rule.p == 0.45
+    assert page.tracks[0].seeds.size == 7
+    while page.running:
+        page.step()
+    expected.run()
+    assert_same_state(page, expected)
+
+
+def test_huge_networks_get_no_person_agents(monkeypatch):
+    import sim.viz
+
+    scenario = make_scenario(SMALL_WORLD, [ic_message()])
+    assert len(VizModel(scenario).people) == 400
+    monkeypatch.setattr(sim.viz, "MAX_AGENTS", 399)
+    page = VizModel(scenario)
+    assert page.people == []
+    expected = BuzzModel(scenario)
+    page.step()
+    expected.step()
+    assert_same_state(page, expected)
+
+
+def test_untouched_sliders_rebuild_the_scenario_as_loaded():
+    scenario = load_scenario(QUICKSTART, ["network.n=600"])
+    page = reset_like_mesa(slider_params(scenario, 600))
+    assert page.scenario == scenario
+    assert page.replication == 0
+
+
+@pytest.mark.parametrize(
+    ("rule", "seeding", "expected"),
+    [
+        ({"model": "linear_threshold", "threshold": 0.2}, {"count": 4},
+         {"rule.threshold": (0.0, 1.0, 0.2), "seeding.count": (1, 100, 4)}),
+        ({"model": "linear_threshold", "count": 2}, {"count": 4},
+         {"rule.count": (1, 10, 2), "seeding.count": (1, 100, 4)}),
+        ({"model": "linear_threshold", "threshold_distribution": "uniform"}, {"count": 4},
+         {"seeding.count": (1, 100, 4)}),
+        ({"model": "rumor", "lambda": 0.7, "alpha": 0.4}, {"count": 1},
+         {"rule.lambda": (0.0, 1.0, 0.7), "rule.alpha": (0.0, 1.0, 0.4),
+          "seeding.count": (1, 100, 1)}),
+        ({"model": "bass", "p_external": 0.02, "q": 0.3}, {"count": 0},
+         {"rule.p_external": (0.0, 0.2, 0.02), "rule.q": (0.0, 1.0, 0.3),
+          "seeding.count": (0, 100, 0)}),
+        ({"model": "independent_cascade", "p": 0.1}, {"strategy": "nodes", "nodes": [1, 2]},
+         {"rule.p": (0.0, 1.0, 0.1)}),
+    ],
+)
+def test_sliders_follow_the_first_messages_rule(rule, seeding, expected):
+    scenario = make_scenario(
+        SMALL_WORLD, [{"name": "m", "rule": rule, "seeding": seeding}, ic_message()])
+    found = {
+        key.removeprefix("messages.m."): (spec["min"], spec["max"], spec["value"])
+        for key, spec in sliders(slider_params(scenario, 400)).items() if key != "replication"
+    }
+    assert found == expected
+    # every slider at both ends builds a valid model, as Reset would
+    params = slider_params(scenario, 400)
+    for key, spec in sliders(params).items():
+        for end in ("min", "max"):
+            assert reset_like_mesa(params, **{key: spec[end]}).graph.n_nodes == 400
+
+
+def test_seed_slider_never_offers_more_seeds_than_people():
+    scenario = make_scenario({"model": "complete", "n": 30}, [ic_message()])
+    assert slider_params(scenario, 30)["messages.promo.seeding.count"]["max"] == 30
+
+
+def test_steps_past_the_end_change_nothing_and_the_counter_says_so():
+    scenario = make_scenario(SMALL_WORLD, [ic_message()], steps=4)
+    page = VizModel(scenario)
+    for _ in range(10):
+        page.step()
+    assert page.t == page.steps == 4
+    assert not page.running
+    whole = BuzzModel(scenario)
+    whole.run()
+    assert_same_state(page, whole)
+
+
+def test_status_line_reports_the_model_counts():
+    scenario = make_scenario(SMALL_WORLD, [ic_message(), {
+        "name": "ads", "rule": {"model": "bass", "p_external": 0.05, "q": 0.2},
+        "seeding": {"count": 0}}])
+    page = VizModel(scenario)
+    page.step()
+    page.step()
+    line = status_line(page)
+    for name in ("promo", "ads"):
+        heard, shared = page.count("heard", name), page.count("adopters", name)
+        assert f"{name}: heard {heard} · shared {shared}" in line
+    assert line.startswith("step 2 · ")
+
+
+# ----------------------------------------------------------------- who is drawn
+def test_a_small_network_is_drawn_whole_and_a_ring_on_a_circle():
+    scenario = make_scenario({"model": "ring_lattice", "n": 40, "k": 4}, [ic_message()])
+    picture = network_picture(BuzzModel(scenario, create_agents=False))
+    assert picture.note == "showing all 40 people"
+    assert sorted(picture.nodes.tolist()) == list(range(40))
+    assert len(picture.ties) == 80
+    np.testing.assert_allclose(np.hypot(*picture.positions.T), 1.0)
+
+
+def test_a_large_network_is_sampled_breadth_first_from_the_first_seed():
+    scenario = make_scenario(
+        {"model": "barabasi_albert", "n": 3000, "m": 2},
+        [ic_message(strategy="top_degree", count=5)])
+    model = BuzzModel(scenario, create_agents=False)
+    picture = network_picture(model, max_people=200)
+    assert picture.note.startswith("showing 200 of 3000 people")
+    first = int(model.tracks[0].seeds[0])
+    assert picture.nodes[0] == first
+    # breadth-first: distances from the first seed never decrease along the sample
+    graph = to_networkx(model.graph)
+    distance = nx.single_source_shortest_path_length(graph, first)
+    hops = [distance[int(node)] for node in picture.nodes]
+    assert hops == sorted(hops)
+    assert set(graph.neighbors(first)) <= set(picture.nodes.tolist())
+    # exactly the ties among the people drawn
+    drawn = graph.subgraph(picture.nodes.tolist())
+    assert len(picture.ties) == drawn.number_of_edges()
+    names = {tuple(sorted((int(picture.nodes[a]), int(picture.nodes[b]))))
+             for a, b in picture.ties}
+    assert names == {tuple(sorted(edge)) for edge in drawn.edges()}
+
+
+def test_sampling_continues_past_a_small_component():
+    from sim.graph import Graph
+
+    # two triangles and a star: a start in a triangle, then the other seed, then the hub
+    graph = Graph.from_edges([0, 1, 2, 3, 4, 5, 6, 6, 6], [1, 2, 0, 4, 5, 3, 7, 8, 9],
+                             n_nodes=10)
+    assert sample_people(graph, np.array([0, 4]), 10).tolist() == [0, 1, 2, 4, 3, 5, 6, 7, 8, 9]
+    assert sample_people(graph, np.array([0]), 5).tolist() == [0, 1, 2, 6, 7]
+
+
+def test_the_layout_is_computed_once_and_is_the_same_in_a_new_process():
+    scenario = make_scenario({"model": "erdos_renyi", "n": 500, "mean_degree": 4},
+                             [ic_message()])
+    first = network_picture(BuzzModel(scenario, create_agents=False), max_people=120)
+    again = network_picture(BuzzModel(scenario, create_agents=False), max_people=120)
+    assert again is first  # cached: Reset does not lay the network out again
+    code = "\n".join([
+        "from tests.conftest import make_scenario",
+        "from sim.model import BuzzModel",
+        "from sim.viz import network_picture",
+        f"s = make_scenario({{'model': 'erdos_renyi', 'n': 500, 'mean_degree': 4}}, "
+        f"{[ic_message()]!r})",
+        "print(network_picture(BuzzModel(s, create_agents=False), max_people=120)"
+        ".positions.round(9).tolist())",
+    ])
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True, cwd=PROJECT)
+    assert eval(out.stdout) == first.positions.round(9).tolist()
+
+
+def test_state_codes_agree_with_each_persons_state():
+    scenario = make_scenario({"model": "watts_strogatz", "n": 200, "k": 4, "p": 0.1},
+                             [ic_message()], steps=30)
+    model = BuzzModel(scenario)  # with Person agents
+    names = [label for label, _ in STATES]
+    word = {"unaware": "unaware", "heard": "heard", "sharing": "sharing now",
+            "shared": "shared before"}
+    nodes = np.arange(200)
+    seen = set()
+    while True:
+        codes = state_codes(model, "promo", nodes)
+        assert [names[c] for c in codes] == [word[p.state_of("promo")] for p in model.people]
+        seen.update(codes.tolist())
+        if not model.running:
+            break
+        model.step()
+    assert seen == {0, 1, 2, 3}
+
+
+def test_pictures_show_the_sampled_people_and_every_messages_curves():
+    scenario = make_scenario(SMALL_WORLD, [ic_message(), {
+        "name": "rumor", "rule": {"model": "rumor"}, "seeding": {"count": 2}}])
+    model = BuzzModel(scenario, create_agents=False)
+    for _ in range(3):
+        model.step()
+    picture = network_picture(model, max_people=150)
+    figure = Figure()
+    draw_network(figure, picture, model, "rumor")
+    people = figure.axes[0].collections[-1]
+    assert len(people.get_offsets()) == 150
+    legend = [text.get_text() for text in figure.axes[0].get_legend().get_texts()]
+    counts = np.bincount(state_codes(model, "rumor", picture.nodes), minlength=4)
+    assert legend == [f"{label} ({count})" for (label, _), count in zip(STATES, counts,
+                                                                         strict=True)]
+    figure = Figure()
+    draw_curves(figure, model)
+    lines = {line.get_label(): line.get_ydata().tolist() for line in figure.axes[0].get_lines()}
+    for track in model.tracks:
+        heard, adopters, _ = track.cumulative(model.t)
+        assert lines[f"{track.message.name}: heard"] == heard.tolist()
+        assert lines[f"{track.message.name}: shared"] == adopters.tolist()
+
+
+# ------------------------------------------------------------------ buzz viz, errors
+def test_viz_with_a_bad_scenario_fails_in_one_line_before_serving(tmp_path):
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(QUICKSTART.read_text().replace("p: 0.12", "p: 1.5"))
+    result = subprocess.run(
+        [sys.executable, "-m", "sim.cli", "viz", str(bad), "--port", str(free_port())],
+        capture_output=True, text=True, timeout=120,
+    )
+    assert result.returncode == 2, result.stderr
+    lines = [line for line in result.stderr.splitlines() if line.strip()]
+    assert lines == [f"error: {bad}: messages.promo.rule.p = 1.5: allowed: "
+                     "input should be less than or equal to 1"]
+    assert "Solara server" not in result.stdout
+
+
+def test_viz_with_a_bad_override_names_it(tmp_path):
+    result = subprocess.run(
+        [sys.executable, "-m", "sim.cli", "viz", str(QUICKSTART), "--set", "network.n=-5"],
+        capture_output=True, text=True, timeout=120,
+    )
+    assert result.returncode == 2, result.stderr
+    assert result.stderr.startswith(f"error: {QUICKSTART} --set: network.n = -5")
+    assert len(result.stderr.strip().splitlines()) == 1
+
+
+# ------------------------------------------------------------- the page, in chromium
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def browser_or_skip():
+    """Chromium and Playwright, or a skip saying why; under CI their absence fails."""
+    under_ci = bool(os.environ.get("CI"))
+    if not CHROMIUM.is_file():
+        message = f"{CHROMIUM} is absent (.ci/run installs Debian's chromium)"
+        if under_ci:
+            pytest.fail(message + " and CI is set: the browser test must run in CI")
+        pytest.skip(message)
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        if under_ci:
+            pytest.fail("playwright is not installed (it is in the viz extra)")
+        pytest.skip("playwright is not installed (pip install -e '.[viz]')")
+    return sync_playwright
+
+
+ASSET_FAILURE = re.compile(r'"GET [^"]*" (4\d\d|5\d\d)|Could not load URL|Traceback')
+STATUS = re.compile(r"^step (\d+) · promo: heard (\d+) · shared (\d+)$")
+
+
+def read_status(page) -> tuple[int, int, int]:
+    text = page.locator(".buzz-status").inner_text().strip()
+    found = STATUS.match(text)
+    assert found, text
+    return tuple(int(group) for group in found.groups())
+
+
+def test_the_page_steps_in_a_real_browser_offline(tmp_path):
+    sync_playwright = browser_or_skip()
+    port = free_port()
+    log_path = tmp_path / "server.log"
+    url = f"http://127.0.0.1:{port}/"
+    with log_path.open("w") as log:
+        server = subprocess.Popen(
+            [sys.executable, "-m", "sim.cli", "viz", str(QUICKSTART), "--port", str(port),
+             "--log-requests"],
+            stdout=log, stderr=subprocess.STDOUT, cwd=tmp_path,
+        )
+    try:
+        wait_until_serving(url, server, log_path, timeout=90)
+        failed_requests: list[str] = []
+        bad_responses: list[str] = []
+        with sync_playwright() as playwright:
+            browser = playwright.chromium.launch(executable_path=str(CHROMIUM),
+                                                 args=["--no-sandbox"])
+            try:
+                page = browser.new_page(viewport={"width": 1400, "height": 1000})
+                page.on("requestfailed",
+                        lambda request: failed_requests.append(f"{request.url} {request.failure}"))
+                page.on("response", lambda response: bad_responses.append(
+                    f"{response.url} {response.status}") if response.status >= 400 else None)
+                page.goto(url)
+                page.locator(".buzz-status").wait_for(timeout=60_000)
+                assert "showing 300 of 10000 people" in page.locator(
+                    ".buzz-sample-note").inner_text()
+                first = read_status(page)
+                assert first == (0, 20, 20)  # 20 hubs seeded, nothing spread yet
+                step = page.get_by_role("button", name="Step")
+                seen = [first]
+                for _ in range(3):
+                    step.click()
+                    page.wait_for_function(
+                        "text => document.querySelector('.buzz-status').innerText.trim() != text",
+                        arg=page.locator(".buzz-status").inner_text().strip(), timeout=60_000)
+                    seen.append(read_status(page))
+                assert [status[0] for status in seen] == [0, 1, 2, 3]
+                heard = [status[1] for status in seen]
+                assert heard == sorted(heard) and heard[-1] > heard[0]
+                assert seen[-1][2] > seen[0][2]  # more people shared
+                page.get_by_text("Step: 3").wait_for(timeout=10_000)  # Mesa's own counter
+                shot = tmp_path / "buzz_viz.png"
+                page.screenshot(path=str(shot), full_page=True)
+                assert shot.stat().st_size > 10_000
+            finally:
+                browser.close()
+        assert failed_requests == []
+        assert bad_responses == []
+    finally:
+        stop(server)
+    log_text = log_path.read_text()
+    assert server.returncode == 0, log_text  # Ctrl-C is a clean stop
+    assert "buzz viz: stopped" in log_text
+    assert '"GET / HTTP/1.1" 200' in log_text  # requests were logged, so the scan means something
+    assert not [line for line in log_text.splitlines() if ASSET_FAILURE.search(line)], log_text
+
+
+def wait_until_serving(url: str, server: subprocess.Popen, log_path: Path, timeout: float):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if server.poll() is not None:
+            pytest.fail(f"buzz viz exited with {server.returncode}:\n{log_path.read_text()}")
+        try:
+            with urllib.request.urlopen(url, timeout=5) as response:
+                if response.status == 200:
+                    return
+        except OSError:
+            time.sleep(0.3)
+    pytest.fail(f"buzz viz did not answer on {url} within {timeout} s:\n{log_path.read_text()}")
+
+
+def stop(server: subprocess.Popen) -> None:
+    """Ctrl-C, as a user would; a kill only if that does not stop it."""
+    if server.poll() is None:
+        server.send_signal(signal.SIGINT)
+        try:
+            server.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            server.wait()
+
