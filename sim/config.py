@@ -230,7 +230,7 @@ class EdgeList(_Network):
     directed: bool = False
 
 
-NetworkSpec = Annotated[
+_ONE_NETWORK = (
     WattsStrogatz
     | NewmanWatts
     | RingLattice
@@ -240,9 +240,9 @@ NetworkSpec = Annotated[
     | StochasticBlock
     | Complete
     | Follower
-    | EdgeList,
-    Field(discriminator="model"),
-]
+    | EdgeList
+)
+NetworkSpec = Annotated[_ONE_NETWORK, Field(discriminator="model")]
 
 
 class Layer(Frozen):
@@ -315,20 +315,7 @@ class Layered(_Network):
         return [layer.name for layer in self.layers]
 
 
-AnyNetwork = Annotated[
-    WattsStrogatz
-    | NewmanWatts
-    | RingLattice
-    | ErdosRenyi
-    | BarabasiAlbert
-    | HolmeKim
-    | StochasticBlock
-    | Complete
-    | Follower
-    | EdgeList
-    | Layered,
-    Field(discriminator="model"),
-]
+AnyNetwork = Annotated[_ONE_NETWORK | Layered, Field(discriminator="model")]
 
 
 def _check_lattice(n: int, k: int) -> None:

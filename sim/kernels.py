@@ -90,13 +90,17 @@ def _no_modifiers():
 
 
 @numba.njit(inline="always")
+def _hits(key, first, second, probability):
+    """Whether the pair coin of ``(first, second)`` under ``key`` falls below
+    ``probability`` (no coin is drawn when it is 1)."""
+    return probability >= 1.0 or _pair_bits(key, first, second) < _threshold(probability)
+
+
+@numba.njit(inline="always")
 def _online(mods, person, step):
     """Whether ``person`` is online at ``step``: the coin of the pair ``(step, person)``
     under the run's activity key falls below their activity (shared by all messages)."""
-    activity = mods[3][person]
-    if activity >= 1.0:
-        return True
-    return _pair_bits(mods[5][0], step, person) < _threshold(activity)
+    return _hits(mods[5][0], step, person, mods[3][person])
 
 
 @numba.njit(inline="always")
@@ -104,10 +108,7 @@ def _visible(mods, sharer, person):
     """Whether ``sharer``'s shares reach ``person``: always for a public account; for a
     protected one, the pair's coin under the run's visibility key falls below the
     sharer's visibility (fixed for the run: the same followers see every share)."""
-    visibility = mods[4][sharer]
-    if visibility >= 1.0:
-        return True
-    return _pair_bits(mods[5][1], sharer, person) < _threshold(visibility)
+    return _hits(mods[5][1], sharer, person, mods[4][sharer])
 
 
 @numba.njit(inline="always")
