@@ -56,7 +56,7 @@ from sim.graph import Graph
 
 BUDGET_SLACK = 1e-9  # relative: sums of decimal costs must not lose a seed to rounding
 BETWEENNESS_SOURCES = 500  # default sampled sources of the betweenness strategy
-GREEDY_SAMPLES = 100  # default Monte Carlo live-edge samples of the greedy strategy
+GREEDY_SAMPLES = 1000  # default live-edge samples of greedy: 100 overfit (bench_celf.py)
 GREEDY_MEMORY = 2**31  # bytes: greedy keeps one status byte per person and sample
 
 
@@ -390,12 +390,17 @@ def communities(graph: Graph, method: str, rng: np.random.Generator) -> np.ndarr
     """
     import networkx as nx
 
+    seed = int(rng.integers(2**32))
+    # the labels depend only on the network, the method and the seed, and common
+    # random numbers give every point of a replication the same seed: find them once
+    cached = graph._cache.get(("communities", method, seed))
+    if cached is not None:
+        return cached.copy()
     undirected = _undirected(graph)
     G = nx.Graph()
     G.add_nodes_from(range(graph.n_nodes))
     src, dst = undirected.edges()
     G.add_edges_from(zip(src.tolist(), dst.tolist(), strict=True))
-    seed = int(rng.integers(2**32))
     if method == "louvain":
         parts = nx.community.louvain_communities(G, seed=seed)
     elif method == "label_propagation":
@@ -405,7 +410,8 @@ def communities(graph: Graph, method: str, rng: np.random.Generator) -> np.ndarr
     labels = np.empty(graph.n_nodes, dtype=np.int64)
     for label, part in enumerate(parts):
         labels[np.fromiter(part, dtype=np.int64, count=len(part))] = label
-    return labels
+    graph._cache[("communities", method, seed)] = labels
+    return labels.copy()
 
 
 def community_order(graph: Graph, labels: np.ndarray, rng: np.random.Generator) -> np.ndarray:

@@ -679,7 +679,7 @@ class Seeding(Frozen):
 
     Options, ignored by strategies that do not use them (so one sweep can compare
     strategies): ``samples`` (greedy: Monte Carlo cascades per estimate, default
-    100; betweenness: sampled sources, default all up to 500 people, else 500),
+    1000; betweenness: sampled sources, default all up to 500 people, else 500),
     ``p`` (the independent-cascade probability greedy and degree_discount plan
     with; default the message's own rule ``p`` when it is an independent cascade),
     ``objective`` (what greedy maximizes: ``reach``, people who hear, or
