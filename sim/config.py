@@ -739,6 +739,14 @@ class Message(Frozen):
                 self.modifiers.negativity_bias,
                 f"1 unless valence is negative (this message is {self.valence})",
             )
+        planning = self.seeding.strategy in ("greedy", "degree_discount")
+        if planning and self.seeding.p is None and self.rule.model != "independent_cascade":
+            raise _KeyedError(
+                "seeding.p",
+                None,
+                f"the independent-cascade p that {self.seeding.strategy} plans with "
+                f"(rule {self.rule.model} has none)",
+            )
         if self.modifiers.forgetting > 0.0 and self.rule.model != "rumor":
             raise _KeyedError(
                 "modifiers.forgetting",
