@@ -206,7 +206,8 @@ class Brand(mesa.Agent):
             rule=track.message.rule,
         )
         started = model.inject(action.message, seeds)
-        self._pay(index, action, seed_cost(model.graph, started, seeding.cost))
+        cost = 0.0 if seeding.cost is None else seed_cost(model.graph, started, seeding.cost)
+        self._pay(index, action, cost)
 
     def _broadcast(self, index: int, action) -> None:
         model = self.model

@@ -676,6 +676,8 @@ class Seeding(Frozen):
     strategy takes people in its order of preference and skips anyone who no longer
     fits what is left), or both (at most ``count`` within the budget). With neither,
     one seed. With ``nodes`` the list is the seeds; a ``budget`` is then checked.
+    Without a ``cost`` seeds are free (a complaint's customers cost the brand
+    nothing); a ``budget`` needs one.
 
     Options, ignored by strategies that do not use them (so one sweep can compare
     strategies): ``samples`` (greedy: Monte Carlo cascades per estimate, default
@@ -690,7 +692,7 @@ class Seeding(Frozen):
     strategy: Literal[SEEDING_STRATEGIES] = "random"
     count: NonNegativeInt | None = None
     budget: Amount | None = None
-    cost: SeedCost = FlatCost(model="flat")
+    cost: SeedCost | None = None
     step: NonNegativeInt = 0
     nodes: list[int | str] | None = None
     samples: Annotated[int, Field(ge=1, le=1_000_000)] | None = None
@@ -704,6 +706,10 @@ class Seeding(Frozen):
             raise _KeyedError("nodes", None, "a non-empty list of ids with strategy 'nodes'")
         if self.strategy != "nodes" and self.nodes is not None:
             raise _KeyedError("nodes", self.nodes, "a list only with strategy 'nodes'")
+        if self.budget is not None and self.cost is None:
+            raise _KeyedError(
+                "cost", None, "a cost model with a budget, e.g. {model: flat, per_seed: 10}"
+            )
         if self.strategy == "nodes" and self.count is not None:
             raise _KeyedError(
                 "count", self.count, "no count with strategy 'nodes' (the list sets it)"

@@ -175,9 +175,9 @@ class BuzzModel(mesa.Model):
         self.interacting = bool(scenario.interactions)
         for index, track in enumerate(self.tracks):
             track.mods = self._modifiers(index, track)
-            self.costs[track.message.name] += seed_cost(
-                self.graph, track.seeds, track.message.seeding.cost
-            )
+            cost = track.message.seeding.cost
+            if cost is not None:  # without a cost model, seeds are free (a complaint's)
+                self.costs[track.message.name] += seed_cost(self.graph, track.seeds, cost)
         self.actors: list[mesa.Agent] = []
         if scenario.campaign.actions:
             self.actors.append(Brand(self, scenario.campaign))

@@ -23,10 +23,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import matplotlib
-
-matplotlib.use("Agg")  # files only: no display is needed or wanted
-
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd

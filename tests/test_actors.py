@@ -22,7 +22,8 @@ def _promo(rule=IC, count=3, **seeding):
 
 ACTIONS = {
     "second_wave": [{"action": "seed", "message": "promo", "step": 4,
-                     "seeding": {"strategy": "top_degree", "count": 5}}],
+                     "seeding": {"strategy": "top_degree", "count": 5,
+                                 "cost": {"model": "flat", "per_seed": 1.0}}}],
     "broadcast": [{"action": "broadcast", "message": "promo", "start": 2, "end": 6,
                    "reach": 0.05, "convert": 0.3, "cost_per_impression": 0.5}],
     "promotion": [{"action": "promotion", "message": "promo", "start": 1, "end": 4,
@@ -61,9 +62,9 @@ def test_a_second_wave_starts_sharing_at_its_step_and_costs_what_it_seeded():
     top = np.sort(model.graph.degree)[-5]
     assert (model.graph.degree[wave] >= top).all()
     brand = model.actors[0]
-    # flat cost 1 per seed: 2 at launch plus those the wave actually started
+    # the wave pays 1 per seed it started; the launch's seeds have no cost model
     assert brand.spent == wave.size
-    assert model.costs["promo"] == pytest.approx(2 + brand.spent)
+    assert model.costs["promo"] == pytest.approx(brand.spent)
 
 
 def test_broadcast_impressions_are_binomial_and_respect_the_budget():
@@ -83,7 +84,7 @@ def test_broadcast_impressions_are_binomial_and_respect_the_budget():
     model.run()
     brand = model.actors[0]
     assert brand.spent == 5000  # the money ran out mid-window: exactly the budget
-    assert model.costs["promo"] == pytest.approx(1 + 5000)
+    assert model.costs["promo"] == pytest.approx(5000)
 
 
 def test_promotion_and_community_building_raise_reach_paired():

@@ -48,7 +48,10 @@ RULES = {
 
 
 def _message(rule: dict, count: int, name: str = "m", step: int = 0, **seeding) -> dict:
-    return {"name": name, "rule": rule, "seeding": {"count": count, "step": step, **seeding}}
+    seeding = {"step": step, **seeding}
+    if seeding.get("strategy") != "nodes":
+        seeding["count"] = count  # a list of nodes sets the count itself
+    return {"name": name, "rule": rule, "seeding": seeding}
 
 
 def _assert_consistent(model: BuzzModel) -> None:
