@@ -234,7 +234,10 @@ def point_labels(runs: pd.DataFrame, keys: Sequence[str] | None = None) -> dict[
 
 
 def summarize(
-    runs: pd.DataFrame, by: list[str] | None = None, confidence: float = 0.95
+    runs: pd.DataFrame,
+    by: list[str] | None = None,
+    confidence: float = 0.95,
+    metrics: Sequence[str] = SUMMARY_METRICS,
 ) -> pd.DataFrame:
     """Mean and t-based 95% confidence interval per point and message.
 
@@ -247,13 +250,15 @@ def summarize(
         ``message``.
     confidence : float
         Coverage of the intervals (:func:`mean_ci`).
+    metrics : sequence of str
+        The columns to summarize (those present); default ``SUMMARY_METRICS``. Any
+        numeric ``runs`` column works: ``time_to_contain``, ``min_net_sentiment``...
 
     Returns
     -------
     pandas.DataFrame
         One row per group: the grouping columns, ``n`` replications and
-        ``<metric>_mean``, ``<metric>_lo``, ``<metric>_hi`` for each of
-        ``SUMMARY_METRICS``.
+        ``<metric>_mean``, ``<metric>_lo``, ``<metric>_hi`` for each metric.
 
     Examples
     --------
@@ -270,7 +275,7 @@ def summarize(
     for group, frame in runs.groupby(by, sort=True, dropna=False):
         row = dict(zip(by, group if isinstance(group, tuple) else (group,), strict=True))
         row["n"] = len(frame)
-        for metric in SUMMARY_METRICS:
+        for metric in metrics:
             if metric not in frame:
                 continue  # results written before the metric existed
             mean, low, high = mean_ci(frame[metric], confidence)

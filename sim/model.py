@@ -94,6 +94,9 @@ class MessageTrack:
 class BuzzModel(mesa.Model):
     """A run of a scenario: one network, its people and every message.
 
+    The run is the scenario's base point: a ``sweep`` section is for batches
+    (:func:`sim.run_batch` runs every point); here it is not used.
+
     Parameters
     ----------
     scenario : Scenario
