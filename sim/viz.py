@@ -173,11 +173,19 @@ def slider_params(scenario: Scenario, n_people: int, source: str = "<scenario>")
             "label": f"{message.name}: {label}",
         }
     seeding = message.seeding
-    if seeding.strategy != "nodes":
+    if seeding.strategy != "nodes" and seeding.count is None and seeding.budget is not None:
+        # seeds bought with a budget: the slider moves the budget
+        params[f"{prefix}.seeding.budget"] = {
+            "type": "SliderFloat", "value": seeding.budget, "min": 0.0,
+            "max": max(1.0, 2 * seeding.budget), "step": max(0.01, seeding.budget / 50),
+            "label": f"{message.name}: seeding budget ({seeding.strategy})",
+        }
+    elif seeding.strategy != "nodes":
+        count = 1 if seeding.count is None else seeding.count
         low = 0 if rule["model"] == "bass" else 1
-        high = min(n_people, max(100, 2 * seeding.count))
+        high = min(n_people, max(100, 2 * count))
         params[f"{prefix}.seeding.count"] = {
-            "type": "SliderInt", "value": seeding.count, "min": low, "max": max(high, low),
+            "type": "SliderInt", "value": count, "min": low, "max": max(high, low),
             "step": 1, "label": f"{message.name}: seeds ({seeding.strategy})",
         }
     params["replication"] = {

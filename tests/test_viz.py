@@ -414,3 +414,22 @@ def stop(server: subprocess.Popen) -> None:
             server.kill()
             server.wait()
 
+
+
+def test_every_ready_made_scenario_gets_sliders_and_steps():
+    """Each scenario in scenarios/ opens on the page: its sliders are valid values
+    (a budget slider where seeds are bought with a budget) and Step moves it."""
+    from sim.config import load_scenario
+    from sim.viz import VizModel, slider_params
+
+    for path in sorted((PROJECT / "scenarios").glob("*.yaml")):
+        scenario = load_scenario(path)
+        params = slider_params(scenario, scenario.network.n)
+        values = {key: spec["value"] for key, spec in params.items()
+                  if isinstance(spec, dict) and key != "replication"}
+        seeding = scenario.messages[0].seeding
+        if seeding.count is None and seeding.budget is not None:
+            assert any(key.endswith("seeding.budget") for key in values), path.name
+        model = VizModel(scenario, source=str(path), **values)
+        model.step()
+        assert model.t == 1, path.name
