@@ -21,11 +21,11 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from sim.config import Scenario, with_values
-from sim.graph import Graph
 from sim.campaigns import cost_metrics
 from sim.cascades import METRICS as CASCADE_METRICS
 from sim.cascades import cascade_metrics
+from sim.config import Scenario, with_values
+from sim.graph import Graph
 from sim.metrics import curve_metrics, time_to_contain, voice_and_sentiment
 from sim.model import BuzzModel
 from sim.multirep import finish_together, models_per_block, multirep_applies

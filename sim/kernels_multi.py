@@ -1,0 +1,339 @@
+"""Numba kernel: many independent-cascade replications through one traversal.
+
+``@njit`` functions only; :mod:`sim.multirep` validates and calls them.
+
+Up to 64 replications ("lanes") of one cascade on one graph travel together. Each
+person has four 64-bit words, one bit per lane: *heard*, *shared* (started sharing
+at or before the current step), *frontier* (started sharing at the current step)
+and *next* (starts sharing at the next step). A step visits the out-edges of every
+person whose frontier word is not zero, once for all the lanes in which that person
+is a new sharer, and draws coins only for the lanes in which the neighbour is not
+sharing yet. The four words sit side by side (a ``(n, 4)`` array, 32 bytes a
+person), so a neighbour's whole state is one cache line read.
+
+Coins are exactly those of the single-cascade kernel: lane ``l`` succeeds on the
+pair ``(u, v)`` when ``_pair_bits(keys[l], u, v) < _threshold(p)``. The product
+``(u << 32 | v) * golden`` inside ``_pair_bits`` is shared by all lanes, so each lane
+costs one addition and SplitMix64's finaliser. Because coins are counter-based, a
+lane's outcome does not depend on which other lanes travel with it, on their order
+or on threads: each lane ends exactly as :func:`sim.kernels._ic_advance` ends with
+the same key and seeds.
+
+Sharers are visited in increasing order of their number, so the first sharer to
+expose a person in a lane is the lowest-numbered one and the first successful coin
+is the lowest-numbered successful sharer: the same ``source`` the single kernel
+keeps by taking minima.
+"""
+
+from __future__ import annotations
+
+import numba
+import numpy as np
+from llvmlite import ir
+from numba import types
+from numba.core import cgutils
+from numba.cpython.unsafe.numbers import trailing_zeros
+from numba.extending import intrinsic
+
+from sim.kernels import _GOLDEN, NO_SOURCE, _finalize, _threshold
+
+HEARD, SHARED, FRONTIER, NEXT = 0, 1, 2, 3
+LANES = 64  # replications per machine word
+
+_ONE = np.uint64(1)
+_ZERO = np.uint64(0)
+_S11 = np.uint64(11)
+_S32 = np.uint64(32)
+AHEAD = 2  # how many sharers ahead the next rows of the graph are prefetched
+
+
+@intrinsic
+def _prefetch(typingctx, array, index):
+    """Hint the processor to fetch ``array[index]`` into its caches (``llvm.prefetch``,
+    for reading, high locality). Nothing is read: an index must still be in range."""
+    signature = types.void(array, index)
+
+    def codegen(context, builder, sig, args):
+        array_type = sig.args[0]
+        view = context.make_array(array_type)(context, builder, args[0])
+        pointer = cgutils.get_item_pointer(
+            context, builder, array_type, view, [args[1]], wraparound=False
+        )
+        byte_pointer = builder.bitcast(pointer, ir.IntType(8).as_pointer())
+        int32 = ir.IntType(32)
+        function_type = ir.FunctionType(ir.VoidType(), [byte_pointer.type, int32, int32, int32])
+        function = cgutils.get_or_insert_function(
+            builder.module, function_type, "llvm.prefetch.p0i8"
+        )
+        # read (0), keep in all cache levels (3), data cache (1)
+        builder.call(function, [byte_pointer, int32(0), int32(3), int32(1)])
+        return context.get_dummy_value()
+
+    return signature, codegen
+
+
+@numba.njit(cache=True, nogil=True)
+def _ic_lanes(graph, seeds, keys, p_share, last_step, workspace, record):
+    """Run up to 64 independent cascades (lanes) seeded at step 0, together.
+
+    Parameters
+    ----------
+    graph : tuple
+        ``(indptr, indices)``, the CSR graph.
+    seeds : tuple
+        ``(seed_ptr, seed_nodes)``: lane ``l`` starts from
+        ``seed_nodes[seed_ptr[l]:seed_ptr[l + 1]]``.
+    keys : uint64 array
+        The coin key of each lane (at most 64).
+    p_share : float
+        Sharing probability.
+    last_step : int
+        The last step a lane may reach (the scenario's ``steps``).
+    workspace : tuple
+        ``(words, active, upcoming, touched)``: a ``(n, 4)`` uint64 array all zero on
+        entry (and left all zero on return), and three int32 arrays of length ``n``.
+    record : tuple
+        ``(heard_at, shared_at, source)``, int32 arrays of shape ``(lanes, n)``
+        filled with ``NEVER``, ``NEVER`` and ``NO_SOURCE``, to receive every lane's
+        state; or three arrays with no rows, to record nothing.
+
+    Returns
+    -------
+    counts : int64 array, shape ``(lanes, steps + 1, 2)``
+        ``counts[l, t] = (new heard, new sharers)`` of lane ``l`` at step ``t``, for
+        the steps the longest lane took (zero after a lane stopped).
+    steps : int64 array
+        The step at which each lane stopped, as ``_ic_advance`` returns it.
+    """
+    indptr, indices = graph
+    seed_ptr, seed_nodes = seeds
+    words, active, upcoming, touched = workspace
+    heard_at, shared_at, source = record
+    recording = heard_at.shape[0] > 0
+    n_lanes = keys.size
+    threshold = _threshold(p_share)
+    capacity = min(last_step + 1, 64)
+    counts = np.zeros((n_lanes, capacity, 2), dtype=np.int64)
+    steps = np.zeros(n_lanes, dtype=np.int64)
+    new_heard = np.zeros(LANES, dtype=np.int64)
+    new_shared = np.zeros(LANES, dtype=np.int64)
+
+    # step 0: the seeds hear and share
+    n_active = 0
+    n_touched = 0
+    alive = _ZERO  # lanes whose frontier is not empty
+    for lane in range(n_lanes):
+        bit = _ONE << np.uint64(lane)
+        for i in range(seed_ptr[lane], seed_ptr[lane + 1]):
+            node = seed_nodes[i]
+            if words[node, SHARED] & bit:
+                continue  # listed twice
+            if words[node, HEARD] == _ZERO:
+                touched[n_touched] = node
+                n_touched += 1
+            if words[node, FRONTIER] == _ZERO:
+                active[n_active] = node
+                n_active += 1
+            words[node, HEARD] |= bit
+            words[node, SHARED] |= bit
+            words[node, FRONTIER] |= bit
+            counts[lane, 0, 0] += 1
+            counts[lane, 0, 1] += 1
+            alive |= bit
+            if recording:
+                heard_at[lane, node] = 0
+                shared_at[lane, node] = 0
+                source[lane, node] = NO_SOURCE
+    active[:n_active].sort()
+
+    step = 0
+    while n_active > 0 and step < last_step:
+        next_step = step + 1
+        n_upcoming = 0
+        for i in range(n_active):
+            if i + AHEAD < n_active:
+                _prefetch(indices, indptr[active[i + AHEAD]])
+            if i + 2 * AHEAD < n_active:
+                _prefetch(indptr, active[i + 2 * AHEAD])
+            sharer = active[i]
+            sharing = words[sharer, FRONTIER]
+            high = np.uint64(sharer) << _S32
+            for edge in range(indptr[sharer], indptr[sharer + 1]):
+                person = indices[edge]
+                # lanes where the sharer is new and the person not sharing, now or next
+                exposed = sharing & ~(words[person, SHARED] | words[person, NEXT])
+                if exposed == _ZERO:
+                    continue
+                before = words[person, HEARD]
+                if before == _ZERO:
+                    touched[n_touched] = person
+                    n_touched += 1
+                fresh = exposed & ~before
+                words[person, HEARD] = before | exposed
+                mixed = (high | np.uint64(person)) * _GOLDEN
+                won = _ZERO
+                while exposed != _ZERO:
+                    lane = trailing_zeros(exposed)
+                    exposed &= exposed - _ONE
+                    hit = (_finalize(keys[lane] + mixed) >> _S11) < threshold
+                    # branch-free: a coin is the worst case for a branch predictor
+                    won |= np.uint64(hit) << lane
+                    new_shared[lane] += hit
+                    new_heard[lane] += (fresh >> lane) & _ONE
+                    if recording:
+                        if (fresh >> lane) & _ONE:
+                            heard_at[lane, person] = next_step
+                            source[lane, person] = sharer
+                        if hit:
+                            shared_at[lane, person] = next_step
+                            source[lane, person] = sharer
+                if won != _ZERO:
+                    if words[person, NEXT] == _ZERO:
+                        upcoming[n_upcoming] = person
+                        n_upcoming += 1
+                    words[person, NEXT] |= won
+        # close the step: the new sharers become the frontier
+        for i in range(n_active):
+            words[active[i], FRONTIER] = _ZERO
+        for i in range(n_upcoming):
+            person = upcoming[i]
+            joined = words[person, NEXT]
+            words[person, FRONTIER] = joined
+            words[person, SHARED] |= joined
+            words[person, NEXT] = _ZERO
+        if next_step >= capacity:
+            grown = np.zeros((n_lanes, min(2 * capacity, last_step + 1), 2), dtype=np.int64)
+            grown[:, :capacity] = counts
+            counts = grown
+            capacity = grown.shape[1]
+        for lane in range(n_lanes):
+            counts[lane, next_step, 0] = new_heard[lane]
+            counts[lane, next_step, 1] = new_shared[lane]
+            bit = _ONE << np.uint64(lane)
+            if alive & bit and new_shared[lane] == 0:
+                steps[lane] = next_step  # its frontier is empty: this lane stops here
+                alive &= ~bit
+            new_heard[lane] = 0
+            new_shared[lane] = 0
+        active, upcoming = upcoming, active
+        n_active = n_upcoming
+        active[:n_active].sort()
+        step = next_step
+    for lane in range(n_lanes):
+        if alive & (_ONE << np.uint64(lane)):
+            steps[lane] = step  # stopped by last_step
+    # leave the workspace as it was given: all zero, at the cost of what was touched
+    for i in range(n_touched):
+        node = touched[i]
+        for slot in range(4):
+            words[node, slot] = _ZERO
+    return counts[:, : step + 1].copy(), steps
+
+
+@numba.njit(cache=True, nogil=True)
+def _ic_runs(graph, seeds, keys, p_share, last_step, workspace, record):
+    """Whole cascades, one after another, each counted step by step.
+
+    A breadth-first traversal per replication, branch-free like
+    :func:`sim.kernels._ic_final_sizes`, whose queue holds the sharers in the order
+    they started: one step's sharers are one contiguous stretch of it, so the end of
+    the stretch marks the step, and the counts of a step are the growth of the
+    queue (new sharers) and of the list of people touched (new heard).
+
+    ``seeds`` is ``(seed_ptr, seed_nodes)`` as in :func:`_ic_lanes`; ``workspace`` is
+    ``(status, queue, touched)``: a uint8 array of length ``n`` all zero on entry
+    (and on return) and two int32 arrays of length ``n + 1``; ``record`` as in
+    :func:`_ic_lanes`, one row per replication. When recording, each step's sharers
+    are sorted first, so that the first sharer to reach a person is the
+    lowest-numbered one, as the single kernel's ``source`` wants.
+
+    Returns ``(offsets, rows, steps)``: replication ``r``'s counts per step are
+    ``rows[offsets[r]:offsets[r + 1]]`` (``steps[r] + 1`` rows of ``(new heard, new
+    sharers)``).
+    """
+    indptr, indices = graph
+    seed_ptr, seed_nodes = seeds
+    status, queue, touched = workspace
+    heard_at, shared_at, source = record
+    recording = heard_at.shape[0] > 0
+    threshold = _threshold(p_share)
+    n_runs = keys.size
+    offsets = np.zeros(n_runs + 1, dtype=np.int64)
+    steps = np.zeros(n_runs, dtype=np.int64)
+    rows = np.zeros((max(64, 4 * n_runs), 2), dtype=np.int64)
+    n_rows = 0
+    for run in range(n_runs):
+        key = keys[run]
+        tail = 0
+        for i in range(seed_ptr[run], seed_ptr[run + 1]):
+            node = seed_nodes[i]
+            if status[node] != 2:
+                status[node] = 2
+                queue[tail] = node
+                tail += 1
+        for i in range(tail):
+            touched[i] = queue[i]
+            if recording:
+                heard_at[run, queue[i]] = 0
+                shared_at[run, queue[i]] = 0
+                source[run, queue[i]] = NO_SOURCE
+        n_touched = tail
+        if n_rows + 1 > rows.shape[0]:
+            rows = _grown(rows)
+        rows[n_rows, 0] = tail
+        rows[n_rows, 1] = tail
+        n_rows += 1
+        head = 0
+        step = 0
+        while head < tail and step < last_step:
+            step_end = tail
+            touched_before = n_touched
+            if recording:
+                queue[head:step_end].sort()
+            while head < step_end:
+                # the graph's rows are the cache misses: ask for the next ones early
+                if head + AHEAD < tail:
+                    _prefetch(indices, indptr[queue[head + AHEAD]])
+                if head + 2 * AHEAD < tail:
+                    _prefetch(indptr, queue[head + 2 * AHEAD])
+                sharer = queue[head]
+                head += 1
+                high = np.uint64(sharer) << _S32
+                for edge in range(indptr[sharer], indptr[sharer + 1]):
+                    # branch-free, as in _ic_final_sizes: unwanted writes land past
+                    # the end of the lists or leave the status unchanged
+                    person = indices[edge]
+                    person_status = status[person]
+                    touched[n_touched] = person
+                    n_touched += person_status == 0
+                    coin = _finalize(key + (high | np.uint64(person)) * _GOLDEN) >> _S11
+                    convinced = (coin < threshold) & (person_status != 2)
+                    queue[tail] = person
+                    tail += convinced
+                    status[person] = max(person_status, 1 + convinced)
+                    if recording:
+                        if person_status == 0:
+                            heard_at[run, person] = step + 1
+                            source[run, person] = sharer
+                        if convinced:
+                            shared_at[run, person] = step + 1
+                            source[run, person] = sharer
+            step += 1
+            if n_rows + 1 > rows.shape[0]:
+                rows = _grown(rows)
+            rows[n_rows, 0] = n_touched - touched_before
+            rows[n_rows, 1] = tail - step_end
+            n_rows += 1
+        steps[run] = step
+        offsets[run + 1] = n_rows
+        for i in range(n_touched):
+            status[touched[i]] = 0
+    return offsets, rows[:n_rows].copy(), steps
+
+
+@numba.njit(cache=True, nogil=True)
+def _grown(rows):
+    """``rows`` in an array twice as long."""
+    out = np.zeros((2 * rows.shape[0], 2), dtype=rows.dtype)
+    out[: rows.shape[0]] = rows
+    return out
