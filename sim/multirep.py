@@ -39,7 +39,8 @@ def multirep_applies(scenario: Scenario) -> bool:
     Deliberately conservative: every message is an independent cascade with
     nothing but ``p`` (its other options at their defaults), seeded at step 0, with
     no modifiers; people are all alike (default ``people``); messages do not
-    interact; the network is a single layer; and the replications share it (a
+    interact; no actor (brand, community manager) acts between steps; the network
+    is a single layer; and the replications share it (a
     deterministic network, or ``network.fixed``). Anything added later stays on the
     one-run-at-a-time path until this function admits it.
 
@@ -58,6 +59,8 @@ def multirep_applies(scenario: Scenario) -> bool:
         return False
     if scenario.interactions or not scenario.people.is_default:
         return False
+    if scenario.campaign.actions or scenario.community_manager is not None:
+        return False  # actors act between steps, run by run
     for message in scenario.messages:
         rule = message.rule
         if type(rule) is not IndependentCascade or any(

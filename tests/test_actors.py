@@ -194,11 +194,11 @@ def test_actors_make_a_bad_scenario_a_one_line_error(tmp_path):
            "community_manager": {"watch": "promo", "respond_with": "nope", "detect_reach": 3}}
     path = tmp_path / "bad.yaml"
     path.write_text(yaml.safe_dump(raw))
-    with pytest.raises(InputError, match="community_manager.respond_with"):
+    with pytest.raises(InputError, match=r"community_manager\.respond_with"):
         load_scenario(path)
     raw["community_manager"]["respond_with"] = "promo"
     path.write_text(yaml.safe_dump(raw))
-    with pytest.raises(InputError, match="community_manager.respond_with"):
+    with pytest.raises(InputError, match=r"community_manager\.respond_with"):
         load_scenario(path)
     raw.pop("community_manager")
     raw["campaign"] = {"actions": [{"action": "promotion", "message": "promo", "start": 5,

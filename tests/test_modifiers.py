@@ -391,5 +391,5 @@ def test_rule_layers_must_exist():
     from sim.errors import InputError
 
     rule = {"model": "independent_cascade", "p": 0.1, "layers": {"tiktok": {"p": 0.5}}}
-    with pytest.raises(InputError, match="messages.promo.rule.layers"):
+    with pytest.raises(InputError, match=r"messages\.promo\.rule\.layers"):
         make_scenario(LAYERS, [_message("promo", rule)])

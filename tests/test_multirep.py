@@ -277,3 +277,22 @@ def test_batch_tables_are_identical_with_and_without_multirep(tmp_path, monkeypa
         right = pd.read_parquet(tmp_path / "alone" / f"{name}.parquet")
         pd.testing.assert_frame_equal(left, right)
     assert together.runs["reach"].max() > 50 and alone.runs["steps"].nunique() > 1
+
+
+def test_actors_keep_replications_apart():
+    """A brand's actions or a community manager act between steps, run by run."""
+    from sim.config import scenario_from_dict
+    from sim.multirep import multirep_applies
+
+    raw = {"name": "demo", "network": {"model": "complete", "n": 50},
+           "messages": [{"name": "a", "valence": "negative",
+                         "rule": {"model": "independent_cascade", "p": 0.2}},
+                        {"name": "b", "rule": {"model": "independent_cascade", "p": 0.2},
+                         "seeding": {"count": 0}}]}
+    assert multirep_applies(scenario_from_dict(raw))
+    with_brand = {**raw, "campaign": {"actions": [
+        {"action": "promotion", "message": "a", "start": 1, "end": 3, "boost": 2.0}]}}
+    assert not multirep_applies(scenario_from_dict(with_brand))
+    with_manager = {**raw, "community_manager": {"watch": "a", "respond_with": "b",
+                                                 "detect_reach": 5}}
+    assert not multirep_applies(scenario_from_dict(with_manager))
