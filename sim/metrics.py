@@ -348,6 +348,25 @@ def paired_difference(
     }
 
 
+def _factors(points: pd.DataFrame, keys: Sequence[str]) -> list[list[str]]:
+    """Swept keys grouped by the points they tell apart: keys that always change
+    together (a ``zip`` part of a sweep) form one factor, compared as one."""
+    groups: dict[tuple[int, ...], list[str]] = {}
+    for key in keys:
+        labels = [repr(value) for value in points[key]]
+        signature = tuple(labels.index(label) for label in labels)
+        groups.setdefault(signature, []).append(key)
+    return list(groups.values())
+
+
+def _factor_value(points: pd.DataFrame, point: int, factor: Sequence[str]) -> Any:
+    """A point's value of a factor: the key's own value, or for keys that change
+    together their values joined with " / "."""
+    if len(factor) == 1:
+        return points.at[point, factor[0]]
+    return " / ".join(format_value(points.at[point, key]) for key in factor)
+
+
 def compare_points(
     runs: pd.DataFrame,
     keys: Sequence[str] | None = None,
@@ -411,15 +430,17 @@ def compare_points(
         for group, frame in runs.groupby(["point", "message"], sort=False)
     }
     messages = list(dict.fromkeys(runs["message"]))
-    for key in keys:
-        others = [k for k in keys if k != key]
+    for factor in _factors(points, keys):
+        others = [k for k in keys if k not in factor]
+        key = factor[0] if len(factor) == 1 else " & ".join(names[k] for k in factor)
         # Points sharing every other key's value; repr() also groups unhashable values.
         families: dict[tuple[str, ...], list[int]] = {}
         for point, values in points.iterrows():
             families.setdefault(tuple(repr(values[k]) for k in others), []).append(int(point))
         for members in families.values():
             for point_a, point_b in itertools.combinations(members, 2):
-                value_a, value_b = points.at[point_a, key], points.at[point_b, key]
+                value_a, value_b = (_factor_value(points, point, factor)
+                                    for point in (point_a, point_b))
                 if repr(value_a) == repr(value_b):
                     continue  # the same point listed twice: no comparison to make
                 fixed = ", ".join(

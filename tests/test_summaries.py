@@ -124,3 +124,20 @@ def test_compare_points_is_empty_with_one_point():
     runs = grid_runs({(0.1, "random"): [0.1, 0.2]})
     table = compare_points(runs)
     assert table.empty and list(table.columns) == COMPARISON_COLUMNS
+
+
+def test_keys_swept_together_are_compared_as_one_factor():
+    """A zip sweep changes its keys together: the comparison pairs the points it
+    tells apart, under one compound key."""
+    rows = []
+    for point, (strategy, budget) in enumerate([("top_degree", 10), ("random", 20)]):
+        for replication in range(4):
+            rows.append({"point": point, "replication": replication, "message": "m",
+                         "messages.m.seeding.strategy": strategy,
+                         "messages.m.seeding.budget": budget,
+                         "reach_frac": 0.1 * (point + 1) + 0.01 * replication})
+    comparison = compare_points(pd.DataFrame(rows), metrics=["reach_frac"])
+    assert comparison["key"].tolist() == ["strategy & budget"]
+    row = comparison.iloc[0]
+    assert (row["value_a"], row["value_b"]) == ("top_degree / 10", "random / 20")
+    assert row["diff_mean"] == pytest.approx(0.1)
