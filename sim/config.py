@@ -623,8 +623,6 @@ class Interaction(Frozen):
 
 
 # ---------------------------------------------------------------------- seeding
-PositiveAmount = Annotated[float, Field(gt=0.0, allow_inf_nan=False)]
-Amount = Annotated[float, Field(ge=0.0, allow_inf_nan=False)]
 
 SEEDING_STRATEGIES = (
     "random",
@@ -644,7 +642,7 @@ class FlatCost(Frozen):
     """Every seed costs ``per_seed``."""
 
     model: Literal["flat"]
-    per_seed: PositiveAmount = 1.0
+    per_seed: Positive = 1.0
 
 
 class DegreeCost(Frozen):
@@ -657,8 +655,8 @@ class DegreeCost(Frozen):
     """
 
     model: Literal["degree"]
-    base: PositiveAmount = 1.0
-    per_neighbour: Amount = 1.0
+    base: Positive = 1.0
+    per_neighbour: NonNegative = 1.0
     exponent: Annotated[float, Field(ge=0.0, le=4.0, allow_inf_nan=False)] = 1.0
 
 
@@ -691,7 +689,7 @@ class Seeding(Frozen):
 
     strategy: Literal[SEEDING_STRATEGIES] = "random"
     count: NonNegativeInt | None = None
-    budget: Amount | None = None
+    budget: NonNegative | None = None
     cost: SeedCost | None = None
     step: NonNegativeInt = 0
     nodes: list[int | str] | None = None

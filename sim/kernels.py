@@ -775,6 +775,15 @@ def _rumor_advance(graph, state, buffers, position, key, params, counts, extra, 
 _CONVERT_SALT = np.uint64(0x8CB92BA72F3D8DD7)
 
 
+@numba.njit(inline="always")
+def _ad_bits(shared_at, mods, key, step, person):
+    """The ad coin of ``person`` at ``step``; the largest value (no impression) for
+    someone sharing already or offline."""
+    if shared_at[person] <= step or (mods[0] and not _online(mods, person, step)):
+        return np.uint64(0xFFFFFFFFFFFFFFFF)
+    return _pair_bits(key, step, person)
+
+
 @numba.njit(cache=True)
 def _broadcast(state, mods, key, step, chances, buffers, n_frontier, most):
     """Show an ad to everyone not sharing at ``step``; append converts to the frontier.
@@ -797,11 +806,7 @@ def _broadcast(state, mods, key, step, chances, buffers, n_frontier, most):
     convert_key = ukey ^ _CONVERT_SALT
     n_candidates = 0
     for person in range(shared_at.size):
-        if shared_at[person] <= step:
-            continue
-        if mods[0] and not _online(mods, person, step):
-            continue
-        bits = _pair_bits(ukey, step, person)
+        bits = _ad_bits(shared_at, mods, ukey, step, person)
         if bits < reach:
             scratch[n_candidates] = bits
             n_candidates += 1
@@ -812,11 +817,7 @@ def _broadcast(state, mods, key, step, chances, buffers, n_frontier, most):
     new_shared = 0
     impressions = 0
     for person in range(shared_at.size):
-        if shared_at[person] <= step:
-            continue
-        if mods[0] and not _online(mods, person, step):
-            continue
-        if _pair_bits(ukey, step, person) >= cutoff:
+        if _ad_bits(shared_at, mods, ukey, step, person) >= cutoff:
             continue
         impressions += 1
         if heard_at[person] == NEVER:

@@ -22,6 +22,7 @@ from sim.campaigns import (
     seed_cost,
 )
 from sim.config import (
+    SEEDING_STRATEGIES,
     DegreeCost,
     FlatCost,
     IndependentCascade,
@@ -35,17 +36,7 @@ from sim.networks import barabasi_albert, follower, ring_lattice, stochastic_blo
 from sim.rules import IndependentCascadeRule
 from tests.conftest import make_scenario
 
-STRATEGIES = [
-    "random",
-    "top_degree",
-    "top_pagerank",
-    "kcore",
-    "betweenness",
-    "community",
-    "degree_discount",
-    "greedy",
-    "random_neighbor",
-]
+STRATEGIES = [strategy for strategy in SEEDING_STRATEGIES if strategy != "nodes"]
 IC = IndependentCascade(model="independent_cascade", p=0.05)
 DEGREE_COST = DegreeCost(model="degree", base=10.0, per_neighbour=2.0, exponent=1.0)
 
