@@ -789,18 +789,16 @@ def layered(spec: Layered, rng: np.random.Generator) -> Graph:
     for number, layer in enumerate(spec.layers):
         graph = build_network(layer.network, rng)
         if isinstance(layer.network, EdgeList):
-            ids = graph.original_ids(np.arange(graph.n_nodes))
-            try:
-                members = ids.astype(np.int64)
-            except ValueError:
-                members = np.full(1, -1)
-            if members.min() < 0 or members.max() >= spec.n:
+            ids = graph.original_ids(np.arange(graph.n_nodes)).tolist()
+            bad = [i for i in ids if not (str(i).isdigit() and int(i) < spec.n)]
+            if bad:
                 from sim.errors import InputError
 
                 raise InputError(
-                    layer.network.path, f"network.layers.{layer.name}", ids[0],
+                    layer.network.path, f"network.layers.{layer.name}", bad[0],
                     f"people's numbers 0 .. {spec.n - 1} in a layer's edge list",
                 )
+            members = np.array([int(i) for i in ids], dtype=np.int64)
         elif graph.n_nodes == spec.n:
             members = np.arange(spec.n)
         else:

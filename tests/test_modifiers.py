@@ -393,3 +393,31 @@ def test_rule_layers_must_exist():
     rule = {"model": "independent_cascade", "p": 0.1, "layers": {"tiktok": {"p": 0.5}}}
     with pytest.raises(InputError, match=r"messages\.promo\.rule\.layers"):
         make_scenario(LAYERS, [_message("promo", rule)])
+
+
+def test_an_edge_list_layer_names_people_by_number(tmp_path):
+    """An edge-list layer's ids are people's numbers (paths relative to the scenario);
+    an id that is not one is a one-line error naming the file."""
+    import yaml
+
+    from sim.config import load_scenario
+    from sim.errors import InputError
+    from sim.networks import build_network
+
+    (tmp_path / "office.txt").write_text("0 1\n1 2\n5 9\n")
+    raw = {"name": "t", "network": {"model": "layers", "n": 10, "layers": [
+        {"name": "friends", "network": {"model": "ring_lattice", "k": 2}},
+        {"name": "office", "network": {"model": "edgelist", "path": "office.txt"}}]},
+        "messages": [{"name": "m", "rule": {"model": "independent_cascade", "p": 0.5}}]}
+    path = tmp_path / "layers.yaml"
+    path.write_text(yaml.safe_dump(raw))
+    scenario = load_scenario(path)
+    graph = build_network(scenario.network, np.random.default_rng(0))
+    tellers = np.repeat(np.arange(10), graph.degree)
+    office = graph.edge_layer == 1
+    assert sorted(zip(tellers[office].tolist(), graph.indices[office].tolist(),
+                      strict=True)) == [(0, 1), (1, 0), (1, 2), (2, 1), (5, 9), (9, 5)]
+    (tmp_path / "office.txt").write_text("0 1\nalice 2\n")
+    with pytest.raises(InputError, match="office.txt") as error:
+        build_network(load_scenario(path).network, np.random.default_rng(0))
+    assert "network.layers.office = 'alice'" in str(error.value)
