@@ -418,6 +418,6 @@ def test_an_edge_list_layer_names_people_by_number(tmp_path):
     assert sorted(zip(tellers[office].tolist(), graph.indices[office].tolist(),
                       strict=True)) == [(0, 1), (1, 0), (1, 2), (2, 1), (5, 9), (9, 5)]
     (tmp_path / "office.txt").write_text("0 1\nalice 2\n")
-    with pytest.raises(InputError, match="office.txt") as error:
+    with pytest.raises(InputError, match=r"office\.txt") as error:
         build_network(load_scenario(path).network, np.random.default_rng(0))
     assert "network.layers.office = 'alice'" in str(error.value)
