@@ -322,6 +322,18 @@ def _ic_advance_with(graph, state, buffers, n_frontier, start_step, key, params,
     return step, n_frontier
 
 
+@numba.njit(inline="always")
+def _enqueue_seeds(status, queue, seeds):
+    """Mark ``seeds`` as sharing (status 2) and queue them, each once; returns how many."""
+    tail = 0
+    for node in seeds:
+        if status[node] != 2:
+            status[node] = 2
+            queue[tail] = node
+            tail += 1
+    return tail
+
+
 @numba.njit(cache=True)
 def _ic_final_sizes(graph, status, buffers, seeds, keys, p_share):
     """Whole cascades for many replications in one call, counting final sizes only.
@@ -342,12 +354,7 @@ def _ic_final_sizes(graph, status, buffers, seeds, keys, p_share):
     sizes = np.zeros((keys.size, 2), dtype=np.int64)
     for replication in range(keys.size):
         ukey = np.uint64(keys[replication])
-        tail = 0
-        for node in seeds[replication]:
-            if status[node] != 2:
-                status[node] = 2
-                queue[tail] = node
-                tail += 1
+        tail = _enqueue_seeds(status, queue, seeds[replication])
         for i in range(tail):
             touched[i] = queue[i]
         n_touched = tail

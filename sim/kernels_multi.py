@@ -35,7 +35,7 @@ from numba.core import cgutils
 from numba.cpython.unsafe.numbers import trailing_zeros
 from numba.extending import intrinsic
 
-from sim.kernels import _GOLDEN, NO_SOURCE, _finalize, _threshold
+from sim.kernels import _GOLDEN, NO_SOURCE, _enqueue_seeds, _finalize, _threshold
 
 HEARD, SHARED, FRONTIER, NEXT = 0, 1, 2, 3
 LANES = 64  # replications per machine word
@@ -264,13 +264,7 @@ def _ic_runs(graph, seeds, keys, p_share, last_step, workspace, record):
     n_rows = 0
     for run in range(n_runs):
         key = keys[run]
-        tail = 0
-        for i in range(seed_ptr[run], seed_ptr[run + 1]):
-            node = seed_nodes[i]
-            if status[node] != 2:
-                status[node] = 2
-                queue[tail] = node
-                tail += 1
+        tail = _enqueue_seeds(status, queue, seed_nodes[seed_ptr[run] : seed_ptr[run + 1]])
         for i in range(tail):
             touched[i] = queue[i]
             if recording:

@@ -27,6 +27,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from sim.config import Scenario
+
 
 def curve_metrics(
     heard: np.ndarray, adopters: np.ndarray, sharing: np.ndarray, n_nodes: int
@@ -152,10 +154,9 @@ def swept_keys(runs: pd.DataFrame) -> list[str]:
     return [str(c) for c in runs.columns if "." in str(c) or str(c) in _TOP_LEVEL_SWEEPS]
 
 
-# whole scenario sections a sweep may replace; "seed" and "steps" are not among
-# them: those columns hold each run's own seed and step count
-_TOP_LEVEL_SWEEPS = ("network", "people", "interactions", "campaign", "community_manager",
-                     "contain_below")
+# whole scenario sections a sweep may replace, by the schema's own field names; not
+# "seed" and "steps": those columns hold each run's own seed and step count
+_TOP_LEVEL_SWEEPS = frozenset(Scenario.model_fields) - {"seed", "steps"}
 
 
 def short_key_names(keys: Sequence[str]) -> dict[str, str]:

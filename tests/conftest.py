@@ -29,6 +29,15 @@ def make_scenario(network: dict, messages: list[dict] | None = None, **top) -> S
     return scenario_from_dict(raw)
 
 
+def message_spec(rule: dict, count: int, name: str = "m", step: int = 0, **seeding) -> dict:
+    """A message section: ``rule`` seeded with ``count`` people at ``step`` (a list of
+    ``nodes`` sets the count itself)."""
+    seeding = {"step": step, **seeding}
+    if seeding.get("strategy") != "nodes":
+        seeding["count"] = count
+    return {"name": name, "rule": rule, "seeding": seeding}
+
+
 @pytest.fixture
 def facebook_path() -> Path:
     """The SNAP ego-Facebook file, or a skip saying why it is absent."""

@@ -52,7 +52,7 @@ from sim.model import BuzzModel
 from sim.reference import ReferenceModel
 from sim.rules import RumorRule, make_rule
 
-from .conftest import assert_same_state, make_scenario, run_three_ways
+from .conftest import assert_same_state, make_scenario, message_spec, run_three_ways
 
 NETWORKS = [
     {"model": "watts_strogatz", "n": 300, "k": 6, "p": 0.1},
@@ -65,13 +65,6 @@ VARIANTS = ["maki_thompson", "daley_kendall"]
 
 def _rumor(variant="maki_thompson", spread=1.0, alpha=1.0) -> dict:
     return {"model": "rumor", "variant": variant, "lambda": spread, "alpha": alpha}
-
-
-def _message(rule: dict, count: int, name: str = "m", step: int = 0, **seeding) -> dict:
-    seeding = {"step": step, **seeding}
-    if seeding.get("strategy") != "nodes":
-        seeding["count"] = count  # a list of nodes sets the count itself
-    return {"name": name, "rule": rule, "seeding": seeding}
 
 
 def _assert_same(fast: BuzzModel, slow: BuzzModel) -> None:
@@ -121,8 +114,8 @@ def _assert_consistent(model: BuzzModel) -> None:
 @pytest.mark.parametrize("variant", VARIANTS)
 def test_kernel_equals_reference(network, seed, variant):
     messages = [
-        _message(_rumor(variant), 3, name="classic"),
-        _message(_rumor(variant, spread=0.6, alpha=0.3), 2, name="weak", step=2),
+        message_spec(_rumor(variant), 3, name="classic"),
+        message_spec(_rumor(variant, spread=0.6, alpha=0.3), 2, name="weak", step=2),
     ]
     scenario = make_scenario(network, messages, seed=seed)
     fast, slow = BuzzModel(scenario, create_agents=False), ReferenceModel(scenario)
@@ -135,11 +128,11 @@ def test_kernel_equals_reference(network, seed, variant):
 
 def test_mixed_rules_stepped_late_seeded_and_capped_equal_reference():
     messages = [
-        _message(_rumor("daley_kendall", 0.8, 0.7), 3, name="dk"),
-        _message(_rumor(), 2, name="late", step=4, strategy="top_degree"),
-        _message({"model": "independent_cascade", "p": 0.3}, 2, name="cascade"),
-        _message({"model": "bass", "p_external": 0.02, "q": 0.3}, 0, name="ads"),
-        _message({"model": "linear_threshold", "threshold": 0.2}, 4, name="lt"),
+        message_spec(_rumor("daley_kendall", 0.8, 0.7), 3, name="dk"),
+        message_spec(_rumor(), 2, name="late", step=4, strategy="top_degree"),
+        message_spec({"model": "independent_cascade", "p": 0.3}, 2, name="cascade"),
+        message_spec({"model": "bass", "p_external": 0.02, "q": 0.3}, 0, name="ads"),
+        message_spec({"model": "linear_threshold", "threshold": 0.2}, 4, name="lt"),
     ]
     for steps in (200, 6):
         scenario = make_scenario(
@@ -159,7 +152,7 @@ def test_sequential_within_a_step_on_a_star():
     step (a spreader) and, MT, is stifled, while the hub tells another leaf."""
     graph = Graph.from_edges([0] * 5, [1, 2, 3, 4, 5], 6)
     scenario = make_scenario(
-        {"model": "complete", "n": 6}, [_message(_rumor(), 0, strategy="nodes", nodes=[0])]
+        {"model": "complete", "n": 6}, [message_spec(_rumor(), 0, strategy="nodes", nodes=[0])]
     )
     model = BuzzModel(scenario, graph=graph, create_agents=False)
     model.step()
@@ -177,7 +170,7 @@ def test_a_new_spreader_does_not_call_in_its_first_step(variant):
     makes at most one new spreader, so spreaders at most double per step; if new
     spreaders called in the step they joined, growth would be faster."""
     scenario = make_scenario(
-        {"model": "complete", "n": 1000}, [_message(_rumor(variant, 1.0, 0.0), 1)], steps=12
+        {"model": "complete", "n": 1000}, [message_spec(_rumor(variant, 1.0, 0.0), 1)], steps=12
     )
     model = BuzzModel(scenario, create_agents=False)
     model.run()
@@ -192,7 +185,7 @@ def test_a_new_spreader_does_not_call_in_its_first_step(variant):
 def test_scenario_syntax_alias_dump_and_overrides():
     scenario = make_scenario(
         {"model": "watts_strogatz", "n": 200, "k": 6, "p": 0.1},
-        [_message(_rumor("daley_kendall", 0.7, 0.4), 2, name="r")],
+        [message_spec(_rumor("daley_kendall", 0.7, 0.4), 2, name="r")],
     )
     rule = scenario.messages[0].rule
     assert (rule.variant, rule.spread, rule.alpha) == ("daley_kendall", 0.7, 0.4)
@@ -221,7 +214,7 @@ def test_scenario_syntax_alias_dump_and_overrides():
 def _final_ignorant(n, variant, spread, alpha, replications, seed=2026):
     scenario = make_scenario(
         {"model": "complete", "n": n},
-        [_message(_rumor(variant, spread, alpha), 1)],
+        [message_spec(_rumor(variant, spread, alpha), 1)],
         seed=seed,
         steps=100_000,
     )
@@ -278,7 +271,7 @@ def test_more_stifling_or_less_spreading_means_smaller_reach(variant):
     network = {"model": "watts_strogatz", "n": 2000, "k": 10, "p": 0.1}
 
     def mean_reach(spread, alpha):
-        scenario = make_scenario(network, [_message(_rumor(variant, spread, alpha), 5)], seed=3)
+        scenario = make_scenario(network, [message_spec(_rumor(variant, spread, alpha), 5)], seed=3)
         graph, reach = None, []
         for replication in range(10):
             model = BuzzModel(scenario, replication=replication, graph=graph, create_agents=False)

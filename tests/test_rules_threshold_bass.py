@@ -28,7 +28,7 @@ from sim.model import BuzzModel
 from sim.reference import ReferenceModel
 from sim.rules import BassRule, LinearThresholdRule, make_rule
 
-from .conftest import assert_same_state, make_scenario, run_three_ways
+from .conftest import assert_same_state, make_scenario, message_spec, run_three_ways
 
 NETWORKS = [
     {"model": "watts_strogatz", "n": 300, "k": 6, "p": 0.1},
@@ -45,13 +45,6 @@ RULES = {
     "bass_seeded": ({"model": "bass", "p_external": 0.01, "q": 0.5}, 2),
     "word_of_mouth": ({"model": "bass", "p_external": 0.0, "q": 0.5}, 2),
 }
-
-
-def _message(rule: dict, count: int, name: str = "m", step: int = 0, **seeding) -> dict:
-    seeding = {"step": step, **seeding}
-    if seeding.get("strategy") != "nodes":
-        seeding["count"] = count  # a list of nodes sets the count itself
-    return {"name": name, "rule": rule, "seeding": seeding}
 
 
 def _assert_consistent(model: BuzzModel) -> None:
@@ -87,7 +80,7 @@ def _assert_consistent(model: BuzzModel) -> None:
 @pytest.mark.parametrize("variant", list(RULES))
 def test_kernel_equals_reference(network, seed, variant):
     rule, count = RULES[variant]
-    scenario = make_scenario(network, [_message(rule, count)], seed=seed)
+    scenario = make_scenario(network, [message_spec(rule, count)], seed=seed)
     fast, slow = BuzzModel(scenario, create_agents=False), ReferenceModel(scenario)
     fast.run()
     slow.run()
@@ -97,11 +90,11 @@ def test_kernel_equals_reference(network, seed, variant):
 
 def test_mixed_rules_stepped_late_seeded_and_capped_equal_reference():
     messages = [
-        _message(RULES["count"][0], 4, name="complex"),
-        _message(RULES["fraction"][0], 2, name="late", step=4),
-        _message(RULES["bass"][0], 0, name="ads"),
-        _message(RULES["word_of_mouth"][0], 3, name="talk", step=2, strategy="top_degree"),
-        _message({"model": "independent_cascade", "p": 0.3}, 2, name="cascade"),
+        message_spec(RULES["count"][0], 4, name="complex"),
+        message_spec(RULES["fraction"][0], 2, name="late", step=4),
+        message_spec(RULES["bass"][0], 0, name="ads"),
+        message_spec(RULES["word_of_mouth"][0], 3, name="talk", step=2, strategy="top_degree"),
+        message_spec({"model": "independent_cascade", "p": 0.3}, 2, name="cascade"),
     ]
     for steps in (200, 6):
         scenario = make_scenario(
@@ -118,7 +111,7 @@ def test_mixed_rules_stepped_late_seeded_and_capped_equal_reference():
 def test_bass_runs_until_everyone_adopts_and_stops():
     scenario = make_scenario(
         {"model": "erdos_renyi", "n": 500, "mean_degree": 3.0},
-        [_message({"model": "bass", "p_external": 0.05, "q": 0.3}, 0)],
+        [message_spec({"model": "bass", "p_external": 0.05, "q": 0.3}, 0)],
     )
     model = BuzzModel(scenario, create_agents=False)
     assert model.running  # nobody seeded, yet ads will reach people
@@ -132,9 +125,9 @@ def test_bass_runs_until_everyone_adopts_and_stops():
 
 def test_rules_with_nothing_to_do_stop_at_once():
     silent = [
-        _message({"model": "bass", "p_external": 0.0, "q": 0.9}, 0, name="unseeded"),
-        _message({"model": "bass", "p_external": 0.0, "q": 0.0}, 3, name="no_talk"),
-        _message({"model": "linear_threshold", "count": 3}, 1, name="alone"),
+        message_spec({"model": "bass", "p_external": 0.0, "q": 0.9}, 0, name="unseeded"),
+        message_spec({"model": "bass", "p_external": 0.0, "q": 0.0}, 3, name="no_talk"),
+        message_spec({"model": "linear_threshold", "count": 3}, 1, name="alone"),
     ]
     scenario = make_scenario({"model": "ring_lattice", "n": 100, "k": 4}, silent)
     model = BuzzModel(scenario)
@@ -181,9 +174,11 @@ def test_make_rule_builds_each_rule():
     scenario = make_scenario(
         {"model": "complete", "n": 10},
         [
-            _message({"model": "linear_threshold", "count": 2}, 1, name="a"),
-            _message({"model": "linear_threshold", "threshold_distribution": "uniform"}, 1, "b"),
-            _message({"model": "bass", "p_external": 0.1, "q": 0.2}, 1, name="c"),
+            message_spec({"model": "linear_threshold", "count": 2}, 1, name="a"),
+            message_spec(
+                {"model": "linear_threshold", "threshold_distribution": "uniform"}, 1, "b"
+            ),
+            message_spec({"model": "bass", "p_external": 0.1, "q": 0.2}, 1, name="c"),
         ],
     )
     rules = [make_rule(message.rule) for message in scenario.messages]
@@ -197,7 +192,7 @@ def test_make_rule_builds_each_rule():
 def test_uniform_thresholds_come_from_the_population_stream():
     scenario = make_scenario(
         {"model": "erdos_renyi", "n": 400, "mean_degree": 5.0},
-        [_message({"model": "linear_threshold", "threshold_distribution": "uniform"}, 5)],
+        [message_spec({"model": "linear_threshold", "threshold_distribution": "uniform"}, 5)],
     )
     first, again = BuzzModel(scenario), BuzzModel(scenario)
     other = BuzzModel(scenario, replication=1)
@@ -222,7 +217,7 @@ def bass_curve(p_external: float, q: float, steps: int) -> np.ndarray:
 def _bass_fractions(p_external: float, q: float, n: int, steps: int, replications: int):
     scenario = make_scenario(
         {"model": "complete", "n": n},
-        [_message({"model": "bass", "p_external": p_external, "q": q}, 0)],
+        [message_spec({"model": "bass", "p_external": p_external, "q": q}, 0)],
         steps=steps,
         seed=1969,
     )
@@ -289,7 +284,8 @@ def test_complex_contagion_crosses_a_ring_lattice_one_person_per_side_per_step(n
     """
     scenario = make_scenario(
         {"model": "ring_lattice", "n": n, "k": 4},
-        [_message({"model": "linear_threshold", "count": 2}, 0, strategy="nodes", nodes=[0, 1])],
+        [message_spec({"model": "linear_threshold", "count": 2}, 0, strategy="nodes",
+                      nodes=[0, 1])],
         steps=1000,
     )
     model = BuzzModel(scenario, create_agents=False)
@@ -324,13 +320,14 @@ def test_complex_contagion_stalls_on_a_random_graph_of_the_same_degree(network):
     go on. So the message stops within a few people in every replication."""
     reached = []
     for replication in range(10):
-        probe = make_scenario(network, [_message({"model": "linear_threshold", "count": 2}, 0)])
+        probe = make_scenario(network, [message_spec({"model": "linear_threshold", "count": 2}, 0)])
         graph = BuzzModel(probe, replication=replication, create_agents=False).graph
         first = int(np.argmax(graph.degree > 0))
         pair = [first, int(graph.neighbors(first)[0])]
         scenario = make_scenario(
             network,
-            [_message({"model": "linear_threshold", "count": 2}, 0, strategy="nodes", nodes=pair)],
+            [message_spec({"model": "linear_threshold", "count": 2}, 0, strategy="nodes",
+                          nodes=pair)],
         )
         model = BuzzModel(scenario, replication=replication, graph=graph, create_agents=False)
         model.run()
@@ -370,7 +367,7 @@ def vulnerable_cascade_probability(mean_degree: float, threshold: float) -> tupl
 def _cascade_sizes(mean_degree: float, replications: int) -> np.ndarray:
     scenario = make_scenario(
         {"model": "erdos_renyi", "n": 10_000, "mean_degree": mean_degree},
-        [_message({"model": "linear_threshold", "threshold": 0.18}, 1)],
+        [message_spec({"model": "linear_threshold", "threshold": 0.18}, 1)],
         steps=1000,
         seed=2002,
     )
