@@ -59,12 +59,12 @@ except ModuleNotFoundError:  # run from a checkout that is not pip-installed
     sys.path.insert(0, str(ROOT))
 
 from sim.config import scenario_from_dict  # noqa: E402
-from sim.graph import Graph  # noqa: E402
-from sim.kernels import _pair_bits, _threshold  # noqa: E402
 from sim.model import BuzzModel  # noqa: E402
-from sim.networks import barabasi_albert, watts_strogatz  # noqa: E402
+from sim.network.generators import barabasi_albert, watts_strogatz  # noqa: E402
+from sim.network.graph import Graph  # noqa: E402
 from sim.reference import ReferenceModel  # noqa: E402
 from sim.rules import IndependentCascadeRule  # noqa: E402
+from sim.rules.coins import chance_bits, pair_bits  # noqa: E402
 
 SEED = 20_240_601
 FULL_SIZES = (10**4, 10**5, 10**6)
@@ -135,7 +135,7 @@ def _bfs_edges(indptr, indices, seeds, visited, queue):
 def _ic_adopters_edges(indptr, indices, seeds, keys, threshold, status, queue):
     """Our cascades again, plainly written, counting ``(adopters, edges examined)``.
 
-    Same coins as ``sim.kernels`` (``_pair_bits`` under each key), so the adopters
+    Same coins as ``sim.rules.coins`` (``pair_bits`` under each key), so the adopters
     must equal the kernel's; the edges examined are the out-degrees of the adopters.
     """
     out = np.zeros((keys.size, 2), dtype=np.int64)
@@ -156,7 +156,7 @@ def _ic_adopters_edges(indptr, indices, seeds, keys, threshold, status, queue):
             edges += stop - start
             for edge in range(start, stop):
                 person = indices[edge]
-                if status[person] == 0 and _pair_bits(key, sharer, person) < threshold:
+                if status[person] == 0 and pair_bits(key, sharer, person) < threshold:
                     status[person] = 1
                     queue[tail] = person
                     tail += 1
@@ -178,7 +178,7 @@ def ours_adopters_edges(graph: Graph, seeds: np.ndarray, keys: np.ndarray, p: fl
     """``(adopters, edges examined)`` of our cascade for each (seed row, key)."""
     status = np.zeros(graph.n_nodes, dtype=np.uint8)
     queue = np.empty(graph.n_nodes, dtype=np.int32)
-    threshold = _threshold(p)
+    threshold = chance_bits(p)
     return _ic_adopters_edges(graph.indptr, graph.indices, seeds, keys, threshold, status, queue)
 
 
@@ -1054,8 +1054,8 @@ def report(
         "",
         "## 1. Graph construction",
         "",
-        f"`sim.networks`, median of {BUILD_REPEATS} builds after a warm-up build that loads "
-        "or compiles the numba code.",
+        f"`sim.network.generators`, median of {BUILD_REPEATS} builds after a warm-up build "
+        "that loads or compiles the numba code.",
         "",
         build_table(builds),
         "",

@@ -42,7 +42,7 @@ except ModuleNotFoundError:
 
 from sim.config import scenario_from_dict  # noqa: E402
 from sim.model import BuzzModel  # noqa: E402
-from sim.networks import watts_strogatz  # noqa: E402
+from sim.network.generators import watts_strogatz  # noqa: E402
 
 SEED = 3
 

@@ -1,4 +1,4 @@
-"""Many replications at once: the two kernels of sim.multirep, and `buzz run` with them.
+"""Many replications at once: the two kernels of sim.batch.multirep, and `buzz run` with them.
 
 Run from the project root::
 
@@ -12,7 +12,7 @@ Run from the project root::
    is what sets ``LANES_FROM`` (the "auto" choice).
 2. ``sim.run_batch`` (serial executor) on a scenario whose 200 replications share
    one network (``network.fixed``), with the multi-replication path on and off
-   (``sim.experiment.USE_MULTIREP``), alternating; tables compared equal.
+   (``sim.batch.experiment.USE_MULTIREP``), alternating; tables compared equal.
 
 The report goes to stdout and ``benchmarks/out/multirep.md``.
 """
@@ -37,11 +37,10 @@ try:
 except ModuleNotFoundError:
     sys.path.insert(0, str(ROOT))
 
-from sim import experiment  # noqa: E402
-from sim.batch import run_batch  # noqa: E402
+from sim.batch import experiment, run_batch  # noqa: E402
+from sim.batch.multirep import independent_cascades  # noqa: E402
 from sim.config import scenario_from_dict  # noqa: E402
-from sim.multirep import independent_cascades  # noqa: E402
-from sim.networks import barabasi_albert, watts_strogatz  # noqa: E402
+from sim.network.generators import barabasi_albert, watts_strogatz  # noqa: E402
 
 SEED = 5
 N_REPLICATIONS = 128

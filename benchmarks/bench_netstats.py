@@ -1,4 +1,4 @@
-"""Time ``sim.netstats`` against networkx on the SNAP Facebook network.
+"""Time ``sim.network.stats`` against networkx on the SNAP Facebook network.
 
 Run from the project root::
 
@@ -33,8 +33,8 @@ try:
 except ModuleNotFoundError:  # run from a checkout that is not pip-installed
     sys.path.insert(0, str(ROOT))
 
-from sim.graph import Graph  # noqa: E402
-from sim.netstats import (  # noqa: E402
+from sim.network.graph import Graph  # noqa: E402
+from sim.network.stats import (  # noqa: E402
     local_clustering,
     network_stats,
     shortest_path_stats,

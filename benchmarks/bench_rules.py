@@ -40,7 +40,7 @@ except ModuleNotFoundError:  # run from a checkout that is not pip-installed
 
 from sim.config import scenario_from_dict  # noqa: E402
 from sim.model import BuzzModel  # noqa: E402
-from sim.networks import build_network  # noqa: E402
+from sim.network.generators import build_network  # noqa: E402
 from sim.randomness import RunStreams  # noqa: E402
 
 PEOPLE = {

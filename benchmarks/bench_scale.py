@@ -7,12 +7,12 @@ Run from the project root::
 Each part runs in a fresh child process, so that its peak resident memory
 (``ru_maxrss`` of the child, read by the child itself at its end) is its own:
 
-1. ``cascade``: ``sim.networks.watts_strogatz(n, k, 0.1)`` (int32 CSR), then
+1. ``cascade``: ``sim.network.generators.watts_strogatz(n, k, 0.1)`` (int32 CSR), then
    ``BuzzModel(scenario, graph=g, create_agents=False)`` with one independent-cascade
    message (p = 0.2, 10 random seeds) and ``run()``: the path of ``buzz run``. No
    Mesa ``Person`` is created (batch runs never create them; ``create_agents=True``
    would make one Python object per person).
-2. ``stats``: the same graph again, then ``sim.netstats.network_stats`` as
+2. ``stats``: the same graph again, then ``sim.network.stats.network_stats`` as
    ``buzz network-stats --sources 100`` computes it: exact triangles and clustering,
    components, and path lengths sampled from 100 BFS sources (the giant component is
    far above the exact limit of 20,000; the default 500 sources take five times
@@ -48,7 +48,7 @@ def child(part: str, n: int, k: int) -> dict:
 
     from sim.config import scenario_from_dict
     from sim.model import BuzzModel
-    from sim.networks import watts_strogatz
+    from sim.network.generators import watts_strogatz
 
     # compile (or load) the kernels on a small graph first: not part of the figures
     small = watts_strogatz(1000, k, 0.1, rng=np.random.default_rng(0))
@@ -79,7 +79,7 @@ def child(part: str, n: int, k: int) -> dict:
         out["steps"] = model.t
         out["agents"] = len(model.people)
     else:
-        from sim.netstats import network_stats
+        from sim.network.stats import network_stats
 
         network_stats(small)
         start = time.perf_counter()

@@ -8,14 +8,14 @@ Run from the project root (the peers come with ``pip install -e ".[bench]"``)::
 ``benchmarks/out/peers.md`` (``peers_quick.md``); progress goes to stderr.
 
 Setting: Watts-Strogatz (k = 10, rewiring 0.1) and Barabasi-Albert (m = 5) graphs
-built once by ``sim.networks`` and handed to every library (CSR arrays to CyNetDiff,
+built once by ``sim.network.generators`` and handed to every library (CSR arrays to CyNetDiff,
 a networkx copy to NDlib and EoN); n = 10^4, 10^5, 10^6; sharing probability
 p = 0.05 and 0.2; the same 10 random seed people for everyone, one cascade per seed
 person per pass. Each library is timed in blocks that alternate with ours in this
 process (ours, then the peer, then the other way round in the next block), and the
 ratio is taken block by block: a busy machine slows both sides of a block alike.
 
-- **buzz**: :func:`sim.multirep.independent_cascades` (what ``buzz run`` uses for
+- **buzz**: :func:`sim.batch.multirep.independent_cascades` (what ``buzz run`` uses for
   replications of a point on a shared network), with 2 threads, returning each
   cascade's counts per step (reach, adopters, curves), not only final sizes; fresh
   coin keys for every pass. Also timed with 1 thread.
@@ -67,9 +67,9 @@ import ndlib.models.epidemics as ndlib_epidemics  # noqa: E402
 import ndlib.models.ModelConfig as ndlib_config  # noqa: E402
 from cynetdiff.models import IndependentCascadeModel  # noqa: E402
 
-from sim.graph import Graph  # noqa: E402
-from sim.multirep import independent_cascades  # noqa: E402
-from sim.networks import barabasi_albert, to_networkx, watts_strogatz  # noqa: E402
+from sim.batch.multirep import independent_cascades  # noqa: E402
+from sim.network.generators import barabasi_albert, to_networkx, watts_strogatz  # noqa: E402
+from sim.network.graph import Graph  # noqa: E402
 
 SEED = 20_251_121
 SIZES = (10**4, 10**5, 10**6)

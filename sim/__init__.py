@@ -14,7 +14,7 @@ from importlib import import_module
 
 _EXPORTS = {
     "run_batch": "sim.batch",
-    "load_results": "sim.store",
+    "load_results": "sim.batch.store",
     "load_scenario": "sim.config",
     "BuzzModel": "sim.model",
 }

@@ -15,7 +15,7 @@ from collections import defaultdict
 import mesa
 import numpy as np
 
-from sim.kernels import NEVER
+from sim.rules.common import NEVER
 
 
 class _IdCounters(weakref.WeakKeyDictionary):
@@ -187,7 +187,7 @@ class Brand(mesa.Agent):
                     self._finish(index, action)
 
     def _seed_wave(self, index: int, action) -> None:
-        from sim.campaigns import choose_seeds, seed_cost
+        from sim.seeding.strategies import choose_seeds, seed_cost
 
         model = self.model
         seeding = action.seeding
@@ -224,10 +224,10 @@ class Brand(mesa.Agent):
     def _begin(self, index: int, action) -> None:
         track = self.model.track(action.message)
         if action.action == "promotion":
-            track.mods[6][action.start : action.end] *= action.boost
+            track.mods.step_factor[action.start : action.end] *= action.boost
             return
         members = self.model.community_members(action.community, f"campaign.actions.{index}")
-        susceptibility = track.mods[2]
+        susceptibility = track.mods.susceptibility
         # kept to restore exactly: dividing by the factor again could change the bits
         self._saved[index] = (members, susceptibility[members].copy())
         susceptibility[members] *= action.factor
@@ -235,7 +235,7 @@ class Brand(mesa.Agent):
     def _finish(self, index: int, action) -> None:
         if action.action == "community":
             members, saved = self._saved.pop(index)
-            self.model.track(action.message).mods[2][members] = saved
+            self.model.track(action.message).mods.susceptibility[members] = saved
 
 
 class CommunityManager(mesa.Agent):
@@ -279,7 +279,7 @@ class CommunityManager(mesa.Agent):
             self._respond(complaint)
 
     def _respond(self, complaint) -> None:
-        from sim.campaigns import top_by_score
+        from sim.seeding.strategies import top_by_score
 
         plan, model, now = self.plan, self.model, self.model.t
         count = plan.count

@@ -72,8 +72,8 @@ def run(
     quiet: Annotated[bool, typer.Option(help="Print nothing but errors.")] = False,
 ) -> None:
     """Run a scenario's points and replications; write tables, a manifest and a figure."""
+    from sim.batch.executors import EXECUTORS
     from sim.config import load_scenario
-    from sim.executors import EXECUTORS
 
     loaded = load_scenario(scenario, overrides)  # before the heavy imports: errors come fast
     if executor not in EXECUTORS:
@@ -81,8 +81,8 @@ def run(
     if scheduler is not None and executor != "dask":
         raise InputError("--scheduler", "", scheduler, "only with --executor dask")
     from sim.batch import run_batch
-    from sim.plots import adoption_curve
-    from sim.progress import BatchProgress
+    from sim.batch.progress import BatchProgress
+    from sim.results.plots import adoption_curve
 
     folder = out or Path("results") / loaded.name
     interrupted = []
@@ -124,7 +124,7 @@ ResultsArg = Annotated[Path, typer.Argument(help="A results folder written by 'b
 @app.command()
 def plot(folder: ResultsArg) -> None:
     """Draw a results folder's figures as PNG files in FOLDER/figures/."""
-    from sim.plots import make_figures, replay_cascade_tree
+    from sim.results.plots import make_figures, replay_cascade_tree
 
     for path in make_figures(folder):
         console.print(str(path))
@@ -140,7 +140,7 @@ def plot(folder: ResultsArg) -> None:
 @app.command()
 def report(folder: ResultsArg) -> None:
     """Write FOLDER/report.html: scenario, summary, comparisons and figures in one file."""
-    from sim.report import write_report
+    from sim.results.report import write_report
 
     console.print(str(write_report(folder)))
 
@@ -171,7 +171,7 @@ def viz(
         errors.print(f"error: buzz viz needs the viz extra (missing {', '.join(missing)}): "
                      'pip install -e ".[viz]"', markup=False)
         raise typer.Exit(EXIT_BAD_INPUT)
-    from sim.viz import OVERRIDES_ENV, SCENARIO_ENV
+    from sim.viz.page import OVERRIDES_ENV, SCENARIO_ENV
 
     os.environ[SCENARIO_ENV] = str(scenario.resolve())
     os.environ[OVERRIDES_ENV] = json.dumps(list(overrides or []))
@@ -185,7 +185,7 @@ def viz(
     from solara.__main__ import run as solara_run  # reads the settings above on import
 
     console.print(f"buzz viz: {scenario} at http://{host}:{port} (Ctrl-C stops it)")
-    arguments = ["sim.viz_app", "--host", host, "--port", str(port), "--production",
+    arguments = ["sim.viz.app", "--host", host, "--port", str(port), "--production",
                  "--no-open", "--no-check-version", "--log-level-uvicorn",
                  "info" if log_requests else "warning"]
     try:
@@ -213,7 +213,7 @@ def network_stats(
     """Print JSON statistics of a network: degrees, components, clustering, paths."""
     import numpy as np
 
-    from sim.netstats import network_stats as compute
+    from sim.network.stats import network_stats as compute
 
     graph = _load_network(network, directed)
     stats = compute(
@@ -226,8 +226,8 @@ def network_stats(
 
 def _load_network(path: Path, directed: bool):
     from sim.config import load_scenario
-    from sim.edgelist import read_edgelist
-    from sim.networks import build_network
+    from sim.network.edgelist import read_edgelist
+    from sim.network.generators import build_network
     from sim.randomness import RunStreams
 
     if path.suffix.lower() in (".yaml", ".yml"):
@@ -237,7 +237,7 @@ def _load_network(path: Path, directed: bool):
 
 
 def _print_summary(runs) -> None:
-    from sim.metrics import short_key_names, summarize
+    from sim.results.statistics import short_key_names, summarize
 
     summary = summarize(runs)
     table = Table(title="Summary: mean [95% CI] over replications", show_lines=False)

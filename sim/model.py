@@ -8,46 +8,73 @@ people.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import mesa
 import numpy as np
 
-from sim import kernels
 from sim.agents import Brand, CommunityManager, Person
-from sim.campaigns import choose_seeds, communities, seed_cost
 from sim.config import Message, Scenario
 from sim.errors import InputError
-from sim.graph import Graph
-from sim.networks import build_network
+from sim.network.generators import build_network
+from sim.network.graph import Graph
 from sim.population import Population, draw_population
 from sim.randomness import RunStreams, name_key
-from sim.rules import make_rule
+from sim.rules import make_rule, rule_class
+from sim.rules.actions import broadcast
+from sim.rules.coins import chance_bits
+from sim.rules.common import (
+    COMPETITION,
+    INOCULATION,
+    NEVER,
+    NO_SOURCE,
+    REINFORCEMENT,
+    Buffers,
+    GraphArrays,
+    Layers,
+    Links,
+    MessageArrays,
+    Modifiers,
+    State,
+    no_layers,
+    seed_now,
+)
+from sim.rules.registry import Rule
+from sim.seeding.strategies import choose_seeds, communities, seed_cost
 
 
 @dataclass
 class MessageTrack:
     """Everything one message needs during a run: rule, coins, seeds and state arrays.
 
-    ``state`` is ``(heard_at, shared_at, source)``, int32 arrays indexed by person;
-    ``counts[t] = (new_heard, new_sharers)`` at step ``t``; the people who started
-    sharing at ``step`` are ``buffers[0][:n_frontier]``. ``extras`` holds what a rule
-    keeps besides (per-person counts, thresholds), filled by its ``prepare``;
-    ``mods`` the modifiers the kernels read (see ``sim.kernels._receptivity``).
+    ``state`` is a :class:`~sim.rules.common.State` (``heard_at``, ``shared_at``,
+    ``source``: int32 arrays indexed by person); ``counts[t] = (new_heard,
+    new_sharers)`` at step ``t``; the people who started sharing at ``step`` are
+    ``buffers.frontier[:n_frontier]``; ``n_waiting`` is the rule's count of people who
+    may act although nobody started (see :class:`~sim.rules.common.Position`).
+    ``work`` is what the rule's ``prepare`` made for its kernel (its parameters and
+    per-person arrays, a named tuple); ``mods`` the
+    :class:`~sim.rules.common.Modifiers` the kernels read.
     """
 
     message: Message
-    rule: object
+    rule: Rule
     key: np.uint64
     seeds: np.ndarray
     seed_step: int
-    state: tuple[np.ndarray, np.ndarray, np.ndarray]
-    buffers: tuple[np.ndarray, np.ndarray]
+    state: State
+    buffers: Buffers
     counts: np.ndarray
     n_frontier: int = 0
+    n_waiting: int = 0
     step: int = 0
-    extras: dict = field(default_factory=dict)
-    mods: tuple = ()
+    work: tuple = ()
+    mods: Modifiers | None = None
+
+    @property
+    def arrays(self) -> MessageArrays:
+        """What the rule's kernel updates: state, buffers and counts."""
+        return MessageArrays(self.state, self.buffers, self.counts)
 
     @property
     def heard_at(self) -> np.ndarray:
@@ -67,13 +94,12 @@ class MessageTrack:
     def can_change(self) -> bool:
         """Whether a later step could still change this message's state.
 
-        Yes while someone started sharing at the current step or a seeding is due;
-        a rule with its own ``can_change(track)`` (Bass) may add other reasons.
+        Yes while someone started sharing at the current step or a seeding is due,
+        or when the rule says so (Bass: people who may still adopt).
         """
         if self.n_frontier > 0 or self.seed_step > self.step:
             return True
-        rule_can_change = getattr(self.rule, "can_change", None)
-        return bool(rule_can_change is not None and rule_can_change(self))
+        return bool(self.rule.can_change(self))
 
     def cumulative(self, until_step: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """``(heard, adopters, sharing)`` for steps ``0 .. until_step``.
@@ -84,10 +110,7 @@ class MessageTrack:
         """
         counts = self.counts[: until_step + 1]
         adopters = np.cumsum(counts[:, 1])
-        rule_sharing = getattr(self.rule, "sharing", None)
-        sharing = counts[:, 1].copy() if rule_sharing is None else rule_sharing(
-            self, adopters, until_step
-        )
+        sharing = self.rule.sharing(self, adopters, until_step)
         return np.cumsum(counts[:, 0]), adopters, sharing
 
 
@@ -158,7 +181,7 @@ class BuzzModel(mesa.Model):
                 .network_rng(),
             )
         )
-        self.graph_arrays = (self.graph.indptr, self.graph.indices)
+        self.graph_arrays = GraphArrays(self.graph.indptr, self.graph.indices)
         self.t = 0
         self.focus = 0
         self.source = source
@@ -168,9 +191,9 @@ class BuzzModel(mesa.Model):
         self.costs = {message.name: 0.0 for message in scenario.messages}
         n_messages, n_nodes = len(scenario.messages), self.graph.n_nodes
         # one row per message, so that a kernel can read the other messages' state
-        self.heard_all = np.full((n_messages, n_nodes), kernels.NEVER, dtype=np.int32)
-        self.shared_all = np.full((n_messages, n_nodes), kernels.NEVER, dtype=np.int32)
-        self.source_all = np.full((n_messages, n_nodes), kernels.NO_SOURCE, dtype=np.int32)
+        self.heard_all = np.full((n_messages, n_nodes), NEVER, dtype=np.int32)
+        self.shared_all = np.full((n_messages, n_nodes), NEVER, dtype=np.int32)
+        self.source_all = np.full((n_messages, n_nodes), NO_SOURCE, dtype=np.int32)
         self.tracks = [
             self._make_track(index, message, source)
             for index, message in enumerate(scenario.messages)
@@ -206,7 +229,7 @@ class BuzzModel(mesa.Model):
             key=f"messages.{message.name}.seeding",
             rule=message.rule,
         )
-        state = (self.heard_all[index], self.shared_all[index], self.source_all[index])
+        state = State(self.heard_all[index], self.shared_all[index], self.source_all[index])
         track = MessageTrack(
             message=message,
             rule=make_rule(message.rule),
@@ -214,25 +237,24 @@ class BuzzModel(mesa.Model):
             seeds=seeds,
             seed_step=seeding.step if seeds.size else -1,
             state=state,
-            buffers=(np.empty(n_nodes, np.int32), np.empty(n_nodes, np.int32)),
+            buffers=Buffers(np.empty(n_nodes, np.int32), np.empty(n_nodes, np.int32)),
             counts=np.zeros((self.scenario.steps + 1, 2), dtype=np.int64),
         )
         if track.seed_step == 0:
-            track.n_frontier, new_heard, new_shared = kernels._seed_now(
-                track.state, seeds, np.int32(0), track.buffers[0], 0
+            track.n_frontier, new_heard, new_shared = seed_now(
+                track.state, seeds, np.int32(0), track.buffers.frontier, 0
             )
             track.counts[0] = (new_heard, new_shared)
-        prepare = getattr(track.rule, "prepare", None)
-        if prepare is not None:
-            prepare(self, track)  # after step-0 seeding: a rule may list who is still waiting
+        # after the step-0 seeding: a rule may list who is still waiting
+        track.work = track.rule.prepare(self, track)
         return track
 
     def _modifiers(self, index: int, track: MessageTrack) -> tuple:
-        """The kernels' ``mods`` tuple of message ``index`` (see ``kernels._receptivity``)."""
+        """The :class:`~sim.rules.common.Modifiers` of message ``index``."""
         message, population = track.message, self.population
         links = []
         names = [m.name for m in self.scenario.messages]
-        kinds = {"inoculation": kernels.INOCULATION, "reinforcement": kernels.REINFORCEMENT}
+        kinds = {"inoculation": INOCULATION, "reinforcement": REINFORCEMENT}
         for interaction in self.scenario.interactions:
             ends = (names.index(interaction.source), names.index(interaction.target))
             if interaction.kind == "competition":
@@ -240,7 +262,7 @@ class BuzzModel(mesa.Model):
                     other = ends[0] if ends[1] == index else ends[1]
                     # a competitor listed first moves first within a step, so its
                     # adoptions at t + 1 are already written when this one moves
-                    links.append((other, kernels.COMPETITION, 0.0, int(other < index)))
+                    links.append((other, COMPETITION, 0.0, int(other < index)))
             elif ends[1] == index:
                 links.append((ends[0], kinds[interaction.kind], interaction.factor, 0))
         modifiers = message.modifiers
@@ -253,7 +275,7 @@ class BuzzModel(mesa.Model):
             not population.default
             or not modifiers.is_default
             or bool(links)
-            or layers[0].size > 0
+            or layers.edge_layer.size > 0
             or bool(acted_on & {"promotion", "community"})
             or (answers and manager.credibility != 1.0)
         )
@@ -268,33 +290,34 @@ class BuzzModel(mesa.Model):
         if "community" in acted_on:
             susceptibility = susceptibility.copy()  # this message's own, changed by the brand
         columns = list(zip(*links, strict=True)) if links else [(), (), (), ()]
-        return (
-            on,
-            population.influence,
-            susceptibility,
-            population.activity,
-            population.visibility,
-            population.keys,
-            step_factor,
-            (
-                self.heard_all,
-                self.shared_all,
-                np.array(columns[0], dtype=np.int64),
-                np.array(columns[1], dtype=np.int64),
-                np.array(columns[2], dtype=np.float64),
-                np.array(columns[3], dtype=np.int64),
+        return Modifiers(
+            on=on,
+            influence=population.influence,
+            susceptibility=susceptibility,
+            activity=population.activity,
+            visibility=population.visibility,
+            keys=population.keys,
+            step_factor=step_factor,
+            links=Links(
+                heard_all=self.heard_all,
+                shared_all=self.shared_all,
+                message=np.array(columns[0], dtype=np.int64),
+                kind=np.array(columns[1], dtype=np.int64),
+                factor=np.array(columns[2], dtype=np.float64),
+                ahead=np.array(columns[3], dtype=np.int64),
             ),
-            layers,
+            layers=layers,
         )
 
-    def _layer_parameters(self, message: Message) -> tuple:
-        """``(edge_layer, parameter per layer, coin key per layer)`` for the kernels, on
-        a network of several layers (empty arrays otherwise)."""
+    def _layer_parameters(self, message: Message) -> Layers:
+        """The :class:`~sim.rules.common.Layers` of a message on a network of several
+        layers: the rule's parameter that layers may set (its ``layer_parameter``), per
+        layer, and a coin key per layer (empty arrays on a one-layer network)."""
         graph = self.graph
         if graph.edge_layer is None:
-            return (np.empty(0, np.int8), np.empty(0), np.empty(0, np.uint64))
+            return no_layers()
         rule = message.rule
-        base = {"independent_cascade": "p", "rumor": "spread"}.get(rule.model)
+        base = rule_class(rule.model).layer_parameter
         overrides = getattr(rule, "layers", {})
         parameters = [
             float(getattr(overrides[name], base)) if name in overrides
@@ -302,7 +325,7 @@ class BuzzModel(mesa.Model):
             for name in graph.layer_names
         ]
         keys = [name_key(f"layer:{name}") for name in graph.layer_names]
-        return graph.edge_layer, np.array(parameters), np.array(keys, dtype=np.uint64)
+        return Layers(graph.edge_layer, np.array(parameters), np.array(keys, dtype=np.uint64))
 
     # -------------------------------------------------------------- actors' tools
     def inject(self, message: int | str, nodes: np.ndarray) -> np.ndarray:
@@ -314,37 +337,37 @@ class BuzzModel(mesa.Model):
         if track.step < self.t:
             track.step, track.n_frontier = self.t, 0  # it had stopped: nobody was moving
         before = track.n_frontier
-        track.n_frontier, new_heard, new_shared = kernels._seed_now(
+        track.n_frontier, new_heard, new_shared = seed_now(
             track.state, np.asarray(nodes, dtype=np.int32), np.int32(self.t),
-            track.buffers[0], before,
+            track.buffers.frontier, before,
         )
         track.counts[self.t] += (new_heard, new_shared)
-        started = track.buffers[0][before : track.n_frontier].copy()
+        started = track.buffers.frontier[before : track.n_frontier].copy()
         self._started(track, started)
         return started
 
     def broadcast(
         self, message: int | str, name: str, reach: float, convert: float, most: int
     ) -> int:
-        """Show ``message``'s ad now (see ``kernels._broadcast``); returns impressions."""
+        """Show ``message``'s ad now (see :func:`sim.rules.actions.broadcast`); returns
+        impressions."""
         track = self.track(message)
         if track.step < self.t:
             track.step, track.n_frontier = self.t, 0
         before = track.n_frontier
         scratch = np.empty(self.graph.n_nodes, dtype=np.uint64)
-        chances = (kernels._threshold(reach), kernels._threshold(convert))
-        track.n_frontier, new_heard, new_shared, impressions = kernels._broadcast(
+        chances = (chance_bits(reach), chance_bits(convert))
+        track.n_frontier, new_heard, new_shared, impressions = broadcast(
             track.state, track.mods, self.streams.coin_key(name), np.int32(self.t), chances,
-            (track.buffers[0], scratch), before, most,
+            (track.buffers.frontier, scratch), before, most,
         )
         track.counts[self.t] += (new_heard, new_shared)
-        self._started(track, track.buffers[0][before : track.n_frontier].copy())
+        self._started(track, track.buffers.frontier[before : track.n_frontier].copy())
         return int(impressions)
 
     def _started(self, track: MessageTrack, started: np.ndarray) -> None:
-        hook = getattr(track.rule, "started", None)
-        if hook is not None and started.size:
-            hook(self, track, started)
+        if started.size:
+            track.rule.started(self, track, started)
 
     def community_members(self, choice, key: str = "community") -> np.ndarray:
         """Internal indices of a community (:class:`sim.config.CommunityChoice`)."""

@@ -13,7 +13,6 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from sim.campaigns import top_by_score
 from sim.config import (
     ATTRIBUTES,
     PROBABILITY_ATTRIBUTES,
@@ -26,8 +25,9 @@ from sim.config import (
     UniformDraw,
 )
 from sim.errors import InputError
-from sim.graph import Graph
+from sim.network.graph import Graph
 from sim.randomness import RunStreams
+from sim.seeding.strategies import top_by_score
 
 
 @dataclass(frozen=True)
@@ -52,7 +52,7 @@ def draw_attribute(value, graph: Graph, rng: np.random.Generator) -> np.ndarray:
 
     Examples
     --------
-    >>> from sim.graph import Graph
+    >>> from sim.network.graph import Graph
     >>> star = Graph.from_edges([0, 0, 0], [1, 2, 3])
     >>> draw_attribute(2.0, star, np.random.default_rng(0)).tolist()
     [2.0, 2.0, 2.0, 2.0]
@@ -90,7 +90,7 @@ def role_members(
     Examples
     --------
     >>> from sim.config import Role
-    >>> from sim.graph import Graph
+    >>> from sim.network.graph import Graph
     >>> star = Graph.from_edges([0, 0, 0], [1, 2, 3])
     >>> hubs = Role(name="hubs", select={"top_degree": 0.25})
     >>> role_members(hubs, star, np.random.default_rng(0)).tolist()
@@ -119,7 +119,7 @@ def draw_population(
 
     Examples
     --------
-    >>> from sim.graph import Graph
+    >>> from sim.network.graph import Graph
     >>> ring = Graph.from_edges([0, 1, 2], [1, 2, 0])
     >>> people = People(activity={"distribution": "uniform", "low": 0.2, "high": 0.4})
     >>> population = draw_population(people, ring, RunStreams(1, 0))

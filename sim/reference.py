@@ -10,7 +10,7 @@ counts, so the random order cannot matter. The coins come from
 :func:`pair_uniform`, a pure-Python copy of the kernel's hash, so given the same
 run the reference and the kernel must produce identical arrays.
 The rumour rule is the exception: it is sequential within a step (see
-:class:`~sim.rules.RumorRule`), so its spreaders do not act in the shuffled order
+:class:`~sim.rules.rumor.RumorRule`), so its spreaders do not act in the shuffled order
 but one after another in the order the run's randomness gives them (see
 :meth:`ReferenceModel.step`).
 They are the test oracle and a readable statement of each rule; they are hundreds
@@ -20,21 +20,17 @@ to thousands of times slower than the kernels (see benchmarks/README.md).
 from __future__ import annotations
 
 import math
+from typing import ClassVar
 
 import numpy as np
 
 from sim.agents import Person
-from sim.kernels import (
-    _FORGET_SALT,
-    NEVER,
-    NO_SOURCE,
-    RUMOR_CONTACT,
-    RUMOR_ORDER,
-    RUMOR_SPREAD,
-    RUMOR_STIFLE,
-)
 from sim.model import BuzzModel, MessageTrack
-from sim.rules import BassRule, IndependentCascadeRule, LinearThresholdRule, RumorRule
+from sim.rules.common import NEVER, NO_SOURCE
+
+# the rumour's coin layout (which coin is for what): shared with its kernel, as the
+# hash is; nothing else of the kernels is used here
+from sim.rules.rumor import FORGET_SALT, RUMOR_CONTACT, RUMOR_ORDER, RUMOR_SPREAD, RUMOR_STIFLE
 
 _MASK = (1 << 64) - 1
 _GOLDEN, _MIX1, _MIX2 = 0x9E3779B97F4A7C15, 0xBF58476D1CE4E5B9, 0x94D049BB133111EB
@@ -75,7 +71,7 @@ def modified(model: BuzzModel, index: int) -> bool:
     """Whether message ``index`` has any modifier (people who differ, decay, bias,
     interactions, the brand's promotions): the model's own flag, which only selects
     the plain rule, with no extra coin, when every modifier is neutral."""
-    return bool(model.tracks[index].mods[0])
+    return bool(model.tracks[index].mods.on)
 
 
 def online(model: BuzzModel, person: int, step: int) -> bool:
@@ -99,7 +95,7 @@ def receptivity(model: BuzzModel, index: int, person: int, step: int) -> float:
     # the step factor (decay x bias x promotions) and susceptibility (changed by
     # community building) are the model's data, read as the kernel reads them
     track = model.tracks[index]
-    factor = track.mods[2][person] * track.mods[6][step]
+    factor = track.mods.susceptibility[person] * track.mods.step_factor[step]
     names = [m.name for m in model.scenario.messages]
     for interaction in model.scenario.interactions:
         source, target = names.index(interaction.source), names.index(interaction.target)
@@ -124,7 +120,7 @@ def tie_parameter(track: MessageTrack, tie: int, parameter: float) -> tuple[floa
     """The rule parameter and coin key of tie number ``tie`` (an index into the
     network's ``indices``): the message's own, or its layer's on a several-layer
     network (per-layer values and keys are the model's data)."""
-    edge_layer, layer_parameter, layer_key = track.mods[8]
+    edge_layer, layer_parameter, layer_key = track.mods.layers
     if edge_layer.size == 0:
         return parameter, int(track.key)
     layer = int(edge_layer[tie])
@@ -146,18 +142,23 @@ class SharingPerson(Person):
         for index in range(len(self.model.tracks)):
             self.act(index)
 
+    # What a person does at their own step for a message of each rule, by the rule's
+    # name: one method per rule. Rules that are sequential within a step are stepped
+    # by the model instead (ReferenceModel.STEPPED_BY_MODEL).
+    ACTIONS: ClassVar[dict[str, str]] = {
+        "independent_cascade": "tell_neighbours",
+        "linear_threshold": "weigh_neighbours",
+        "bass": "consider_adopting",
+    }
+
     def act(self, index: int) -> None:
-        """Act on message ``index``: tell (independent cascade) or weigh (threshold,
-        Bass); rumour spreaders are called in turn by the model (:meth:`spread_rumor`)."""
+        """Act on message ``index`` by its rule's method in :attr:`ACTIONS`: tell
+        (independent cascade) or weigh (threshold, Bass)."""
         track = self.model.tracks[index]
-        if isinstance(track.rule, IndependentCascadeRule):
-            self.tell_neighbours(index, track)
-        elif isinstance(track.rule, LinearThresholdRule):
-            self.weigh_neighbours(index, track)
-        elif isinstance(track.rule, BassRule):
-            self.consider_adopting(index, track)
-        elif not isinstance(track.rule, RumorRule):
-            raise TypeError(f"no reference for {type(track.rule).__name__}")
+        action = self.ACTIONS.get(track.rule.name)
+        if action is None:
+            raise TypeError(f"no per-agent reference for rule {track.rule.name!r}")
+        getattr(self, action)(index, track)
 
     @property
     def listens_to(self) -> list[int]:
@@ -215,7 +216,7 @@ class SharingPerson(Person):
         if rule.count is not None:
             needed = rule.count
         else:
-            needed = max(1, math.ceil(track.extras["thresholds"][me] * len(listened)))
+            needed = max(1, math.ceil(track.work.thresholds[me] * len(listened)))
         weighted = sum(weight(model, index, person) for person in sharers)
         if with_modifiers:
             enough = weighted * 2.0**-32 * receptivity(model, index, me, now) >= needed
@@ -264,7 +265,7 @@ class SharingPerson(Person):
         stifling coin falls below alpha (and, Daley-Kendall, a spreader too).
         """
         heard_at, shared_at, source = track.state
-        stifled_at = track.extras["stifled_at"]
+        stifled_at = track.work.stifled_at
         model, me, rule, later = self.model, self.node, track.rule, self.model.t + 1
         if stifled_at[me] != NEVER:
             return  # stifled earlier in this step
@@ -336,6 +337,8 @@ class ReferenceModel(BuzzModel):
     """
 
     person_class = SharingPerson
+    # rules sequential within a step: the model steps their message (one method each)
+    STEPPED_BY_MODEL: ClassVar[dict[str, str]] = {"rumor": "step_rumor"}
 
     def step(self) -> None:
         """Message by message, every person acts in random order; then seeds start.
@@ -348,26 +351,11 @@ class ReferenceModel(BuzzModel):
         was_active = [track.can_change() for track in self.tracks]
         people = self.agents_by_type[SharingPerson]
         for index, track in enumerate(self.tracks):
-            if not isinstance(track.rule, RumorRule):
+            stepper = self.STEPPED_BY_MODEL.get(track.rule.name)
+            if stepper is None:
                 people.shuffle_do("act", index)
-                continue
-            # The rumour is sequential: the spreaders at the start of the step who
-            # have someone to call take turns in the order given by the run's
-            # randomness (the kernel's order bits of (step + 1, person)), not Mesa's
-            # shuffle, so that the reference and the kernel make the same calls.
-            callers = _rumor_callers(self, track)
-            for caller in callers:
-                self.people[caller].spread_rumor(index, track)
-            forgetting = track.message.modifiers.forgetting
-            stifled_at = track.extras["stifled_at"]
-            for caller in callers:
-                forget_key = int(track.key) ^ int(_FORGET_SALT)
-                if (
-                    forgetting > 0.0
-                    and stifled_at[caller] == NEVER
-                    and pair_uniform(forget_key, self.t + 1, caller) < forgetting
-                ):
-                    stifled_at[caller] = self.t + 1
+            else:
+                getattr(self, stepper)(index, track)
         self.t += 1
         for index, (track, active) in enumerate(zip(self.tracks, was_active, strict=True)):
             heard_at, shared_at, source = track.state
@@ -379,13 +367,31 @@ class ReferenceModel(BuzzModel):
                         source[node] = NO_SOURCE
             track.counts[self.t] = (np.sum(heard_at == self.t), np.sum(shared_at == self.t))
             track.n_frontier = int(np.sum(shared_at == self.t))
-            if isinstance(track.rule, BassRule):
-                track.extras["n_pending"] = _bass_undecided(self, index, track)
-            if isinstance(track.rule, RumorRule):
-                track.extras["n_spreaders"] = len(_rumor_callers(self, track))
+            waiting = WAITING.get(track.rule.name)
+            if waiting is not None:
+                track.n_waiting = waiting(self, index, track)
             if active:
                 track.step = self.t
         self.running = self._can_change()
+
+    def step_rumor(self, index: int, track: MessageTrack) -> None:
+        """The rumour is sequential: the spreaders at the start of the step who have
+        someone to call take turns in the order given by the run's randomness (the
+        kernel's order bits of (step + 1, person)), not Mesa's shuffle, so that the
+        reference and the kernel make the same calls; then spreaders may forget."""
+        callers = _rumor_callers(self, track)
+        for caller in callers:
+            self.people[caller].spread_rumor(index, track)
+        forgetting = track.message.modifiers.forgetting
+        stifled_at = track.work.stifled_at
+        forget_key = int(track.key) ^ int(FORGET_SALT)
+        for caller in callers:
+            if (
+                forgetting > 0.0
+                and stifled_at[caller] == NEVER
+                and pair_uniform(forget_key, self.t + 1, caller) < forgetting
+            ):
+                stifled_at[caller] = self.t + 1
 
     def run(self) -> None:
         """Step until nothing can change or ``scenario.steps`` is reached."""
@@ -417,7 +423,7 @@ def _bass_undecided(model: BuzzModel, index: int, track: MessageTrack) -> int:
 def _rumor_callers(model: BuzzModel, track: MessageTrack) -> list[int]:
     """The spreaders now (not stifled) with someone to call, in this step's calling
     order: by the top 32 of their order bits for step ``t + 1``, ties by number."""
-    stifled_at, shared_at = track.extras["stifled_at"], track.shared_at
+    stifled_at, shared_at = track.work.stifled_at, track.shared_at
     later = model.t + 1
     callers = [
         person.node
@@ -427,3 +433,11 @@ def _rumor_callers(model: BuzzModel, track: MessageTrack) -> list[int]:
         and len(person.neighbor_nodes) > 0
     ]
     return sorted(callers, key=lambda me: (rumor_bits(track.key, later, RUMOR_ORDER, me) >> 21, me))
+
+
+# How many people may still act although nobody started sharing (the track's
+# ``n_waiting``), for rules that have such people, by rule name.
+WAITING = {
+    "bass": _bass_undecided,
+    "rumor": lambda model, index, track: len(_rumor_callers(model, track)),
+}

@@ -6,8 +6,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from sim.kernels import NEVER
 from sim.model import BuzzModel
+from sim.rules.common import NEVER
 
 from .conftest import assert_same_state, make_scenario, run_three_ways
 

@@ -15,11 +15,10 @@ import pandas as pd
 import pytest
 import yaml
 
-from sim import experiment
-from sim.batch import run_batch
+from sim.batch import experiment, run_batch
+from sim.batch.experiment import expand_runs, make_chunks
 from sim.config import scenario_from_dict
 from sim.errors import InputError
-from sim.experiment import expand_runs, make_chunks
 
 SCENARIO = {
     "name": "sweep", "seed": 11, "steps": 100, "replications": 3,

@@ -8,7 +8,26 @@ import networkx as nx
 import numpy as np
 import pytest
 
-from sim.campaigns import (
+from sim.config import (
+    SEEDING_STRATEGIES,
+    DegreeCost,
+    FlatCost,
+    IndependentCascade,
+    LinearThreshold,
+    Seeding,
+    scenario_from_dict,
+)
+from sim.errors import InputError
+from sim.network.generators import (
+    barabasi_albert,
+    follower,
+    ring_lattice,
+    stochastic_block,
+    watts_strogatz,
+)
+from sim.network.graph import Graph
+from sim.rules import IndependentCascadeRule
+from sim.seeding.strategies import (
     betweenness,
     choose_seeds,
     communities,
@@ -21,19 +40,6 @@ from sim.campaigns import (
     random_neighbor_order,
     seed_cost,
 )
-from sim.config import (
-    SEEDING_STRATEGIES,
-    DegreeCost,
-    FlatCost,
-    IndependentCascade,
-    LinearThreshold,
-    Seeding,
-    scenario_from_dict,
-)
-from sim.errors import InputError
-from sim.graph import Graph
-from sim.networks import barabasi_albert, follower, ring_lattice, stochastic_block, watts_strogatz
-from sim.rules import IndependentCascadeRule
 from tests.conftest import make_scenario
 
 STRATEGIES = [strategy for strategy in SEEDING_STRATEGIES if strategy != "nodes"]

@@ -12,10 +12,10 @@ import pytest
 
 from sim import run_batch
 from sim.errors import InputError
-from sim.graph import Graph
-from sim.kernels import NEVER
 from sim.model import BuzzModel
-from sim.plots import cascade_tree, replay_cascade_tree
+from sim.network.graph import Graph
+from sim.results.plots import cascade_tree, replay_cascade_tree
+from sim.rules.common import NEVER
 
 from .conftest import make_scenario
 

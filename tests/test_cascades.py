@@ -10,8 +10,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sim.cascades import cascade_forest, cascade_metrics, structural_virality
-from sim.kernels import NEVER
+from sim.measures.cascade import cascade_forest, cascade_metrics, structural_virality
+from sim.rules.common import NEVER
 from tests.conftest import make_scenario
 
 

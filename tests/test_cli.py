@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 import yaml
 
-from sim.experiment import RUN_COLUMNS, TIMESERIES_COLUMNS
+from sim.batch.experiment import RUN_COLUMNS, TIMESERIES_COLUMNS
 
 from .conftest import PROJECT
 

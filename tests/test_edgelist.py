@@ -11,10 +11,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sim.edgelist import read_edgelist, write_edgelist
 from sim.errors import InputError
-from sim.graph import Graph
-from sim.networks import follower, watts_strogatz
+from sim.network.edgelist import read_edgelist, write_edgelist
+from sim.network.generators import follower, watts_strogatz
+from sim.network.graph import Graph
 
 
 def write(tmp_path: Path, name: str, text: str) -> Path:

@@ -5,9 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from sim import kernels
 from sim.model import BuzzModel
 from sim.reference import ReferenceModel, pair_uniform
+from sim.rules import coins
 
 from .conftest import assert_same_state, make_scenario, run_three_ways
 
@@ -74,7 +74,7 @@ def test_hash_matches_python_bit_for_bit():
     us = rng.integers(0, 2**31 - 1, 500).astype(np.int32)
     vs = rng.integers(0, 2**31 - 1, 500).astype(np.int32)
     for key in (0, 1, 2**63 + 12345, 2**64 - 1):
-        fast = kernels.pair_uniforms(np.uint64(key), us, vs)
+        fast = coins.pair_uniforms(np.uint64(key), us, vs)
         slow = [pair_uniform(key, int(u), int(v)) for u, v in zip(us, vs, strict=True)]
         np.testing.assert_array_equal(fast, slow)
 
@@ -82,7 +82,7 @@ def test_hash_matches_python_bit_for_bit():
 def test_coins_are_uniform_and_independent_of_neighbours():
     us = np.repeat(np.arange(300, dtype=np.int32), 300)
     vs = np.tile(np.arange(300, dtype=np.int32), 300)
-    draws = kernels.pair_uniforms(np.uint64(77), us, vs)
+    draws = coins.pair_uniforms(np.uint64(77), us, vs)
     # mean and variance of 90,000 uniforms: 4 standard errors
     assert abs(draws.mean() - 0.5) < 4 * np.sqrt(1 / 12 / draws.size)
     counts, _ = np.histogram(draws, bins=20, range=(0, 1))

@@ -7,8 +7,8 @@ import numpy as np
 import pytest
 
 from sim.agents import Person
-from sim.kernels import NEVER
 from sim.model import BuzzModel
+from sim.rules.common import NEVER
 
 from .conftest import make_scenario
 

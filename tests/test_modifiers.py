@@ -6,8 +6,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from sim.kernels import NEVER
 from sim.model import BuzzModel
+from sim.rules.common import NEVER
 
 from .conftest import assert_same_state, make_scenario, run_three_ways
 
@@ -101,7 +101,7 @@ def test_forgetting_kernel_equals_reference(variant, people):
     assert_same_state(stepped, whole)
     assert_same_state(stepped, slow)
     np.testing.assert_array_equal(
-        whole.tracks[0].extras["stifled_at"], slow.tracks[0].extras["stifled_at"]
+        whole.tracks[0].work.stifled_at, slow.tracks[0].work.stifled_at
     )
 
 
@@ -287,7 +287,7 @@ def test_offline_people_neither_hear_nor_share(rule):
          "messages.a.modifiers.negativity_bias", "unless valence is negative"),
         ({"messages": [{"name": "a", "rule": {"model": "independent_cascade", "p": 0.1},
                         "modifiers": {"forgetting": 0.1}}]},
-         "messages.a.modifiers.forgetting", "only rumour spreaders"),
+         "messages.a.modifiers.forgetting", "do not keep spreading"),
         ({"interactions": [{"kind": "competition", "from": "promo", "to": "nope"}]},
          "interactions.0.to", "a message name"),
         ({"interactions": [{"kind": "inoculation", "from": "promo", "to": "promo",
@@ -350,7 +350,7 @@ def test_layers_kernel_equals_reference(rule, people):
 
 
 def test_layers_keep_members_and_ties_apart():
-    from sim.networks import build_network
+    from sim.network.generators import build_network
 
     scenario = make_scenario(LAYERS, seed=2)
     graph = build_network(scenario.network, np.random.default_rng(0))
@@ -365,7 +365,7 @@ def test_a_layer_with_zero_probability_carries_nothing(tmp_path):
     """With p = 0 on every layer but one, every adopter was convinced over that layer,
     and the runs table counts them in its reach."""
     import sim
-    from sim.experiment import reach_by_layer
+    from sim.batch.experiment import reach_by_layer
 
     rule = {"model": "independent_cascade", "p": 0.0, "layers": {"twitter": {"p": 0.9}}}
     scenario = make_scenario(LAYERS, [_message("promo", rule, count=5)], seed=3,
@@ -402,7 +402,7 @@ def test_an_edge_list_layer_names_people_by_number(tmp_path):
 
     from sim.config import load_scenario
     from sim.errors import InputError
-    from sim.networks import build_network
+    from sim.network.generators import build_network
 
     (tmp_path / "office.txt").write_text("0 1\n1 2\n5 9\n")
     raw = {"name": "t", "network": {"model": "layers", "n": 10, "layers": [

@@ -1,4 +1,4 @@
-"""Many replications at once (sim.multirep): each equals its own single run, exactly."""
+"""Many replications at once (sim.batch.multirep): each equals its own single run, exactly."""
 
 from __future__ import annotations
 
@@ -6,19 +6,18 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from sim import experiment
-from sim.batch import run_batch
-from sim.config import scenario_from_dict
-from sim.experiment import expand_runs, graph_for
-from sim.model import BuzzModel
-from sim.multirep import (
+from sim.batch import experiment, run_batch
+from sim.batch.experiment import expand_runs, graph_for
+from sim.batch.multirep import (
     _blocks,
     finish_together,
     independent_cascades,
     models_per_block,
     multirep_applies,
 )
-from sim.networks import ring_lattice
+from sim.config import scenario_from_dict
+from sim.model import BuzzModel
+from sim.network.generators import ring_lattice
 
 from .conftest import make_scenario
 
@@ -281,8 +280,8 @@ def test_batch_tables_are_identical_with_and_without_multirep(tmp_path, monkeypa
 
 def test_actors_keep_replications_apart():
     """A brand's actions or a community manager act between steps, run by run."""
+    from sim.batch.multirep import multirep_applies
     from sim.config import scenario_from_dict
-    from sim.multirep import multirep_applies
 
     raw = {"name": "demo", "network": {"model": "complete", "n": 50},
            "messages": [{"name": "a", "valence": "negative",

@@ -12,8 +12,8 @@ import pytest
 import scipy.sparse as sp
 from scipy.sparse.csgraph import shortest_path
 
-from sim.graph import Graph
-from sim.netstats import (
+from sim.network.graph import Graph
+from sim.network.stats import (
     _bfs_from_sources,
     connected_components,
     local_clustering,

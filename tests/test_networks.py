@@ -10,8 +10,7 @@ import pytest
 import scipy.sparse as sp
 
 from sim import config
-from sim.graph import Graph
-from sim.networks import (
+from sim.network.generators import (
     _unordered_pair,
     barabasi_albert,
     build_network,
@@ -26,6 +25,7 @@ from sim.networks import (
     to_networkx,
     watts_strogatz,
 )
+from sim.network.graph import Graph
 
 # name -> (build with a given rng, expected nodes, expected ties or None when random)
 GENERATORS = {

@@ -9,8 +9,8 @@ import pytest
 
 from sim import run_batch
 from sim.config import scenario_from_dict
-from sim.plots import make_figures
-from sim.report import write_report
+from sim.results.plots import make_figures
+from sim.results.report import write_report
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 

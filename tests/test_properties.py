@@ -6,8 +6,8 @@ import numpy as np
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from sim.kernels import NEVER
 from sim.model import BuzzModel
+from sim.rules.common import NEVER
 
 from .conftest import make_scenario
 

@@ -46,11 +46,11 @@ from scipy.optimize import brentq
 
 from sim.config import scenario_from_dict, with_overrides
 from sim.errors import InputError
-from sim.graph import Graph
-from sim.kernels import NEVER, NO_SOURCE
 from sim.model import BuzzModel
+from sim.network.graph import Graph
 from sim.reference import ReferenceModel
 from sim.rules import RumorRule, make_rule
+from sim.rules.common import NEVER, NO_SOURCE
 
 from .conftest import assert_same_state, make_scenario, message_spec, run_three_ways
 
@@ -73,9 +73,9 @@ def _assert_same(fast: BuzzModel, slow: BuzzModel) -> None:
         assert fast_track.n_frontier == slow_track.n_frontier
         if isinstance(fast_track.rule, RumorRule):
             np.testing.assert_array_equal(
-                fast_track.extras["stifled_at"], slow_track.extras["stifled_at"]
+                fast_track.work.stifled_at, slow_track.work.stifled_at
             )
-            assert fast_track.extras["n_spreaders"] == slow_track.extras["n_spreaders"]
+            assert fast_track.n_waiting == slow_track.n_waiting
 
 
 def _assert_consistent(model: BuzzModel) -> None:
@@ -83,7 +83,7 @@ def _assert_consistent(model: BuzzModel) -> None:
     graph = model.graph
     for track in model.tracks:
         heard_at, shared_at, source = track.state
-        stifled_at = track.extras["stifled_at"]
+        stifled_at = track.work.stifled_at
         seeds = set(track.seeds.tolist())
         assert (heard_at <= shared_at).all() and (shared_at <= stifled_at).all()
         np.testing.assert_array_equal(
@@ -160,8 +160,8 @@ def test_sequential_within_a_step_on_a_star():
     assert model.count("heard") == 2  # the hub and the one leaf it called
     leaf = int(np.flatnonzero(track.shared_at == 1)[0])
     model.step()
-    assert track.extras["stifled_at"][leaf] == 2  # called the hub, a spreader
-    assert track.extras["stifled_at"][0] in (2, NEVER)  # hub stifled only if it called leaf
+    assert track.work.stifled_at[leaf] == 2  # called the hub, a spreader
+    assert track.work.stifled_at[0] in (2, NEVER)  # hub stifled only if it called leaf
 
 
 @pytest.mark.parametrize("variant", VARIANTS)
@@ -178,7 +178,7 @@ def test_a_new_spreader_does_not_call_in_its_first_step(variant):
     spreaders = np.cumsum(track.counts[:, 1])
     assert (spreaders <= 2 ** np.arange(spreaders.size)).all()
     assert spreaders[:3].tolist() == [1, 2, 4]
-    assert (track.extras["stifled_at"] == NEVER).all()
+    assert (track.work.stifled_at == NEVER).all()
     assert model.t == 12 and track.can_change()  # a rumour nobody stifles never stops
 
 

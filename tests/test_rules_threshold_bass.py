@@ -23,10 +23,10 @@ from scipy.stats import poisson
 
 from sim.config import scenario_from_dict
 from sim.errors import InputError
-from sim.kernels import NEVER, NO_SOURCE
 from sim.model import BuzzModel
 from sim.reference import ReferenceModel
 from sim.rules import BassRule, LinearThresholdRule, make_rule
+from sim.rules.common import NEVER, NO_SOURCE
 
 from .conftest import assert_same_state, make_scenario, message_spec, run_three_ways
 
@@ -196,9 +196,9 @@ def test_uniform_thresholds_come_from_the_population_stream():
     )
     first, again = BuzzModel(scenario), BuzzModel(scenario)
     other = BuzzModel(scenario, replication=1)
-    drawn = first.tracks[0].extras["thresholds"]
-    np.testing.assert_array_equal(drawn, again.tracks[0].extras["thresholds"])
-    assert not np.array_equal(drawn, other.tracks[0].extras["thresholds"])
+    drawn = first.tracks[0].work.thresholds
+    np.testing.assert_array_equal(drawn, again.tracks[0].work.thresholds)
+    assert not np.array_equal(drawn, other.tracks[0].work.thresholds)
     assert ((drawn >= 0) & (drawn < 1)).all()
     # 400 uniforms: mean within 4 standard errors of 1/2
     assert abs(drawn.mean() - 0.5) < 4 * math.sqrt(1 / 12 / drawn.size)

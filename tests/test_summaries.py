@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 from scipy import stats
 
-from sim.metrics import (
+from sim.results.statistics import (
     COMPARISON_COLUMNS,
     SUMMARY_METRICS,
     compare_points,

@@ -21,7 +21,7 @@ import numpy as np
 import pytest
 from scipy.optimize import brentq
 
-from sim.networks import erdos_renyi
+from sim.network.generators import erdos_renyi
 from sim.randomness import RunStreams
 from sim.rules import IndependentCascadeRule
 

@@ -20,8 +20,8 @@ from matplotlib.figure import Figure
 
 from sim.config import load_scenario, with_overrides
 from sim.model import BuzzModel
-from sim.networks import to_networkx
-from sim.viz import (
+from sim.network.generators import to_networkx
+from sim.viz.page import (
     STATES,
     VizModel,
     draw_curves,
@@ -80,11 +80,11 @@ def test_sliders_are_overrides_and_reset_rebuilds_the_same_run_as_set():
 
 
 def test_huge_networks_get_no_person_agents(monkeypatch):
-    import sim.viz
+    import sim.viz.page
 
     scenario = make_scenario(SMALL_WORLD, [ic_message()])
     assert len(VizModel(scenario).people) == 400
-    monkeypatch.setattr(sim.viz, "MAX_AGENTS", 399)
+    monkeypatch.setattr(sim.viz.page, "MAX_AGENTS", 399)
     page = VizModel(scenario)
     assert page.people == []
     expected = BuzzModel(scenario)
@@ -199,7 +199,7 @@ def test_a_large_network_is_sampled_breadth_first_from_the_first_seed():
 
 
 def test_sampling_continues_past_a_small_component():
-    from sim.graph import Graph
+    from sim.network.graph import Graph
 
     # two triangles and a star: a start in a triangle, then the other seed, then the hub
     graph = Graph.from_edges([0, 1, 2, 3, 4, 5, 6, 6, 6], [1, 2, 0, 4, 5, 3, 7, 8, 9],
@@ -217,7 +217,7 @@ def test_the_layout_is_computed_once_and_is_the_same_in_a_new_process():
     code = "\n".join([
         "from tests.conftest import make_scenario",
         "from sim.model import BuzzModel",
-        "from sim.viz import network_picture",
+        "from sim.viz.page import network_picture",
         f"s = make_scenario({{'model': 'erdos_renyi', 'n': 500, 'mean_degree': 4}}, "
         f"{[ic_message()]!r})",
         "print(network_picture(BuzzModel(s, create_agents=False), max_people=120)"
@@ -420,7 +420,7 @@ def test_every_ready_made_scenario_gets_sliders_and_steps():
     """Each scenario in scenarios/ opens on the page: its sliders are valid values
     (a budget slider where seeds are bought with a budget) and Step moves it."""
     from sim.config import load_scenario
-    from sim.viz import VizModel, slider_params
+    from sim.viz.page import VizModel, slider_params
 
     for path in sorted((PROJECT / "scenarios").glob("*.yaml")):
         scenario = load_scenario(path)

@@ -1,6 +1,6 @@
 """The interactive page's model and pictures (``buzz viz``), without the web server.
 
-:mod:`sim.viz_app` puts these on Mesa's SolaraViz page; everything here runs and is
+:mod:`sim.viz.app` puts these on Mesa's SolaraViz page; everything here runs and is
 tested without a browser.
 
 - :class:`VizModel` is a :class:`~sim.model.BuzzModel` that SolaraViz can rebuild from
@@ -36,11 +36,12 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 
 from sim.config import Scenario, with_values
-from sim.graph import Graph
-from sim.kernels import NEVER
 from sim.model import BuzzModel
-from sim.networks import build_network
+from sim.network.generators import build_network
+from sim.network.graph import Graph
 from sim.randomness import RunStreams
+from sim.rules import rule_class
+from sim.rules.common import NEVER
 
 # How `buzz viz` tells the page which scenario to show (environment variables).
 SCENARIO_ENV = "BUZZ_VIZ_SCENARIO"
@@ -57,20 +58,6 @@ STATES = (
     ("sharing now", "#d62728"),
     ("shared before", "#6a3d9a"),
 )
-
-# The sliders each rule gets: (parameter in the file, label, min, max, step).
-RULE_SLIDERS: dict[str, tuple[tuple[str, str, float, float, float], ...]] = {
-    "independent_cascade": (("p", "sharing probability p", 0.0, 1.0, 0.01),),
-    "rumor": (
-        ("lambda", "spreading probability lambda", 0.0, 1.0, 0.01),
-        ("alpha", "stifling probability alpha", 0.0, 1.0, 0.01),
-    ),
-    "bass": (
-        ("p_external", "ads p_external", 0.0, 0.2, 0.005),
-        ("q", "word of mouth q", 0.0, 1.0, 0.01),
-    ),
-}
-
 
 class VizModel(BuzzModel):
     """A run of ``scenario`` with slider values applied, steppable from the page.
@@ -159,13 +146,7 @@ def slider_params(scenario: Scenario, n_people: int, source: str = "<scenario>")
     rule = message.rule.model_dump(mode="json", by_alias=True)
     prefix = f"messages.{message.name}"
     params: dict[str, Any] = {"scenario": scenario, "source": source}
-    specs = list(RULE_SLIDERS.get(rule["model"], ()))
-    if rule["model"] == "linear_threshold":
-        if rule.get("threshold") is not None:
-            specs.append(("threshold", "threshold (fraction of friends)", 0.0, 1.0, 0.01))
-        elif rule.get("count") is not None:
-            top = max(10, int(rule["count"]) * 2)
-            specs.append(("count", "threshold (number of friends)", 1, top, 1))
+    specs = rule_class(message.rule.model).page_sliders(message.rule)
     for name, label, low, high, step in specs:
         kind = "SliderInt" if isinstance(step, int) else "SliderFloat"
         params[f"{prefix}.rule.{name}"] = {
@@ -182,7 +163,7 @@ def slider_params(scenario: Scenario, n_people: int, source: str = "<scenario>")
         }
     elif seeding.strategy != "nodes":
         count = 1 if seeding.count is None else seeding.count
-        low = 0 if rule["model"] == "bass" else 1
+        low = 0 if rule_class(message.rule.model).spreads_unseeded else 1
         high = min(n_people, max(100, 2 * count))
         params[f"{prefix}.seeding.count"] = {
             "type": "SliderInt", "value": count, "min": low, "max": max(high, low),

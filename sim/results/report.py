@@ -3,7 +3,7 @@
 :func:`write_report` writes ``folder/report.html``: the scenario, the run facts, a
 summary table (mean and 95% confidence interval per point and message), the paired
 comparison of points that differ in one setting, and every figure of
-:func:`sim.plots.make_figures`, embedded as base64 PNG. The page has no script, no
+:func:`sim.results.plots.make_figures`, embedded as base64 PNG. The page has no script, no
 external font, stylesheet or image: it renders the same with no network.
 """
 
@@ -20,7 +20,13 @@ from typing import Any
 import pandas as pd
 import yaml
 
-from sim.metrics import compare_points, format_value, point_table, short_key_names, summarize
+from sim.results.statistics import (
+    compare_points,
+    format_value,
+    point_table,
+    short_key_names,
+    summarize,
+)
 
 CSS = """
 body { font-family: system-ui, -apple-system, "Segoe UI", Roboto, Arial, sans-serif;
@@ -75,13 +81,13 @@ CAPTIONS = {
 def write_report(folder: str | Path) -> Path:
     """Write ``folder/report.html``, a self-contained report of a results folder.
 
-    Draws the figures first (:func:`sim.plots.make_figures`, into ``folder/figures``)
+    Draws the figures first (:func:`sim.results.plots.make_figures`, into ``folder/figures``)
     and embeds them, so the HTML file alone can be sent on.
 
     Parameters
     ----------
     folder : path
-        A results folder written by ``buzz run`` (:func:`sim.store.load_results`).
+        A results folder written by ``buzz run`` (:func:`sim.batch.store.load_results`).
 
     Returns
     -------
@@ -103,8 +109,8 @@ def write_report(folder: str | Path) -> Path:
     >>> "<h1>demo</h1>" in text, "data:image/png;base64," in text
     (True, True)
     """
-    from sim.plots import make_figures, scenario_keys
-    from sim.store import load_results
+    from sim.batch.store import load_results
+    from sim.results.plots import make_figures, scenario_keys
 
     folder = Path(folder)
     results = load_results(folder)
@@ -202,7 +208,7 @@ def comparison_table(comparisons: pd.DataFrame) -> str:
     ...     "point": [0, 0, 0, 1, 1, 1], "replication": [0, 1, 2] * 2, "message": "a",
     ...     "network.p": [0.0] * 3 + [0.1] * 3, "reach_frac": [0.1, 0.3, 0.2, 0.2, 0.4, 0.3],
     ...     "adopters": [1, 2, 3, 2, 3, 4], "peak_step": 1, "t50": [3, 3, 3, 2, 2, 2]})
-    >>> from sim.metrics import compare_points
+    >>> from sim.results.statistics import compare_points
     >>> html_text = comparison_table(compare_points(runs))
     >>> "+10.0 pp [+10.0, +10.0]" in html_text, "−1.0 [−1.0, −1.0]" in html_text
     (True, True)

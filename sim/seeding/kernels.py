@@ -1,11 +1,11 @@
 """Numba kernels for choosing seeds. ``@njit`` functions only.
 
-Callers (``sim.campaigns``) validate inputs; these functions trust them. Graphs are
+Callers (``sim.seeding.strategies``) validate inputs; these functions trust them. Graphs are
 passed as CSR ``(indptr, indices)`` with arcs ``u -> v`` meaning *v sees what u
-shares* (``sim.graph``).
+shares* (``sim.network.graph``).
 
 The influence kernels use the very coins of the spreading kernel
-(:func:`sim.kernels._pair_bits` under a 64-bit key), so a key is one "live-edge"
+(:func:`sim.rules.coins.pair_bits` under a 64-bit key), so a key is one "live-edge"
 sample of the independent cascade: the arc ``u -> v`` is live when its coin falls
 below the threshold, and a seed set's cascade is everything reachable from it
 along live arcs (Kempe, Kleinberg and Tardos 2003).
@@ -13,17 +13,17 @@ along live arcs (Kempe, Kleinberg and Tardos 2003).
 
 from __future__ import annotations
 
-import numba
 import numpy as np
 
-from sim.kernels import _pair_bits
+from sim.jit import njit
+from sim.rules.coins import pair_bits
 
 # status codes of a person in one live-edge sample
 _NONE, _HEARD, _ADOPTED = np.uint8(0), np.uint8(1), np.uint8(2)
 
 
 # ------------------------------------------------------------------- centralities
-@numba.njit(cache=True)
+@njit(cache=True)
 def _pagerank_pull(indptr, indices, listens_to, damping, tolerance, max_iterations):
     """PageRank with rank flowing from each listener to the people they listen to.
 
@@ -61,7 +61,7 @@ def _pagerank_pull(indptr, indices, listens_to, damping, tolerance, max_iteratio
     return rank, iterations
 
 
-@numba.njit(cache=True)
+@njit(cache=True)
 def _core_numbers(indptr, indices):
     """Core number of every node of an undirected CSR graph without self-loops
     (Batagelj and Zaversnik 2003, O(m)): bucket nodes by degree, peel the smallest."""
@@ -105,7 +105,7 @@ def _core_numbers(indptr, indices):
     return degree
 
 
-@numba.njit(cache=True)
+@njit(cache=True)
 def _betweenness_from_sources(indptr, indices, sources):
     """Brandes' dependency accumulation from each of ``sources`` (unweighted arcs).
 
@@ -158,7 +158,7 @@ def _betweenness_from_sources(indptr, indices, sources):
 
 
 # ---------------------------------------------------------------------- budgets
-@numba.njit(cache=True)
+@njit(cache=True)
 def _take_within_budget(order, costs, max_count, budget):
     """Walk ``order`` and keep each person whose cost still fits what is left of
     ``budget``; one who does not fit is skipped for good (the remainder only
@@ -183,7 +183,7 @@ def _take_within_budget(order, costs, max_count, budget):
 
 
 # ---------------------------------------------------------- influence (live edges)
-@numba.njit(cache=True)
+@njit(cache=True)
 def _sample_gains(indptr, indices, status, keys, threshold, nodes, scratch):
     """Marginal gains of each of ``nodes`` over the seed set recorded in ``status``.
 
@@ -224,7 +224,7 @@ def _sample_gains(indptr, indices, status, keys, threshold, nodes, scratch):
                         n_touched += 1
                         if row[person] == _NONE:
                             new_heard += 1
-                    if _pair_bits(key, sharer, person) < threshold:
+                    if pair_bits(key, sharer, person) < threshold:
                         mark[person] = _ADOPTED
                         queue[tail] = person
                         tail += 1
@@ -236,7 +236,7 @@ def _sample_gains(indptr, indices, status, keys, threshold, nodes, scratch):
     return gains
 
 
-@numba.njit(cache=True)
+@njit(cache=True)
 def _add_seed(indptr, indices, status, keys, threshold, node, queue):
     """Add ``node`` to the seed set recorded in ``status`` (see ``_sample_gains``):
     in every sample, mark what its live-arc search reaches beyond what the set
@@ -256,7 +256,7 @@ def _add_seed(indptr, indices, status, keys, threshold, node, queue):
                 person = indices[edge]
                 if row[person] == _ADOPTED:
                     continue
-                if _pair_bits(key, sharer, person) < threshold:
+                if pair_bits(key, sharer, person) < threshold:
                     row[person] = _ADOPTED
                     queue[tail] = person
                     tail += 1

@@ -2,8 +2,8 @@
 
 ``buzz viz`` validates the scenario, puts its path and ``--set`` overrides in the
 environment (:data:`SCENARIO_ENV`, :data:`OVERRIDES_ENV`) and runs
-``solara run sim.viz_app``. Each browser session gets its own model. The page shows
-the network (a sample of at most 300 people on large networks, see :mod:`sim.viz`),
+``solara run sim.viz.app``. Each browser session gets its own model. The page shows
+the network (a sample of at most 300 people on large networks, see :mod:`sim.viz.page`),
 people coloured by their state for a chosen message, the heard and shared curves of
 every message, a status line (``step 3 · promo: heard 812 · shared 230``), sliders
 for the first message's rule and seeds and the replication, and SolaraViz's Reset,
@@ -23,7 +23,7 @@ from mesa.visualization import SolaraViz
 from mesa.visualization.utils import update_counter
 
 from sim.config import load_scenario
-from sim.viz import (
+from sim.viz.page import (
     OVERRIDES_ENV,
     SCENARIO_ENV,
     VizModel,

@@ -3,7 +3,7 @@
 :func:`independent_cascades` runs ``R`` cascades that differ only in their coin
 keys and seeds (the replications of a sweep point on a network they share), in
 blocks spread over threads (the kernels release the GIL), with one of two kernels
-of :mod:`sim.kernels_multi`: a bit-parallel one that carries 64 replications per
+of :mod:`sim.batch.multirep_kernels`: a bit-parallel one that carries 64 replications per
 machine word through one traversal per step, which wins when cascades are dense
 enough for the replications' frontiers to meet; and a branch-free traversal per
 replication, which wins otherwise. Each replication's result equals what the
@@ -12,7 +12,7 @@ same counts per step and the same number of steps, and, with ``record_states``, 
 same ``heard_at``, ``shared_at`` and ``source``.
 
 :func:`multirep_applies` says whether a scenario's runs may take this path; the
-batch engine (:func:`sim.experiment.run_chunk`) uses it on its own.
+batch engine (:func:`sim.batch.experiment.run_chunk`) uses it on its own.
 """
 
 from __future__ import annotations
@@ -27,10 +27,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from sim import kernels
+from sim.batch.multirep_kernels import LANES, _ic_lanes, _ic_runs
 from sim.config import IndependentCascade, Scenario
-from sim.graph import Graph
-from sim.kernels_multi import LANES, _ic_lanes, _ic_runs
+from sim.network.graph import Graph
+from sim.rules.common import NEVER, NO_SOURCE
 
 
 def multirep_applies(scenario: Scenario) -> bool:
@@ -212,8 +212,8 @@ def independent_cascades(
         (``3 * R * n`` int32 values).
     method : {"auto", "lanes", "runs"}
         ``lanes``: the bit-parallel kernel, 64 replications per traversal
-        (:func:`sim.kernels_multi._ic_lanes`); ``runs``: one branch-free traversal
-        per replication (:func:`sim.kernels_multi._ic_runs`); ``auto``: ``lanes``
+        (:func:`sim.batch.multirep_kernels._ic_lanes`); ``runs``: one branch-free traversal
+        per replication (:func:`sim.batch.multirep_kernels._ic_runs`); ``auto``: ``lanes``
         when ``p_share`` times the mean out-degree is at least :data:`LANES_FROM`.
         Every method gives the same results.
 
@@ -223,7 +223,7 @@ def independent_cascades(
 
     Examples
     --------
-    >>> from sim.networks import ring_lattice
+    >>> from sim.network.generators import ring_lattice
     >>> ring = ring_lattice(10, 2)
     >>> result = independent_cascades(ring, 1.0, [np.array([0]), np.array([5])], [1, 2], 20)
     >>> result.steps.tolist(), result.final_sizes().tolist()
@@ -252,9 +252,9 @@ def independent_cascades(
     if record_states:
         n_replications = keys.size
         states = (
-            np.full((n_replications, n_nodes), kernels.NEVER, dtype=np.int32),
-            np.full((n_replications, n_nodes), kernels.NEVER, dtype=np.int32),
-            np.full((n_replications, n_nodes), kernels.NO_SOURCE, dtype=np.int32),
+            np.full((n_replications, n_nodes), NEVER, dtype=np.int32),
+            np.full((n_replications, n_nodes), NEVER, dtype=np.int32),
+            np.full((n_replications, n_nodes), NO_SOURCE, dtype=np.int32),
         )
     run = _lanes if method == "lanes" else _runs
     counts, steps = run(graph, float(p_share), seed_arrays, keys, int(last_step), threads, states)

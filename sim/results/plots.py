@@ -13,7 +13,7 @@
 re-runs a folder's first run (point 0, replication 0) and draws its
 ``cascade_tree.png`` (``buzz plot`` does both).
 
-Bands and intervals use Student's t, as :mod:`sim.metrics` does.
+Bands and intervals use Student's t, as :mod:`sim.results.statistics` does.
 """
 
 from __future__ import annotations
@@ -30,7 +30,7 @@ import seaborn as sns
 from matplotlib import ticker
 from matplotlib.collections import LineCollection
 
-from sim.metrics import (
+from sim.results.statistics import (
     format_value,
     point_labels,
     point_table,
@@ -38,7 +38,7 @@ from sim.metrics import (
     summarize,
     t_quantile,
 )
-from sim.metrics import swept_keys as columns_swept
+from sim.results.statistics import swept_keys as columns_swept
 
 DPI = 120
 FIGURE_PATTERNS = ("adoption.png", "reach.png", "heatmap_*.png", "ccdf.png")
@@ -111,7 +111,7 @@ def adoption_curve(
     title : str
         The figure title.
     labels : mapping of int to str, optional
-        Point id -> panel title; default :func:`sim.metrics.point_labels`.
+        Point id -> panel title; default :func:`sim.results.statistics.point_labels`.
 
     Returns
     -------
@@ -404,7 +404,7 @@ def make_figures(folder: str | Path) -> list[Path]:
     Parameters
     ----------
     folder : path
-        A results folder written by ``buzz run`` (:func:`sim.store.load_results`).
+        A results folder written by ``buzz run`` (:func:`sim.batch.store.load_results`).
 
     Returns
     -------
@@ -426,7 +426,7 @@ def make_figures(folder: str | Path) -> list[Path]:
     ...     [path.name for path in make_figures(tmp)]
     ['adoption.png', 'reach.png', 'ccdf.png']
     """
-    from sim.store import load_results
+    from sim.batch.store import load_results
 
     folder = Path(folder)
     results = load_results(folder)
@@ -503,7 +503,7 @@ def scenario_keys(scenario: Mapping[str, Any] | None, runs: pd.DataFrame) -> lis
 
 
 CASCADE_TREE_PATTERN = "cascade_tree*.png"
-NEVER = np.iinfo(np.int32).max  # sim.kernels.NEVER: not heard, not shared
+NEVER = np.iinfo(np.int32).max  # sim.rules.common.NEVER: not heard, not shared
 TREE_COLOURS = {"started": "#222222", "shared": "#c0392b", "heard": "#f2b134"}
 
 
@@ -710,11 +710,11 @@ def replay_cascade_tree(folder: str | Path, max_nodes: int = 300) -> CascadeTree
     ...     tree.path.name, bool(tree.reached == batch.runs.loc[0, "reach"])
     ('cascade_tree.png', True)
     """
+    from sim.batch.experiment import expand_runs
+    from sim.batch.store import load_results
     from sim.config import scenario_from_dict
     from sim.errors import InputError
-    from sim.experiment import expand_runs
     from sim.model import BuzzModel
-    from sim.store import load_results
 
     folder = Path(folder)
     results = load_results(folder)

@@ -23,7 +23,7 @@ from __future__ import annotations
 import numba
 import numpy as np
 
-from sim.graph import Graph
+from sim.network.graph import Graph
 
 __all__ = [
     "connected_components",

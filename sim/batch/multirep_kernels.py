@@ -1,6 +1,6 @@
 """Numba kernel: many independent-cascade replications through one traversal.
 
-``@njit`` functions only; :mod:`sim.multirep` validates and calls them.
+``@njit`` functions only; :mod:`sim.batch.multirep` validates and calls them.
 
 Up to 64 replications ("lanes") of one cascade on one graph travel together. Each
 person has four 64-bit words, one bit per lane: *heard*, *shared* (started sharing
@@ -12,11 +12,11 @@ sharing yet. The four words sit side by side (a ``(n, 4)`` array, 32 bytes a
 person), so a neighbour's whole state is one cache line read.
 
 Coins are exactly those of the single-cascade kernel: lane ``l`` succeeds on the
-pair ``(u, v)`` when ``_pair_bits(keys[l], u, v) < _threshold(p)``. The product
-``(u << 32 | v) * golden`` inside ``_pair_bits`` is shared by all lanes, so each lane
+pair ``(u, v)`` when ``pair_bits(keys[l], u, v) < chance_bits(p)``. The product
+``(u << 32 | v) * golden`` inside ``pair_bits`` is shared by all lanes, so each lane
 costs one addition and SplitMix64's finaliser. Because coins are counter-based, a
 lane's outcome does not depend on which other lanes travel with it, on their order
-or on threads: each lane ends exactly as :func:`sim.kernels._ic_advance` ends with
+or on threads: each lane ends exactly as :func:`sim.rules.independent_cascade.advance` ends with
 the same key and seeds.
 
 Sharers are visited in increasing order of their number, so the first sharer to
@@ -27,7 +27,6 @@ keeps by taking minima.
 
 from __future__ import annotations
 
-import numba
 import numpy as np
 from llvmlite import ir
 from numba import types
@@ -35,7 +34,10 @@ from numba.core import cgutils
 from numba.cpython.unsafe.numbers import trailing_zeros
 from numba.extending import intrinsic
 
-from sim.kernels import _GOLDEN, NO_SOURCE, _enqueue_seeds, _finalize, _threshold
+from sim.jit import njit
+from sim.rules.coins import GOLDEN, chance_bits, finalize
+from sim.rules.common import NO_SOURCE
+from sim.rules.independent_cascade import enqueue_seeds
 
 HEARD, SHARED, FRONTIER, NEXT = 0, 1, 2, 3
 LANES = 64  # replications per machine word
@@ -72,7 +74,7 @@ def _prefetch(typingctx, array, index):
     return signature, codegen
 
 
-@numba.njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True)
 def _ic_lanes(graph, seeds, keys, p_share, last_step, workspace, record):
     """Run up to 64 independent cascades (lanes) seeded at step 0, together.
 
@@ -103,7 +105,7 @@ def _ic_lanes(graph, seeds, keys, p_share, last_step, workspace, record):
         ``counts[l, t] = (new heard, new sharers)`` of lane ``l`` at step ``t``, for
         the steps the longest lane took (zero after a lane stopped).
     steps : int64 array
-        The step at which each lane stopped, as ``_ic_advance`` returns it.
+        The step at which each lane stopped, as the advance kernel returns it.
     """
     indptr, indices = graph
     seed_ptr, seed_nodes = seeds
@@ -111,7 +113,7 @@ def _ic_lanes(graph, seeds, keys, p_share, last_step, workspace, record):
     heard_at, shared_at, source = record
     recording = heard_at.shape[0] > 0
     n_lanes = keys.size
-    threshold = _threshold(p_share)
+    threshold = chance_bits(p_share)
     capacity = min(last_step + 1, 64)
     counts = np.zeros((n_lanes, capacity, 2), dtype=np.int64)
     steps = np.zeros(n_lanes, dtype=np.int64)
@@ -170,12 +172,12 @@ def _ic_lanes(graph, seeds, keys, p_share, last_step, workspace, record):
                     n_touched += 1
                 fresh = exposed & ~before
                 words[person, HEARD] = before | exposed
-                mixed = (high | np.uint64(person)) * _GOLDEN
+                mixed = (high | np.uint64(person)) * GOLDEN
                 won = _ZERO
                 while exposed != _ZERO:
                     lane = trailing_zeros(exposed)
                     exposed &= exposed - _ONE
-                    hit = (_finalize(keys[lane] + mixed) >> _S11) < threshold
+                    hit = (finalize(keys[lane] + mixed) >> _S11) < threshold
                     # branch-free: a coin is the worst case for a branch predictor
                     won |= np.uint64(hit) << lane
                     new_shared[lane] += hit
@@ -230,15 +232,16 @@ def _ic_lanes(graph, seeds, keys, p_share, last_step, workspace, record):
     return counts[:, : step + 1].copy(), steps
 
 
-@numba.njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True)
 def _ic_runs(graph, seeds, keys, p_share, last_step, workspace, record):
     """Whole cascades, one after another, each counted step by step.
 
     A breadth-first traversal per replication, branch-free like
-    :func:`sim.kernels._ic_final_sizes`, whose queue holds the sharers in the order
-    they started: one step's sharers are one contiguous stretch of it, so the end of
-    the stretch marks the step, and the counts of a step are the growth of the
-    queue (new sharers) and of the list of people touched (new heard).
+    :func:`sim.rules.independent_cascade.final_sizes_kernel`, whose queue holds the
+    sharers in the order they started: one step's sharers are one contiguous
+    stretch of it, so the end of the stretch marks the step, and the counts of a
+    step are the growth of the queue (new sharers) and of the list of people touched
+    (new heard).
 
     ``seeds`` is ``(seed_ptr, seed_nodes)`` as in :func:`_ic_lanes`; ``workspace`` is
     ``(status, queue, touched)``: a uint8 array of length ``n`` all zero on entry
@@ -256,7 +259,7 @@ def _ic_runs(graph, seeds, keys, p_share, last_step, workspace, record):
     status, queue, touched = workspace
     heard_at, shared_at, source = record
     recording = heard_at.shape[0] > 0
-    threshold = _threshold(p_share)
+    threshold = chance_bits(p_share)
     n_runs = keys.size
     offsets = np.zeros(n_runs + 1, dtype=np.int64)
     steps = np.zeros(n_runs, dtype=np.int64)
@@ -264,7 +267,7 @@ def _ic_runs(graph, seeds, keys, p_share, last_step, workspace, record):
     n_rows = 0
     for run in range(n_runs):
         key = keys[run]
-        tail = _enqueue_seeds(status, queue, seed_nodes[seed_ptr[run] : seed_ptr[run + 1]])
+        tail = enqueue_seeds(status, queue, seed_nodes[seed_ptr[run] : seed_ptr[run + 1]])
         for i in range(tail):
             touched[i] = queue[i]
             if recording:
@@ -300,7 +303,7 @@ def _ic_runs(graph, seeds, keys, p_share, last_step, workspace, record):
                     person_status = status[person]
                     touched[n_touched] = person
                     n_touched += person_status == 0
-                    coin = _finalize(key + (high | np.uint64(person)) * _GOLDEN) >> _S11
+                    coin = finalize(key + (high | np.uint64(person)) * GOLDEN) >> _S11
                     convinced = (coin < threshold) & (person_status != 2)
                     queue[tail] = person
                     tail += convinced
@@ -325,7 +328,7 @@ def _ic_runs(graph, seeds, keys, p_share, last_step, workspace, record):
     return offsets, rows[:n_rows].copy(), steps
 
 
-@numba.njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True)
 def _grown(rows):
     """``rows`` in an array twice as long."""
     out = np.zeros((2 * rows.shape[0], 2), dtype=rows.dtype)

@@ -21,16 +21,16 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from sim.campaigns import cost_metrics
-from sim.cascades import METRICS as CASCADE_METRICS
-from sim.cascades import cascade_metrics
+from sim.batch.multirep import finish_together, models_per_block, multirep_applies
 from sim.config import Scenario, with_values
-from sim.graph import Graph
-from sim.metrics import curve_metrics, time_to_contain, voice_and_sentiment
+from sim.measures.cascade import METRICS as CASCADE_METRICS
+from sim.measures.cascade import cascade_metrics
 from sim.model import BuzzModel
-from sim.multirep import finish_together, models_per_block, multirep_applies
-from sim.networks import build_network
+from sim.network.generators import build_network
+from sim.network.graph import Graph
 from sim.randomness import RunStreams
+from sim.results.statistics import curve_metrics, time_to_contain, voice_and_sentiment
+from sim.seeding.strategies import cost_metrics
 
 RUN_COLUMNS = [
     "run",
@@ -284,9 +284,9 @@ USE_MULTIREP = True  # replications that qualify run together (execute_runs)
 def execute_runs(specs: tuple[RunSpec, ...], source: str = "<scenario>") -> list[RunResult]:
     """Execute runs, in order, with the same results as :func:`execute_run` on each.
 
-    When :func:`sim.multirep.multirep_applies` admits the scenario, the replications
+    When :func:`sim.batch.multirep.multirep_applies` admits the scenario, the replications
     of each point in ``specs`` share one graph and run together
-    (:func:`sim.multirep.finish_together`); each run is then timed as its share.
+    (:func:`sim.batch.multirep.finish_together`); each run is then timed as its share.
     """
     done: dict[int, RunResult] = {}
     groups: dict[int, list[RunSpec]] = {}

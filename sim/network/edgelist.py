@@ -44,7 +44,7 @@ import numpy as np
 import pandas as pd
 
 from sim.errors import InputError
-from sim.graph import Graph
+from sim.network.graph import Graph
 
 __all__ = ["read_edgelist", "write_edgelist"]
 

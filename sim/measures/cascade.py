@@ -1,6 +1,6 @@
 """Cascade shape: who told whom, read as a forest, and what its shape says.
 
-A message's state arrays (``sim.kernels``: ``heard_at``, ``shared_at``, ``source``)
+A message's state arrays (``sim.rules.common.State``: ``heard_at``, ``shared_at``, ``source``)
 describe a forest. Its nodes are everyone reached (``heard_at != NEVER``); the
 parent of a person is their ``source``, the sharer who told them; the roots are
 the reached people with ``source == -1``: the seeds and, under the Bass rule,
@@ -44,7 +44,7 @@ import math
 import numba
 import numpy as np
 
-from sim.kernels import NEVER
+from sim.rules.common import NEVER
 
 METRICS = (
     "depth",

@@ -4,7 +4,7 @@ Every strategy is deterministic for a given generator (the run's seeding stream)
 and every tie is broken by a random permutation drawn from it, so no id order is
 favoured. "Followers" are the people a person's shares reach: neighbours in an
 undirected network, out-neighbours in a directed one (arcs point from the followed
-to the follower, ``sim.graph``).
+to the follower, ``sim.network.graph``).
 
 Strategies (``Seeding.strategy``):
 
@@ -49,10 +49,12 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from sim import kernels, kernels_seeding
-from sim.config import DegreeCost, FlatCost, IndependentCascade, RuleSpec, Seeding
+from sim.config import DegreeCost, FlatCost, RuleSpec, Seeding
 from sim.errors import InputError
-from sim.graph import Graph
+from sim.network.graph import Graph
+from sim.rules import names, rule_class
+from sim.rules.coins import chance_bits
+from sim.seeding import kernels as kernels_seeding
 
 BUDGET_SLACK = 1e-9  # relative: sums of decimal costs must not lose a seed to rounding
 BETWEENNESS_SOURCES = 500  # default sampled sources of the betweenness strategy
@@ -95,7 +97,7 @@ def choose_seeds(
 
     Examples
     --------
-    >>> from sim.graph import Graph
+    >>> from sim.network.graph import Graph
     >>> star = Graph.from_edges([0, 0, 0], [1, 2, 3])
     >>> choose_seeds(star, Seeding(strategy="top_degree", count=1), np.random.default_rng(0))
     array([0], dtype=int32)
@@ -160,7 +162,7 @@ def preference_order(graph: Graph, seeding: Seeding, rng: np.random.Generator) -
 
     Examples
     --------
-    >>> from sim.graph import Graph
+    >>> from sim.network.graph import Graph
     >>> path = Graph.from_edges([0, 1, 2, 3], [1, 2, 3, 4])
     >>> preference_order(path, Seeding(strategy="betweenness"), np.random.default_rng(1))[:3]
     array([2, 1, 3])
@@ -202,7 +204,7 @@ def person_costs(graph: Graph, cost: FlatCost | DegreeCost) -> np.ndarray:
 
     Examples
     --------
-    >>> from sim.graph import Graph
+    >>> from sim.network.graph import Graph
     >>> star = Graph.from_edges([0, 0, 0], [1, 2, 3])
     >>> person_costs(star, DegreeCost(model="degree", base=10, per_neighbour=2)).tolist()
     [16.0, 12.0, 12.0, 12.0]
@@ -218,7 +220,7 @@ def seed_cost(graph: Graph, seeds: np.ndarray, cost: FlatCost | DegreeCost) -> f
 
     Examples
     --------
-    >>> from sim.graph import Graph
+    >>> from sim.network.graph import Graph
     >>> star = Graph.from_edges([0, 0, 0], [1, 2, 3])
     >>> seed_cost(star, np.array([0, 1]), DegreeCost(model="degree", base=10, per_neighbour=2))
     28.0
@@ -302,7 +304,7 @@ def pagerank(
 
     Examples
     --------
-    >>> from sim.graph import Graph
+    >>> from sim.network.graph import Graph
     >>> star = Graph.from_edges([0, 0, 0], [1, 2, 3])
     >>> rank = pagerank(star)
     >>> round(float(rank.sum()), 9), bool(rank[0] > rank[1])
@@ -336,7 +338,7 @@ def core_numbers(graph: Graph) -> np.ndarray:
 
     Examples
     --------
-    >>> from sim.graph import Graph
+    >>> from sim.network.graph import Graph
     >>> triangle_with_tail = Graph.from_edges([0, 1, 2, 2], [1, 2, 0, 3])
     >>> core_numbers(triangle_with_tail).tolist()
     [2, 2, 2, 1]
@@ -355,7 +357,7 @@ def betweenness(graph: Graph, sources: np.ndarray | None = None) -> np.ndarray:
 
     Examples
     --------
-    >>> from sim.graph import Graph
+    >>> from sim.network.graph import Graph
     >>> path = Graph.from_edges([0, 1], [1, 2])
     >>> betweenness(path).tolist()
     [0.0, 2.0, 0.0]
@@ -382,7 +384,7 @@ def communities(graph: Graph, method: str, rng: np.random.Generator) -> np.ndarr
 
     Examples
     --------
-    >>> from sim.graph import Graph
+    >>> from sim.network.graph import Graph
     >>> two_triangles = Graph.from_edges([0, 1, 2, 3, 4, 5, 2], [1, 2, 0, 4, 5, 3, 3])
     >>> labels = communities(two_triangles, "louvain", np.random.default_rng(0))
     >>> len(set(labels[:3])), len(set(labels[3:])), len(set(labels))
@@ -420,7 +422,7 @@ def community_order(graph: Graph, labels: np.ndarray, rng: np.random.Generator) 
 
     Examples
     --------
-    >>> from sim.graph import Graph
+    >>> from sim.network.graph import Graph
     >>> g = Graph.from_edges([0, 0, 0, 4], [1, 2, 3, 5])
     >>> community_order(g, np.array([0, 0, 0, 0, 1, 1]), np.random.default_rng(0))[:2].tolist()
     [0, 4]
@@ -449,7 +451,7 @@ def random_neighbor_order(graph: Graph, rng: np.random.Generator) -> np.ndarray:
 
     Examples
     --------
-    >>> from sim.graph import Graph
+    >>> from sim.network.graph import Graph
     >>> star = Graph.from_edges([0, 0, 0, 0], [1, 2, 3, 4])
     >>> firsts = [random_neighbor_order(star, np.random.default_rng(s))[0] for s in range(1000)]
     >>> firsts.count(0)  # the hub: weight 4 against 1/4 for each leaf, so 4 times in 5
@@ -472,9 +474,10 @@ def random_neighbor_order(graph: Graph, rng: np.random.Generator) -> np.ndarray:
 def _planning_probability(seeding: Seeding, rule, source: str, key: str) -> float:
     if seeding.p is not None:
         return float(seeding.p)
-    if isinstance(rule, IndependentCascade):
-        return float(rule.p)
     model = getattr(rule, "model", None)
+    planned = rule_class(model).planning_probability(rule) if model in names() else None
+    if planned is not None:
+        return float(planned)
     return_rule = f"the message's rule is {model}" if model else "no rule was given"
     raise InputError(
         source,
@@ -504,7 +507,7 @@ def degree_discount_seeds(
 
     Examples
     --------
-    >>> from sim.graph import Graph
+    >>> from sim.network.graph import Graph
     >>> g = Graph.from_edges([0, 0, 0, 1, 4, 4], [1, 2, 3, 2, 5, 6])
     >>> degree_discount_seeds(g, 0.1, 2, np.random.default_rng(0)).tolist()
     [0, 4]
@@ -595,7 +598,7 @@ def greedy_seeds(
 
     Examples
     --------
-    >>> from sim.graph import Graph
+    >>> from sim.network.graph import Graph
     >>> two_stars = Graph.from_edges([0, 0, 0, 4, 4], [1, 2, 3, 5, 6])
     >>> result = greedy_seeds(two_stars, 0.0, np.random.default_rng(0), count=2, samples=10)
     >>> result.seeds.tolist(), result.value
@@ -611,7 +614,7 @@ def greedy_seeds(
     keys = rng.integers(0, 2**64, size=samples, dtype=np.uint64)
     tie_break = rng.permutation(n_nodes)
     column = 0 if objective == "reach" else 1
-    search = _LiveEdgeSearch(graph, keys, kernels._threshold(float(p)), column)
+    search = _LiveEdgeSearch(graph, keys, chance_bits(float(p)), column)
     first_gains = search.gains(np.arange(n_nodes, dtype=np.int32))
     evaluations = n_nodes
     variants = ["unit"]

@@ -40,7 +40,7 @@ from sim.config import (
     StochasticBlock,
     WattsStrogatz,
 )
-from sim.graph import INT32_MAX, Graph, index_dtype
+from sim.network.graph import INT32_MAX, Graph, index_dtype
 
 __all__ = [
     "barabasi_albert",
@@ -757,7 +757,7 @@ def build_network(spec, rng: np.random.Generator) -> Graph:
     if isinstance(spec, Follower):
         return follower(spec.n, spec.m, spec.reciprocity, rng=rng)
     if isinstance(spec, EdgeList):
-        from sim.edgelist import read_edgelist  # edgelist imports pandas: load on demand
+        from sim.network.edgelist import read_edgelist  # edgelist imports pandas: load on demand
 
         return read_edgelist(spec.path, directed=spec.directed)
     if isinstance(spec, Layered):

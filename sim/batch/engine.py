@@ -14,11 +14,11 @@ from pathlib import Path
 
 import pandas as pd
 
+from sim.batch.executors import default_workers, run_chunks
+from sim.batch.experiment import expand_runs, graph_for, make_chunks, run_chunk
+from sim.batch.store import ResultsStore, load_results
 from sim.config import Scenario, load_scenario
-from sim.executors import default_workers, run_chunks
-from sim.experiment import expand_runs, graph_for, make_chunks, run_chunk
 from sim.model import BuzzModel
-from sim.store import ResultsStore, load_results
 
 
 @dataclass

@@ -1,0 +1,268 @@
+"""The network section of a scenario: one model per kind of network, and layers."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from pydantic import Field, PositiveInt, model_validator
+
+from sim.schema import Frozen, Identifier, KeyedError, Probability
+
+_DETERMINISTIC_NETWORKS = ("ring_lattice", "complete", "edgelist")
+
+
+class _Network(Frozen):
+    """What every network section has besides its model's own keys.
+
+    ``fixed``: draw the network once, from replication 0's network stream, and let
+    every replication use it; replications then differ only in their seeding and
+    coins. By default (``false``) each replication draws its own network, so results
+    average over networks of the model as well. Replication 0's network is the
+    same either way, and deterministic networks (``ring_lattice``, ``complete``,
+    ``edgelist``) are shared whatever ``fixed`` says. Replications that share a
+    network can run together (:mod:`sim.batch.multirep`).
+    """
+
+    model: str  # each subclass narrows it to its own name; declared here to come first
+    fixed: bool = False
+
+    @property
+    def shared_by_replications(self) -> bool:
+        """Whether every replication runs on the same network."""
+        return self.fixed or self.model in _DETERMINISTIC_NETWORKS
+
+    def graph_replication(self, replication: int) -> int:
+        """Whose network stream draws the network of ``replication``."""
+        return 0 if self.shared_by_replications else replication
+
+
+class _RewiredLattice(_Network):
+    """A ring of ``n`` people tied to their ``k`` nearest, changed with probability ``p``."""
+
+    n: PositiveInt
+    k: PositiveInt = 10
+    p: Probability = 0.1
+
+    @model_validator(mode="after")
+    def _k_fits(self):
+        _check_lattice(self.n, self.k)
+        return self
+
+
+class WattsStrogatz(_RewiredLattice):
+    """Ring lattice of ``n`` people, each tied to ``k`` nearest; each tie rewired with ``p``."""
+
+    model: Literal["watts_strogatz"]
+
+
+class NewmanWatts(_RewiredLattice):
+    """Ring lattice plus shortcuts: each lattice tie adds a random shortcut with ``p``."""
+
+    model: Literal["newman_watts"]
+
+
+class RingLattice(_Network):
+    """Each of ``n`` people tied to the ``k`` nearest on a ring (``k`` even)."""
+
+    model: Literal["ring_lattice"]
+    n: PositiveInt
+    k: PositiveInt = 10
+
+    @model_validator(mode="after")
+    def _k_fits(self):
+        _check_lattice(self.n, self.k)
+        return self
+
+
+class ErdosRenyi(_Network):
+    """G(n, p): every pair tied independently; give ``p`` or ``mean_degree``."""
+
+    model: Literal["erdos_renyi"]
+    n: PositiveInt
+    mean_degree: Annotated[float, Field(ge=0.0, allow_inf_nan=False)] | None = None
+    p: Probability | None = None
+
+    @model_validator(mode="after")
+    def _one_density(self):
+        if (self.mean_degree is None) == (self.p is None):
+            raise KeyedError("", None, "exactly one of mean_degree or p")
+        if self.mean_degree is not None and self.mean_degree > self.n - 1:
+            raise KeyedError("mean_degree", self.mean_degree, f"at most n - 1 = {self.n - 1}")
+        return self
+
+    @property
+    def edge_probability(self) -> float:
+        """The pair probability, from ``p`` or ``mean_degree / (n - 1)``."""
+        if self.p is not None:
+            return self.p
+        return 0.0 if self.n < 2 else self.mean_degree / (self.n - 1)
+
+
+class BarabasiAlbert(_Network):
+    """Preferential attachment: each newcomer ties to ``m`` people, the well connected likelier."""
+
+    model: Literal["barabasi_albert"]
+    n: PositiveInt
+    m: PositiveInt = 5
+
+    @model_validator(mode="after")
+    def _m_fits(self):
+        if self.m >= self.n:
+            raise KeyedError("m", self.m, f"a whole number smaller than n = {self.n}")
+        return self
+
+
+class HolmeKim(_Network):
+    """Clustered scale-free graph: preferential attachment plus triad formation
+    (closing a triangle) with probability ``p_triangle``."""
+
+    model: Literal["holme_kim"]
+    n: PositiveInt
+    m: PositiveInt = 5
+    p_triangle: Probability = 0.5
+
+    @model_validator(mode="after")
+    def _m_fits(self):
+        if self.m >= self.n:
+            raise KeyedError("m", self.m, f"a whole number smaller than n = {self.n}")
+        return self
+
+
+class StochasticBlock(_Network):
+    """Communities: ``sizes`` blocks, ties inside with ``p_in`` and across with ``p_out``."""
+
+    model: Literal["stochastic_block"]
+    sizes: Annotated[list[PositiveInt], Field(min_length=1)]
+    p_in: Probability = 0.1
+    p_out: Probability = 0.01
+
+    @property
+    def n(self) -> int:
+        """Total number of people."""
+        return sum(self.sizes)
+
+
+class Complete(_Network):
+    """Everyone tied to everyone (a well-mixed population)."""
+
+    model: Literal["complete"]
+    n: Annotated[int, Field(ge=1, le=20_000)]
+
+
+class Follower(_Network):
+    """Directed follower graph (Twitter-like): each newcomer follows ``m`` people chosen
+    by preferential attachment on followers; a followed person follows back with
+    ``reciprocity``. Arcs point from the followed to the follower (who sees whom)."""
+
+    model: Literal["follower"]
+    n: PositiveInt
+    m: PositiveInt = 5
+    reciprocity: Probability = 0.1
+
+    @model_validator(mode="after")
+    def _m_fits(self):
+        if self.m >= self.n:
+            raise KeyedError("m", self.m, f"a whole number smaller than n = {self.n}")
+        return self
+
+
+class EdgeList(_Network):
+    """A network read from a file of ``u v`` pairs (whitespace or commas, ``#``/``%``
+    comments, optional header, ``.gz``). Relative paths are relative to the scenario."""
+
+    model: Literal["edgelist"]
+    path: str
+    directed: bool = False
+
+
+_ONE_NETWORK = (
+    WattsStrogatz
+    | NewmanWatts
+    | RingLattice
+    | ErdosRenyi
+    | BarabasiAlbert
+    | HolmeKim
+    | StochasticBlock
+    | Complete
+    | Follower
+    | EdgeList
+)
+NetworkSpec = Annotated[_ONE_NETWORK, Field(discriminator="model")]
+
+
+class Layer(Frozen):
+    """One platform over the same people: its own network among its members.
+
+    ``membership`` is the fraction of people on the platform (drawn at random for
+    each replication from the network's stream); the layer's ``network`` is built
+    among them, its ``n`` filled in as ``round(membership * n)``. An ``edgelist``
+    layer names people by their numbers (``0 .. n-1``) and its members are the
+    people it lists (its membership must stay 1).
+    """
+
+    name: Identifier
+    membership: Annotated[float, Field(gt=0.0, le=1.0, allow_inf_nan=False)] = 1.0
+    network: NetworkSpec
+
+    @model_validator(mode="after")
+    def _edgelist_lists_its_members(self):
+        if isinstance(self.network, EdgeList) and self.membership != 1.0:
+            raise KeyedError(
+                "membership", self.membership, "1 for an edge list (its members are listed)"
+            )
+        return self
+
+
+class Layered(_Network):
+    """Several platforms (layers) over the same ``n`` people: a friendship layer, a
+    follower layer, an offline one. A tie on several layers is several ties, each
+    with its own chance; rules may set their parameter per layer (``rule.layers``)."""
+
+    model: Literal["layers"]
+    n: PositiveInt
+    layers: Annotated[list[Layer], Field(min_length=1, max_length=16)]
+
+    @model_validator(mode="before")
+    @classmethod
+    def _layer_sizes(cls, raw: Any) -> Any:
+        if not isinstance(raw, dict) or not isinstance(raw.get("layers"), list):
+            return raw
+        n_people = raw.get("n")
+        if not isinstance(n_people, int) or isinstance(n_people, bool):
+            return raw
+        layers = []
+        for layer in raw["layers"]:
+            if isinstance(layer, dict) and isinstance(layer.get("network"), dict):
+                network = dict(layer["network"])
+                membership = layer.get("membership", 1.0)
+                sized = network.get("model") not in ("edgelist", "stochastic_block")
+                if sized and "n" not in network and isinstance(membership, int | float):
+                    network["n"] = max(1, round(membership * n_people))
+                layer = {**layer, "network": network}
+            layers.append(layer)
+        return {**raw, "layers": layers}
+
+    @model_validator(mode="after")
+    def _unique_names(self):
+        names = [layer.name for layer in self.layers]
+        repeated = sorted({name for name in names if names.count(name) > 1})
+        if repeated:
+            raise KeyedError("layers", repeated, "unique layer names")
+        for layer in self.layers:
+            size = getattr(layer.network, "n", None)
+            if size is not None and size > self.n:
+                raise KeyedError(f"layers.{layer.name}.network.n", size, f"at most n = {self.n}")
+        return self
+
+    @property
+    def layer_names(self) -> list[str]:
+        """The layers' names, in order."""
+        return [layer.name for layer in self.layers]
+
+
+AnyNetwork = Annotated[_ONE_NETWORK | Layered, Field(discriminator="model")]
+
+
+def _check_lattice(n: int, k: int) -> None:
+    if k % 2 or k >= n:
+        raise KeyedError("k", k, f"an even number smaller than n = {n}")

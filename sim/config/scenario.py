@@ -1,0 +1,175 @@
+"""A whole scenario: its messages (each with a rule from the registry) and its sections.
+
+A message's ``rule`` is validated against the rules in the registry
+(:mod:`sim.rules.registry`): the union of their schemas, told apart by ``model``. A
+rule registered later (a plug-in) rebuilds it, so its keys are checked like a
+built-in rule's."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal, Union
+
+from pydantic import Field, NonNegativeInt, PositiveInt, field_validator, model_validator
+
+from sim import rules as rule_registry
+from sim.config.campaign import Campaign, CommunityManager
+from sim.config.networks import AnyNetwork, Layered
+from sim.config.people import Interaction, Modifiers, People
+from sim.config.seeding import Seeding
+from sim.config.sweep import Sweep
+from sim.schema import Frozen, Identifier, KeyedError
+
+
+def rule_union() -> Any:
+    """The type of a message's ``rule``: every registered rule's schema, by ``model``."""
+    schemas = tuple(rule.schema for rule in rule_registry.rules().values())
+    return Annotated[Union[schemas], Field(discriminator="model")]  # noqa: UP007
+
+
+RuleSpec = rule_union()
+
+
+class Message(Frozen):
+    """One message: its rule, its tone, how it is seeded and its modifiers."""
+
+    name: Identifier
+    valence: Literal["positive", "negative", "neutral"] = "neutral"
+    rule: RuleSpec
+    seeding: Seeding = Seeding()
+    modifiers: Modifiers = Modifiers()
+
+    @model_validator(mode="after")
+    def _modifiers_fit(self):
+        if self.modifiers.negativity_bias != 1.0 and self.valence != "negative":
+            raise KeyedError(
+                "modifiers.negativity_bias",
+                self.modifiers.negativity_bias,
+                f"1 unless valence is negative (this message is {self.valence})",
+            )
+        rule = rule_registry.rule_class(self.rule.model)
+        planning = self.seeding.strategy in ("greedy", "degree_discount")
+        if planning and self.seeding.p is None and rule.planning_probability(self.rule) is None:
+            raise KeyedError(
+                "seeding.p",
+                None,
+                f"the independent-cascade p that {self.seeding.strategy} plans with "
+                f"(rule {self.rule.model} has none)",
+            )
+        if self.modifiers.forgetting > 0.0 and not rule.keeps_spreading:
+            raise KeyedError(
+                "modifiers.forgetting",
+                self.modifiers.forgetting,
+                f"0 with rule {self.rule.model}: its sharers do not keep spreading "
+                "(forgetting applies to rules whose spreaders do, such as rumor)",
+            )
+        return self
+
+
+class Scenario(Frozen):
+    """A whole experiment: network, messages, steps, seeds, replications and sweep."""
+
+    name: Identifier
+    description: str = ""
+    seed: NonNegativeInt = 0
+    steps: PositiveInt = 100
+    replications: PositiveInt = 1
+    network: AnyNetwork
+    messages: Annotated[list[Message], Field(min_length=1)]
+    people: People = People()
+    interactions: list[Interaction] = []
+    campaign: Campaign = Campaign()
+    community_manager: CommunityManager | None = None
+    contain_below: NonNegativeInt = 10
+    sweep: Sweep | None = None
+
+    @field_validator("messages")
+    @classmethod
+    def _unique_names(cls, messages: list[Message]) -> list[Message]:
+        names = [m.name for m in messages]
+        repeated = sorted({n for n in names if names.count(n) > 1})
+        if repeated:
+            raise KeyedError("", None, f"unique message names; repeated: {', '.join(repeated)}")
+        return messages
+
+    @model_validator(mode="after")
+    def _interactions_name_messages(self):
+        names = [message.name for message in self.messages]
+        for i, interaction in enumerate(self.interactions):
+            for field, alias in (("source", "from"), ("target", "to")):
+                name = getattr(interaction, field)
+                if name not in names:
+                    raise KeyedError(
+                        f"interactions.{i}.{alias}", name, f"a message name: {', '.join(names)}"
+                    )
+        return self
+
+    @model_validator(mode="after")
+    def _rule_layers_exist(self):
+        names = self.network.layer_names if isinstance(self.network, Layered) else []
+        for message in self.messages:
+            for layer in getattr(message.rule, "layers", {}):
+                if layer not in names:
+                    allowed = (
+                        f"a layer of the network: {', '.join(names)}"
+                        if names
+                        else "no layers: the network has one (use model: layers)"
+                    )
+                    raise KeyedError(f"messages.{message.name}.rule.layers", layer, allowed)
+        return self
+
+    @model_validator(mode="after")
+    def _actors_name_messages(self):
+        messages = {message.name: message for message in self.messages}
+        names = ", ".join(messages)
+        for i, action in enumerate(self.campaign.actions):
+            if action.message not in messages:
+                raise KeyedError(
+                    f"campaign.actions.{i}.message", action.message, f"a message name: {names}"
+                )
+        manager = self.community_manager
+        if manager is not None:
+            for field in ("watch", "respond_with"):
+                name = getattr(manager, field)
+                if name not in messages:
+                    raise KeyedError(
+                        f"community_manager.{field}", name, f"a message name: {names}"
+                    )
+            if messages[manager.watch].valence != "negative":
+                raise KeyedError(
+                    "community_manager.watch", manager.watch, "a message with valence negative"
+                )
+        return self
+
+    @model_validator(mode="after")
+    def _seeds_fit(self):
+        n_nodes = getattr(self.network, "n", None)
+        for message in self.messages:
+            if n_nodes is not None and message.seeding.n_seeds > n_nodes:
+                raise KeyedError(
+                    f"messages.{message.name}.seeding.count",
+                    message.seeding.n_seeds,
+                    f"at most the number of people, {n_nodes}",
+                )
+        return self
+
+    def message(self, name: str) -> Message:
+        """The message called ``name``."""
+        for message in self.messages:
+            if message.name == name:
+                return message
+        raise KeyError(name)
+
+
+def _rebuild_rule_field() -> None:
+    """Let messages take every registered rule (called when one is registered)."""
+    Message.model_fields["rule"].annotation = typing_args(rule_union())
+    Message.model_rebuild(force=True)
+    Scenario.model_rebuild(force=True)
+
+
+def typing_args(annotated: Any) -> Any:
+    """The bare union inside ``Annotated[union, ...]`` (the field keeps its discriminator)."""
+    return annotated.__origin__
+
+
+rule_registry.on_change(_rebuild_rule_field)

@@ -1,0 +1,49 @@
+"""Virality rules: one file per rule, and the registry that names them.
+
+Each built-in rule's file holds its schema (the pydantic model of its section in a
+scenario), its njit kernels and its rule object, which the model calls to advance a
+message; :mod:`sim.rules.common` and :mod:`sim.rules.coins` hold what the kernels
+share. Importing this package registers the built-in rules; see
+``docs/adding_a_rule.md`` for adding one from another package.
+
+Examples
+--------
+>>> import sim.rules
+>>> sorted(sim.rules.names())
+['bass', 'independent_cascade', 'linear_threshold', 'rumor']
+"""
+
+# ruff: noqa: I001 (the built-in rules register in this order, the order errors list them)
+from sim.rules.registry import (
+    Rule,
+    Slider,
+    make_rule,
+    names,
+    on_change,
+    register,
+    rule_class,
+    rules,
+)
+from sim.rules.independent_cascade import IndependentCascade, IndependentCascadeRule
+from sim.rules.linear_threshold import LinearThreshold, LinearThresholdRule
+from sim.rules.bass import Bass, BassRule
+from sim.rules.rumor import Rumor, RumorRule
+
+__all__ = [
+    "Bass",
+    "BassRule",
+    "IndependentCascade",
+    "IndependentCascadeRule",
+    "LinearThreshold",
+    "LinearThresholdRule",
+    "Rule",
+    "Rumor",
+    "RumorRule",
+    "Slider",
+    "make_rule",
+    "names",
+    "on_change",
+    "register",
+    "rule_class",
+    "rules",
+]

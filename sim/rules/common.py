@@ -1,0 +1,257 @@
+"""What every rule's kernels share: the state layout, the modifiers and the step's end.
+
+No Mesa, networkx or pandas here, and no rule: each rule's file (``sim/rules/*.py``)
+holds its own transition and advance kernels and calls these helpers. Callers
+validate parameters; kernels trust their inputs.
+
+State layout
+------------
+Each message has a :class:`State` of three int32 arrays of length ``n_nodes``:
+``heard_at`` (step first exposed), ``shared_at`` (step started sharing) and
+``source`` (who told them, ``-1`` for seeds and the unreached). ``NEVER`` marks
+"not yet". The hot test of every visited edge reads ``shared_at`` alone; the other
+two are touched only when a person is reached. (Packing the three into one
+``(n, 3)`` array was measured 25% slower: the hot loop then strides 12 bytes.)
+
+The named structures below are what the kernels take; numba compiles named tuples,
+so a kernel reads ``mods.influence`` rather than a position described in prose.
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+import numpy as np
+
+from sim.jit import njit
+from sim.rules.coins import hits
+
+NEVER = np.int32(np.iinfo(np.int32).max)
+NO_SOURCE = np.int32(-1)
+
+INOCULATION, REINFORCEMENT, COMPETITION = 0, 1, 2
+
+
+class GraphArrays(NamedTuple):
+    """The network in CSR form: the people ``v`` whose feed ``u`` reaches are
+    ``indices[indptr[u]:indptr[u + 1]]`` (sorted)."""
+
+    indptr: np.ndarray
+    indices: np.ndarray
+
+
+class State(NamedTuple):
+    """One message's state per person (int32, ``NEVER`` for not yet)."""
+
+    heard_at: np.ndarray
+    shared_at: np.ndarray
+    source: np.ndarray
+
+
+class Buffers(NamedTuple):
+    """Two int32 arrays of length ``n_nodes``: the people who started sharing at the
+    current step (``frontier[:n_frontier]``) and room for the next step's."""
+
+    frontier: np.ndarray
+    spare: np.ndarray
+
+
+class MessageArrays(NamedTuple):
+    """What a rule's advance kernel updates: the state, the frontier buffers, and
+    ``counts[t] = (new_heard, new_sharers)`` (int64, one row per step)."""
+
+    state: State
+    buffers: Buffers
+    counts: np.ndarray
+
+
+class Position(NamedTuple):
+    """Where a message stands: its last step, how many people started sharing then,
+    and how many more may still act although nobody started (a rule's own count:
+    Bass's pending people, rumour spreaders who can call; 0 for the others)."""
+
+    step: int
+    n_frontier: int
+    n_waiting: int
+
+
+class Schedule(NamedTuple):
+    """The seeds, the step they start at (``-1``: none) and the last step to run."""
+
+    seeds: np.ndarray
+    seed_step: int
+    last_step: int
+
+
+class Links(NamedTuple):
+    """The interactions aimed at a message, one entry per interaction: the other
+    message's row in ``heard_all``/``shared_all``, its ``kind`` (``INOCULATION``,
+    ``REINFORCEMENT`` or ``COMPETITION``), its ``factor``, and ``ahead`` (1 when a
+    competitor moves first within a step)."""
+
+    heard_all: np.ndarray
+    shared_all: np.ndarray
+    message: np.ndarray
+    kind: np.ndarray
+    factor: np.ndarray
+    ahead: np.ndarray
+
+
+class Layers(NamedTuple):
+    """On a network of several layers: each tie's layer, the rule's parameter per layer
+    and a coin key per layer (empty arrays on a one-layer network)."""
+
+    edge_layer: np.ndarray
+    parameter: np.ndarray
+    key: np.ndarray
+
+
+class Modifiers(NamedTuple):
+    """A message's modifiers. ``on`` is false when all are neutral: the kernels then take
+    the plain path and draw no extra coin. Per person: ``influence``,
+    ``susceptibility``, ``activity`` (chance to be online at a step), ``visibility``
+    (share of friends a protected account reaches); ``keys`` the run's activity and
+    visibility coin keys; ``step_factor[t]`` the message's novelty decay times its
+    negativity bias (and a brand's promotions) at step ``t``."""
+
+    on: bool
+    influence: np.ndarray
+    susceptibility: np.ndarray
+    activity: np.ndarray
+    visibility: np.ndarray
+    keys: np.ndarray
+    step_factor: np.ndarray
+    links: Links
+    layers: Layers
+
+
+
+def no_layers() -> Layers:
+    """The :class:`Layers` of a one-layer network."""
+    return Layers(np.empty(0, np.int8), np.empty(0), np.empty(0, np.uint64))
+
+
+@njit(inline="always")
+def online(mods, person, step):
+    """Whether ``person`` is online at ``step``: the coin of the pair ``(step, person)``
+    under the run's activity key falls below their activity (shared by all messages)."""
+    return hits(mods.keys[0], step, person, mods.activity[person])
+
+
+@njit(inline="always")
+def visible(mods, sharer, person):
+    """Whether ``sharer``'s shares reach ``person``: always for a public account; for a
+    protected one, the pair's coin under the run's visibility key falls below the
+    sharer's visibility (fixed for the run: the same followers see every share)."""
+    return hits(mods.keys[1], sharer, person, mods.visibility[sharer])
+
+
+@njit(inline="always")
+def receptivity(mods, person, step):
+    """How open ``person`` is to the message in the step from ``step`` to ``step + 1``.
+
+    Their susceptibility times ``step_factor[step]``; then, for each of
+    ``mods.links`` in order: having heard (inoculation) or adopted (reinforcement)
+    the other message by ``step`` multiplies by ``factor``; having adopted a
+    competitor by ``step + ahead`` makes it 0.
+    """
+    factor = mods.susceptibility[person] * mods.step_factor[step]
+    links = mods.links
+    for i in range(links.message.size):
+        other = links.message[i]
+        if links.kind[i] == INOCULATION:
+            if links.heard_all[other, person] <= step:
+                factor *= links.factor[i]
+        elif links.kind[i] == REINFORCEMENT:
+            if links.shared_all[other, person] <= step:
+                factor *= links.factor[i]
+        elif links.shared_all[other, person] <= step + links.ahead[i]:
+            return 0.0
+    return factor
+
+
+@njit(inline="always")
+def weight(mods, sharer):
+    """A sharer's weight in a count (threshold, word of mouth) in units of 2**-32:
+    1 without modifiers, else their influence, rounded so that sums are exact
+    integers whatever the order of addition."""
+    if not mods.on:
+        return np.int64(1) << np.int64(32)
+    return np.int64(mods.influence[sharer] * 4294967296.0 + 0.5)
+
+
+@njit(inline="always")
+def layer_chance(mods, edge, parameter, key):
+    """A tie's rule parameter and coin key: the message's own, or on a network of
+    several layers the tie's layer's (each layer has its own key, so that a tie on
+    two layers gets two independent coins)."""
+    layers = mods.layers
+    if layers.edge_layer.size == 0:
+        return parameter, key
+    layer = layers.edge_layer[edge]
+    return layers.parameter[layer], key ^ layers.key[layer]
+
+
+@njit(cache=True)
+def seed_now(state, seeds, step, frontier, n_frontier):
+    """Make ``seeds`` start sharing at ``step``; append the new sharers to ``frontier``.
+
+    Returns ``(n_frontier, new_heard, new_shared)``. People already sharing stay as
+    they are (a seed cannot start twice).
+    """
+    new_heard = 0
+    new_shared = 0
+    for node in seeds:
+        if state.shared_at[node] != NEVER:
+            continue
+        if state.heard_at[node] == NEVER:
+            state.heard_at[node] = step
+            new_heard += 1
+        state.shared_at[node] = step
+        state.source[node] = NO_SOURCE
+        frontier[n_frontier] = node
+        n_frontier += 1
+        new_shared += 1
+    return n_frontier, new_heard, new_shared
+
+
+@njit(inline="always")
+def close_step(state, schedule, step, spare, n_next, new_heard, counts):
+    """End a step of any rule: start the seeds due at ``step`` (appended to the
+    ``n_next`` new sharers in ``spare``) and record the step's counts.
+
+    Returns the number of people who start sharing at ``step``.
+    """
+    new_shared = n_next
+    if step == schedule.seed_step:
+        n_next, seeded_heard, seeded_shared = seed_now(
+            state, schedule.seeds, step, spare, n_next
+        )
+        new_heard += seeded_heard
+        new_shared += seeded_shared
+    counts[step, 0] = new_heard
+    counts[step, 1] = new_shared
+    return n_next
+
+
+@njit(inline="always")
+def keep_going(step, n_frontier, n_waiting, schedule):
+    """Whether an advance loop takes another step: before the last step, while someone
+    started sharing, a seeding is due or the rule has people waiting to act."""
+    return step < schedule.last_step and (
+        n_frontier > 0 or schedule.seed_step > step or n_waiting > 0
+    )
+
+
+@njit(inline="always")
+def settle_frontier(buffers, frontier, n_frontier, swapped):
+    """After an advance loop swapped its two buffers an odd number of times, copy the
+    frontier back into ``buffers.frontier``, where the caller looks for it.
+
+    Every advance kernel has the same loop: a rule's transition from ``step`` to
+    ``step + 1`` writes the new sharers into the spare buffer, :func:`close_step`
+    adds the seeds due and counts, and the buffers swap. (One driver taking the
+    transition as an argument compiles as fast, but numba never caches a function
+    that takes another as an argument, so every process would compile it again.)"""
+    if swapped:
+        buffers.frontier[:n_frontier] = frontier[:n_frontier]
