@@ -3,6 +3,12 @@
 Run from the project root::
 
     python benchmarks/bench_rules.py [--n 1000000] [--repeats 3]
+    python benchmarks/bench_rules.py --against REV [--rounds 2]   # this tree vs a commit
+
+With ``--against`` the same cases run in this tree and in a git worktree of ``REV``
+(made for the run and removed after), in separate processes, alternating tree by
+tree for ``--rounds`` rounds; the table gives each tree's median seconds per rule and
+their ratio (this tree / ``REV``), written to ``benchmarks/out/rules_against.md``.
 
 For each rule, ``BuzzModel(create_agents=False).run()`` on one prebuilt network
 (k = 10, rewiring 0.1), seeded with 100 random people; the median of ``--repeats``
@@ -22,9 +28,13 @@ anyone), and says so in its table row.
 from __future__ import annotations
 
 import argparse
+import json
+import os
 import platform
 import statistics
+import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -40,8 +50,12 @@ except ModuleNotFoundError:  # run from a checkout that is not pip-installed
 
 from sim.config import scenario_from_dict  # noqa: E402
 from sim.model import BuzzModel  # noqa: E402
-from sim.network.generators import build_network  # noqa: E402
 from sim.randomness import RunStreams  # noqa: E402
+
+try:
+    from sim.network.generators import build_network
+except ImportError:  # a tree from before sim/ was regrouped (--against)
+    from sim.networks import build_network
 
 PEOPLE = {
     "activity": {"distribution": "beta", "a": 4.0, "b": 2.0},
@@ -77,31 +91,96 @@ def scenario(n_nodes: int, rule: dict, people: dict, steps: int):
     })
 
 
+def time_cases(n_nodes: int, steps: int, repeats: int) -> dict[str, dict[str, list]]:
+    """Each case's run times (seconds), steps and reaches, after a warm-up run."""
+    base = scenario(n_nodes, CASES[0][1], {}, steps)
+    graph = build_network(base.network, RunStreams(base.seed, 0).network_rng())
+    measured = {}
+    for label, rule, people, _ in CASES:
+        spec = scenario(n_nodes, rule, people, steps)
+        BuzzModel(spec, replication=99, graph=graph, create_agents=False).run()  # warm-up
+        timings, n_steps, reaches = [], [], []
+        for replication in range(repeats):
+            model = BuzzModel(spec, replication=replication, graph=graph, create_agents=False)
+            started = time.perf_counter()
+            model.run()
+            timings.append(time.perf_counter() - started)
+            n_steps.append(model.t)
+            reaches.append(model.count("heard"))
+        measured[label] = {"seconds": timings, "steps": n_steps, "reach": reaches}
+        print(f"{label}: {statistics.median(timings):.3f} s", file=sys.stderr)
+    return measured
+
+
+def against(rev: str, n_nodes: int, steps: int, repeats: int, rounds: int) -> None:
+    """This tree against a worktree of ``rev``: alternating processes, medians, ratios."""
+    folder = Path(tempfile.mkdtemp(prefix="bench_rules_"))
+    tree = folder / "tree"
+    subprocess.run(["git", "-C", str(ROOT), "worktree", "add", "--detach", str(tree), rev],
+                   check=True, capture_output=True)
+    trees = {"this tree": ROOT, rev: tree}
+    seconds: dict[str, dict[str, list[float]]] = {name: {} for name in trees}
+    reaches: dict[str, dict[str, list[int]]] = {name: {} for name in trees}
+    try:
+        for round_number in range(rounds):
+            order = list(trees) if round_number % 2 == 0 else list(reversed(trees))
+            for name in order:
+                env = {**os.environ, "PYTHONPATH": str(trees[name])}
+                done = subprocess.run(
+                    [sys.executable, str(Path(__file__).resolve()), "--json", "--n",
+                     str(n_nodes), "--steps", str(steps), "--repeats", str(repeats)],
+                    cwd=trees[name], env=env, capture_output=True, text=True, check=True,
+                )
+                for label, values in json.loads(done.stdout).items():
+                    seconds[name].setdefault(label, []).extend(values["seconds"])
+                    reaches[name].setdefault(label, []).extend(values["reach"])
+    finally:
+        subprocess.run(["git", "-C", str(ROOT), "worktree", "remove", "--force", str(tree)],
+                       capture_output=True)
+    new, old = list(trees)
+    lines = [
+        f"This tree against `{rev}`: Watts-Strogatz n = {n_nodes:,}, k = 10, p = 0.1; 100 "
+        f"random seeds; {rounds} rounds of one process per tree, alternating, each timing "
+        f"{repeats} runs of `BuzzModel.run()` per rule after a warm-up; medians "
+        f"({platform.machine()}, {os.cpu_count()} cores, numba {numba.__version__}).",
+        "",
+        f"| rule | this tree (s) | {rev} (s) | ratio | same reach |",
+        "|---|---:|---:|---:|---|",
+    ]
+    for label, *_ in CASES:
+        a, b = statistics.median(seconds[new][label]), statistics.median(seconds[old][label])
+        same = reaches[new][label] == reaches[old][label]
+        lines.append(f"| {label} | {a:.3f} | {b:.3f} | {a / b:.3f} | {'yes' if same else 'NO'} |")
+    report = "\n".join(lines)
+    print(report)
+    OUT_DIR.mkdir(parents=True, exist_ok=True)
+    (OUT_DIR / "rules_against.md").write_text(report + "\n")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--n", type=int, default=1_000_000)
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--steps", type=int, default=200)
+    parser.add_argument("--against", metavar="REV", help="compare this tree with a commit")
+    parser.add_argument("--rounds", type=int, default=2)
+    parser.add_argument("--json", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
-    base = scenario(args.n, CASES[0][1], {}, args.steps)
-    graph = build_network(base.network, RunStreams(base.seed, 0).network_rng())
+    if args.against:
+        against(args.against, args.n, args.steps, args.repeats, args.rounds)
+        return
+    measured = time_cases(args.n, args.steps, args.repeats)
+    if args.json:
+        print(json.dumps(measured))
+        return
     rows = []
-    for label, rule, people, cost in CASES:
-        spec = scenario(args.n, rule, people, args.steps)
-        BuzzModel(spec, replication=99, graph=graph, create_agents=False).run()  # warm-up
-        timings, steps, reaches = [], [], []
-        for replication in range(args.repeats):
-            model = BuzzModel(spec, replication=replication, graph=graph, create_agents=False)
-            started = time.perf_counter()
-            model.run()
-            timings.append(time.perf_counter() - started)
-            steps.append(model.t)
-            reaches.append(model.count("heard"))
+    for label, _, _, cost in CASES:
+        timings = measured[label]["seconds"]
+        steps, reaches = measured[label]["steps"], measured[label]["reach"]
         seconds = statistics.median(timings)
         n_steps = statistics.median(steps)
         rows.append((label, n_steps, seconds, n_steps / seconds, args.n * n_steps / seconds,
                      statistics.median(reaches) / args.n, cost))
-        print(f"{label}: {seconds:.3f} s", file=sys.stderr)
     lines = [
         f"Watts-Strogatz n = {args.n:,}, k = 10, p = 0.1; 100 random seeds; median of "
         f"{args.repeats} runs of `BuzzModel.run()` (numba {numba.__version__}, "
@@ -118,7 +197,6 @@ def main() -> None:
     print(report)
     OUT_DIR.mkdir(parents=True, exist_ok=True)
     (OUT_DIR / "rules.md").write_text(report + "\n")
-
 
 
 if __name__ == "__main__":

@@ -20,10 +20,12 @@ Examples
 
 from __future__ import annotations
 
+import inspect
 import sys
 from typing import Any
 
 _resolving = False
+_dispatchers: list[TypeDispatch] = []
 
 
 class LazyKernel:
@@ -55,6 +57,86 @@ class LazyKernel:
         return f"<kernel {self.__module__}.{self.__qualname__}>"
 
 
+class TypeDispatch:
+    """A kernel whose body is chosen, when numba compiles a caller, by the class of one
+    of its arguments (a named tuple): one shared driver calls ``transition(...,
+    params, ...)`` and gets each rule's own transition, with no function passed as an
+    argument (numba never caches a function that takes another as an argument).
+
+    ``stub`` is a plain function with the common signature; implementations, plain
+    functions with the same signature, are added with :meth:`register`. Called from
+    Python, the stub runs the registered implementation as plain Python.
+
+    Examples
+    --------
+    >>> from typing import NamedTuple
+    >>> class Twice(NamedTuple):
+    ...     factor: int
+    >>> def scale(params, x):
+    ...     return SCALE.implementation(params)(params, x)
+    >>> SCALE = TypeDispatch(scale, "params", cache=False)  # cache=True in real modules
+    >>> @SCALE.register(Twice)
+    ... def _(params, x):
+    ...     return params.factor * x
+    >>> @njit
+    ... def use(params, x):
+    ...     return scale(params, x)
+    >>> use(Twice(2), 21)
+    42
+    """
+
+    def __init__(self, stub, argument: str, default=None, *, cache: bool = True) -> None:
+        self.stub = stub
+        self.argument = argument
+        self.default = default
+        self.cache = cache
+        self.table: dict[type, Any] = {}
+        self._installed = False
+        _dispatchers.append(self)
+
+    def register(self, params_class: type):
+        """Decorator: the implementation for arguments of class ``params_class``."""
+
+        def decorate(implementation):
+            function = getattr(implementation, "py_func", implementation)
+            names, wanted = (
+                list(inspect.signature(f).parameters) for f in (function, self.stub)
+            )
+            if names != wanted:  # numba requires the stub's argument names
+                raise TypeError(
+                    f"{function.__qualname__} must take ({', '.join(wanted)}), "
+                    f"the arguments of {self.stub.__name__}; it takes ({', '.join(names)})"
+                )
+            self.table[params_class] = function
+            return implementation
+
+        return decorate
+
+    def implementation(self, params: Any):
+        """The implementation registered for ``type(params)`` (or the default)."""
+        found = self.table.get(type(params), self.default)
+        if found is None:
+            raise TypeError(f"{self.stub.__name__}: nothing registered for {type(params)}")
+        return found
+
+    def install(self) -> None:
+        """Tell numba how to compile calls of the stub (done once numba is imported)."""
+        if self._installed:
+            return
+        from numba.extending import overload
+
+        signature = inspect.signature(self.stub)
+        position = list(signature.parameters).index(self.argument)
+
+        def typer(*types):
+            chosen = getattr(types[position], "instance_class", None)
+            return self.table.get(chosen, self.default)
+
+        typer.__signature__ = signature
+        overload(self.stub, jit_options={"cache": self.cache})(typer)
+        self._installed = True
+
+
 def njit(func=None, **options):
     """``numba.njit`` deferred to the first call (same options)."""
     if func is None:
@@ -79,6 +161,8 @@ def resolve_all() -> None:
         return  # a kernel made while resolving: the outer pass covers its module
     _resolving = True
     try:
+        for dispatcher in _dispatchers:
+            dispatcher.install()
         for module in list(sys.modules.values()):
             namespace = getattr(module, "__dict__", None)
             if isinstance(namespace, dict) and any(

@@ -13,6 +13,10 @@ PROJECT = Path(__file__).resolve().parents[1]
 SHARED_DATA = PROJECT.parent / "shared" / "data"
 FACEBOOK = SHARED_DATA / "facebook_combined.txt"
 
+# a rule package that tests install on their own: importing it here would register its
+# rule in every test process
+collect_ignore = ["plugins"]
+
 
 def make_scenario(network: dict, messages: list[dict] | None = None, **top) -> Scenario:
     """A validated scenario with one IC message unless ``messages`` is given."""

@@ -12,19 +12,8 @@ from typing import Literal, NamedTuple
 
 import numpy as np
 
-from sim.jit import njit
 from sim.rules.coins import pair_uniform
-from sim.rules.common import (
-    NEVER,
-    Position,
-    close_step,
-    keep_going,
-    online,
-    receptivity,
-    settle_frontier,
-    visible,
-    weight,
-)
+from sim.rules.common import NEVER, TRANSITIONS, online, receptivity, visible, weight
 from sim.rules.registry import Rule, Slider, register
 from sim.schema import Frozen, Probability
 
@@ -53,11 +42,11 @@ class BassParams(NamedTuple):
     pending: np.ndarray
 
 
-@njit(cache=True)
-def transition(graph, state, frontier, n_frontier, next_frontier, step, params, n_pending, mods):
+@TRANSITIONS.register(BassParams)
+def transition(graph, state, frontier, n_frontier, next_frontier, step, params, n_waiting, mods):
     """One synchronous Bass step from ``step`` to ``step + 1``.
 
-    ``frontier[:n_frontier]`` adopted at ``step``; ``params.pending[:n_pending]`` are
+    ``frontier[:n_frontier]`` adopted at ``step``; ``params.pending[:n_waiting]`` are
     the people who have not adopted and may (everyone left while ``p_external > 0``;
     otherwise those with at least one adopted in-neighbour).
 
@@ -73,7 +62,8 @@ def transition(graph, state, frontier, n_frontier, next_frontier, step, params, 
     chance is ``p_external * r + q * fraction * r`` for receptivity ``r`` (the
     external part, ``p_external * r``, decides the source).
 
-    Returns ``(n_next, n_pending)``; ``pending`` is compacted in place.
+    Returns ``(n_next, new_heard, n_pending)``: adopting is hearing, so ``new_heard``
+    is ``n_next``; ``pending`` is compacted in place.
     """
     indptr, indices = graph
     heard_at, shared_at, source = state
@@ -83,6 +73,7 @@ def transition(graph, state, frontier, n_frontier, next_frontier, step, params, 
     pending = params.pending
     word_of_mouth_only = p_external == 0.0
     modified = mods.on
+    n_pending = n_waiting
     for i in range(n_frontier):
         adopter = frontier[i]
         adopter_weight = weight(mods, adopter)
@@ -132,29 +123,7 @@ def transition(graph, state, frontier, n_frontier, next_frontier, step, params, 
         else:
             pending[n_kept] = person
             n_kept += 1
-    return n_next, n_kept
-
-
-@njit(cache=True)
-def advance(graph, arrays, position, schedule, params, mods):
-    """Run Bass steps while someone adopted at the current step, a seeding is due or
-    anyone pending may still adopt (see :class:`Rule`); ``n_waiting`` is the number
-    of people pending."""
-    state, buffers, counts = arrays
-    frontier, spare = buffers
-    step, n_frontier, n_pending = position
-    swapped = False
-    while keep_going(step, n_frontier, n_pending, schedule):
-        n_next, n_pending = transition(
-            graph, state, frontier, n_frontier, spare, step, params, n_pending, mods
-        )
-        step += 1
-        n_next = close_step(state, schedule, step, spare, n_next, n_next, counts)
-        frontier, spare = spare, frontier
-        swapped = not swapped
-        n_frontier = n_next
-    settle_frontier(buffers, frontier, n_frontier, swapped)
-    return Position(step, n_frontier, n_pending)
+    return n_next, n_next, n_kept
 
 
 @register
@@ -190,7 +159,6 @@ class BassRule(Rule):
 
     name = "bass"
     schema = Bass
-    kernel = advance
     spreads_unseeded = True
     sliders = (
         Slider("p_external", "ads p_external", 0.0, 0.2, 0.005),

@@ -23,7 +23,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from sim.jit import njit
+from sim.jit import TypeDispatch, njit
 from sim.rules.coins import hits
 
 NEVER = np.int32(np.iinfo(np.int32).max)
@@ -236,22 +236,67 @@ def close_step(state, schedule, step, spare, n_next, new_heard, counts):
 
 @njit(inline="always")
 def keep_going(step, n_frontier, n_waiting, schedule):
-    """Whether an advance loop takes another step: before the last step, while someone
+    """Whether the driver takes another step: before the last step, while someone
     started sharing, a seeding is due or the rule has people waiting to act."""
     return step < schedule.last_step and (
         n_frontier > 0 or schedule.seed_step > step or n_waiting > 0
     )
 
 
-@njit(inline="always")
-def settle_frontier(buffers, frontier, n_frontier, swapped):
-    """After an advance loop swapped its two buffers an odd number of times, copy the
-    frontier back into ``buffers.frontier``, where the caller looks for it.
+# ------------------------------------------------------------------ the step driver
+def transition(graph, state, frontier, n_frontier, next_frontier, step, params, n_waiting, mods):
+    """A rule's step from ``step`` to ``step + 1``, chosen by the class of ``params``.
 
-    Every advance kernel has the same loop: a rule's transition from ``step`` to
-    ``step + 1`` writes the new sharers into the spare buffer, :func:`close_step`
-    adds the seeds due and counts, and the buffers swap. (One driver taking the
-    transition as an argument compiles as fast, but numba never caches a function
-    that takes another as an argument, so every process would compile it again.)"""
+    ``frontier[:n_frontier]`` started sharing at ``step``; the people who start at
+    ``step + 1`` go to ``next_frontier``. Returns ``(n_next, new_heard, n_waiting)``.
+    Each rule registers its own with ``@TRANSITIONS.register(ItsParams)``; numba
+    compiles the driver with the one that fits.
+    """
+    return TRANSITIONS.implementation(params)(
+        graph, state, frontier, n_frontier, next_frontier, step, params, n_waiting, mods
+    )
+
+
+def after_step(graph, params, started, n_started, n_waiting):
+    """What a rule does once the step's sharers (``started[:n_started]``, seeds
+    included) are known; returns the new ``n_waiting``. By default, nothing (the
+    rumour adds its new spreaders to its callers)."""
+    return AFTER_STEP.implementation(params)(graph, params, started, n_started, n_waiting)
+
+
+def _nothing_after_step(graph, params, started, n_started, n_waiting):
+    return n_waiting
+
+
+TRANSITIONS = TypeDispatch(transition, "params")
+AFTER_STEP = TypeDispatch(after_step, "params", default=_nothing_after_step)
+
+
+@njit(cache=True)
+def advance(graph, arrays, position, schedule, params, mods):
+    """Run a rule's steps while anything can change, up to ``schedule.last_step``.
+
+    The one driver of every built-in rule: each step is the rule's
+    :func:`transition` (chosen by the class of ``params``), then :func:`close_step`
+    (the seeds due, the counts) and :func:`after_step`; the buffers swap. The
+    frontier is left in ``arrays.buffers.frontier``. Returns the new
+    :class:`Position`. (A driver taking the transition as an argument would compile
+    as fast, but numba never caches a function that takes another as an argument.)
+    """
+    state, buffers, counts = arrays
+    frontier, spare = buffers
+    step, n_frontier, n_waiting = position
+    swapped = False
+    while keep_going(step, n_frontier, n_waiting, schedule):
+        n_next, new_heard, n_waiting = transition(
+            graph, state, frontier, n_frontier, spare, step, params, n_waiting, mods
+        )
+        step += 1
+        n_next = close_step(state, schedule, step, spare, n_next, new_heard, counts)
+        n_waiting = after_step(graph, params, spare, n_next, n_waiting)
+        frontier, spare = spare, frontier
+        swapped = not swapped
+        n_frontier = n_next
     if swapped:
         buffers.frontier[:n_frontier] = frontier[:n_frontier]
+    return Position(step, n_frontier, n_waiting)

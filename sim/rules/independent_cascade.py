@@ -15,17 +15,7 @@ import numpy as np
 
 from sim.jit import njit
 from sim.rules.coins import chance_bits, pair_bits
-from sim.rules.common import (
-    NEVER,
-    Position,
-    close_step,
-    keep_going,
-    layer_chance,
-    online,
-    receptivity,
-    settle_frontier,
-    visible,
-)
+from sim.rules.common import NEVER, TRANSITIONS, layer_chance, online, receptivity, visible
 from sim.rules.registry import Rule, Slider, register
 from sim.schema import Frozen, Probability
 
@@ -68,8 +58,8 @@ def convinces(key, sharer, person, edge, step, p_share, threshold, mods):
     return pair_bits(tie_key, sharer, person) < chance_bits(probability)
 
 
-@njit(cache=True)
-def transition(graph, state, frontier, n_frontier, next_frontier, step, params, mods):
+@TRANSITIONS.register(CascadeParams)
+def transition(graph, state, frontier, n_frontier, next_frontier, step, params, n_waiting, mods):
     """One synchronous independent-cascade step from ``step`` to ``step + 1``.
 
     Everyone in ``frontier[:n_frontier]`` started sharing at ``step``; each exposes
@@ -82,7 +72,8 @@ def transition(graph, state, frontier, n_frontier, next_frontier, step, params, 
     sharer's posts (protected account), misses the share altogether: they neither
     hear nor get a coin.
 
-    Returns ``(n_next, new_heard)``; the new sharers are in ``next_frontier``.
+    Returns ``(n_next, new_heard, n_waiting)``; the new sharers are in
+    ``next_frontier`` (nobody waits: ``n_waiting`` stays 0).
     """
     heard_at, shared_at, source = state
     next_step = np.int32(step + 1)
@@ -122,27 +113,7 @@ def transition(graph, state, frontier, n_frontier, next_frontier, step, params, 
                 n_next += 1
             elif person_heard_at == next_step and sharer < source[person]:
                 source[person] = sharer
-    return n_next, new_heard
-
-
-@njit(cache=True)
-def advance(graph, arrays, position, schedule, params, mods):
-    """Run independent-cascade steps while anything can change (see :class:`Rule`)."""
-    state, buffers, counts = arrays
-    frontier, spare = buffers
-    step, n_frontier, n_waiting = position
-    swapped = False
-    while keep_going(step, n_frontier, n_waiting, schedule):
-        n_next, new_heard = transition(
-            graph, state, frontier, n_frontier, spare, step, params, mods
-        )
-        step += 1
-        n_next = close_step(state, schedule, step, spare, n_next, new_heard, counts)
-        frontier, spare = spare, frontier
-        swapped = not swapped
-        n_frontier = n_next
-    settle_frontier(buffers, frontier, n_frontier, swapped)
-    return Position(step, n_frontier, n_waiting)
+    return n_next, new_heard, n_waiting
 
 
 @njit(inline="always")
@@ -167,7 +138,7 @@ def final_sizes_kernel(graph, status, buffers, seeds, keys, p_share):
     touched, so each cascade costs work proportional to its size, never
     ``n_nodes``. ``buffers`` is ``(queue, touched)``, two int32 arrays of length
     ``n_nodes + 1`` (the branch-free loop writes one slot past each list's end).
-    Final sizes equal those of :func:`advance` for the same key, because both make
+    Final sizes equal those of :func:`sim.rules.common.advance` for the same key, because both make
     a person share exactly when a chain of successful coins leads to them from a
     seed. Returns ``sizes[r] = (heard, adopters)``.
     """
@@ -221,7 +192,6 @@ class IndependentCascadeRule(Rule):
 
     name = "independent_cascade"
     schema = IndependentCascade
-    kernel = advance
     layer_parameter = "p"
     sliders = (Slider("p", "sharing probability p", 0.0, 1.0, 0.01),)
 

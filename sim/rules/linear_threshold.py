@@ -16,17 +16,7 @@ import numpy as np
 from pydantic import PositiveInt, model_validator
 
 from sim.jit import njit
-from sim.rules.common import (
-    NEVER,
-    Position,
-    close_step,
-    keep_going,
-    online,
-    receptivity,
-    settle_frontier,
-    visible,
-    weight,
-)
+from sim.rules.common import NEVER, TRANSITIONS, online, receptivity, visible, weight
 from sim.rules.registry import Rule, Slider, register
 from sim.schema import Frozen, KeyedError, Probability
 
@@ -78,8 +68,8 @@ def enough(weighted, needed, mods, person, step):
     return weighted * 2.0**-32 * receptivity(mods, person, step) >= needed
 
 
-@njit(cache=True)
-def transition(graph, state, frontier, n_frontier, next_frontier, step, params, mods):
+@TRANSITIONS.register(ThresholdParams)
+def transition(graph, state, frontier, n_frontier, next_frontier, step, params, n_waiting, mods):
     """One synchronous linear-threshold step from ``step`` to ``step + 1``.
 
     Everyone in ``frontier[:n_frontier]`` started sharing at ``step``. Each sharer
@@ -95,7 +85,7 @@ def transition(graph, state, frontier, n_frontier, next_frontier, step, params, 
     Sources are order-independent: the lowest-numbered in-neighbour who started
     sharing at ``step`` (for a new sharer, and for a person who first heard now).
 
-    Returns ``(n_next, new_heard)``.
+    Returns ``(n_next, new_heard, n_waiting)`` (nobody waits: ``n_waiting`` stays 0).
     """
     indptr, indices = graph
     heard_at, shared_at, source = state
@@ -144,27 +134,7 @@ def transition(graph, state, frontier, n_frontier, next_frontier, step, params, 
                     and (not modified or visible(mods, sharer, person))
                 ):
                     source[person] = sharer
-    return n_next, new_heard
-
-
-@njit(cache=True)
-def advance(graph, arrays, position, schedule, params, mods):
-    """Run linear-threshold steps while anything can change (see :class:`Rule`)."""
-    state, buffers, counts = arrays
-    frontier, spare = buffers
-    step, n_frontier, n_waiting = position
-    swapped = False
-    while keep_going(step, n_frontier, n_waiting, schedule):
-        n_next, new_heard = transition(
-            graph, state, frontier, n_frontier, spare, step, params, mods
-        )
-        step += 1
-        n_next = close_step(state, schedule, step, spare, n_next, new_heard, counts)
-        frontier, spare = spare, frontier
-        swapped = not swapped
-        n_frontier = n_next
-    settle_frontier(buffers, frontier, n_frontier, swapped)
-    return Position(step, n_frontier, n_waiting)
+    return n_next, new_heard, n_waiting
 
 
 @register
@@ -205,7 +175,6 @@ class LinearThresholdRule(Rule):
 
     name = "linear_threshold"
     schema = LinearThreshold
-    kernel = advance
 
     threshold: float | None = None
     count: int | None = None

@@ -26,7 +26,7 @@ from typing import Any, ClassVar, NamedTuple
 
 import numpy as np
 
-from sim.rules.common import GraphArrays, Position, Schedule
+from sim.rules.common import GraphArrays, Position, Schedule, advance
 from sim.schema import Frozen
 
 ENTRY_POINT_GROUP = "buzz.rules"
@@ -65,8 +65,10 @@ class Rule:
     """The value of ``model`` in a scenario's rule section."""
     schema: ClassVar[type[Frozen]]
     """The pydantic model of the rule section (with ``model: Literal[name]``)."""
-    kernel: ClassVar[Any]
-    """The advance kernel (see above)."""
+    kernel: ClassVar[Any] = advance
+    """The advance kernel (see above): by default the shared driver
+    :func:`sim.rules.common.advance`, which runs the transition the rule registered
+    for the class of its ``params`` (``@TRANSITIONS.register(ItsParams)``)."""
     layer_parameter: ClassVar[str | None] = None
     """The schema field a network layer may set on its own (``rule.layers``)."""
     keeps_spreading: ClassVar[bool] = False

@@ -17,13 +17,12 @@ from pydantic import Field
 from sim.jit import njit
 from sim.rules.coins import chance_bits, pair_bits
 from sim.rules.common import (
+    AFTER_STEP,
     NEVER,
-    Position,
-    close_step,
+    TRANSITIONS,
     layer_chance,
     online,
     receptivity,
-    settle_frontier,
     visible,
 )
 from sim.rules.registry import Rule, Slider, register
@@ -82,13 +81,14 @@ def rumor_bits(key, step, purpose, person):
     return pair_bits(key, np.uint64(step) * np.uint64(4) + np.uint64(purpose), person)
 
 
-@njit(cache=True)
-def transition(graph, state, callers, n_callers, next_frontier, step, params, mods):
+@TRANSITIONS.register(RumorParams)
+def transition(graph, state, frontier, n_frontier, next_frontier, step, params, n_waiting, mods):
     """One rumour step from ``step`` to ``step + 1``, sequential within the step.
 
-    ``callers[:n_callers]`` are the spreaders at the start of the step who have
-    someone to call (in any order); ``next_frontier`` receives the people who become
-    spreaders at ``step + 1``.
+    The callers are ``params.spreaders[:n_waiting]``: the spreaders at the start of
+    the step who have someone to call (in any order), not only the frontier (who
+    started at ``step``); ``next_frontier`` receives the people who become spreaders
+    at ``step + 1``.
 
     The callers act one after another in increasing order of
     ``(order bits >> 21, person)`` (the top 32 of the order bits of
@@ -107,7 +107,7 @@ def transition(graph, state, callers, n_callers, next_frontier, step, params, mo
     person)`` under the key salted for forgetting, falls below the forgetting
     probability.
 
-    Returns ``(n_callers, n_next, new_heard)``: the surviving callers are compacted
+    Returns ``(n_next, new_heard, n_callers)``: the surviving callers are compacted
     in place (in caller order).
     """
     indptr, indices = graph
@@ -115,7 +115,8 @@ def transition(graph, state, callers, n_callers, next_frontier, step, params, mo
     spread, stifle_threshold, forget_threshold, both = (
         params.spread, params.stifle, params.forget, params.both
     )
-    stifled_at, order = params.stifled_at, params.order
+    callers, stifled_at, order = params.spreaders, params.stifled_at, params.order
+    n_callers = n_waiting
     spread_threshold = chance_bits(spread)
     next_step = np.int32(step + 1)
     key = np.uint64(params.key)
@@ -183,39 +184,20 @@ def transition(graph, state, callers, n_callers, next_frontier, step, params, mo
             callers[n_survivors] = caller
             n_survivors += 1
         n_kept = n_survivors
-    return n_kept, n_next, new_heard
+    return n_next, new_heard, n_kept
 
 
-@njit(cache=True)
-def advance(graph, arrays, position, schedule, params, mods):
-    """Run rumour steps while someone became a spreader at the current step, a seeding
-    is due or a spreader can call (see :class:`Rule`); ``n_waiting`` is the number of
-    spreaders who can call, the only people a step visits, so a step costs
-    O(spreaders log spreaders), never ``n_nodes``."""
-    state, buffers, counts = arrays
-    frontier, spare = buffers
-    step, n_frontier, n_spreaders = position
-    indptr = graph.indptr
-    stifled_at, spreaders = params.stifled_at, params.spreaders
-    swapped = False
-    while step < schedule.last_step and (
-        n_frontier > 0 or schedule.seed_step > step or n_spreaders > 0
-    ):
-        n_spreaders, n_next, new_heard = transition(
-            graph, state, spreaders, n_spreaders, spare, step, params, mods
-        )
-        step += 1
-        n_next = close_step(state, schedule, step, spare, n_next, new_heard, counts)
-        for i in range(n_next):
-            person = spare[i]
-            if stifled_at[person] == NEVER and indptr[person + 1] > indptr[person]:
-                spreaders[n_spreaders] = person
-                n_spreaders += 1
-        frontier, spare = spare, frontier
-        swapped = not swapped
-        n_frontier = n_next
-    settle_frontier(buffers, frontier, n_frontier, swapped)
-    return Position(step, n_frontier, n_spreaders)
+@AFTER_STEP.register(RumorParams)
+def add_callers(graph, params, started, n_started, n_waiting):
+    """The step's new spreaders (seeds included) who are not stifled and have someone
+    to call join the callers of the next step; returns their new number."""
+    n_callers = n_waiting
+    for i in range(n_started):
+        person = started[i]
+        if params.stifled_at[person] == NEVER and graph.indptr[person + 1] > graph.indptr[person]:
+            params.spreaders[n_callers] = person
+            n_callers += 1
+    return n_callers
 
 
 @register
@@ -287,7 +269,6 @@ class RumorRule(Rule):
 
     name = "rumor"
     schema = Rumor
-    kernel = advance
     layer_parameter = "spread"
     keeps_spreading = True
     sliders = (
