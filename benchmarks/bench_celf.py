@@ -49,7 +49,7 @@ except ModuleNotFoundError:  # run from a checkout that is not pip-installed
 from sim.config import IndependentCascade, Seeding  # noqa: E402
 from sim.network.generators import barabasi_albert, watts_strogatz  # noqa: E402
 from sim.rules import IndependentCascadeRule  # noqa: E402
-from sim.seeding.strategies import choose_seeds, greedy_seeds  # noqa: E402
+from sim.seeding import choose_seeds, greedy_seeds  # noqa: E402
 
 SEED = 20_261_122
 COUNT = 10

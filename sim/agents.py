@@ -187,7 +187,7 @@ class Brand(mesa.Agent):
                     self._finish(index, action)
 
     def _seed_wave(self, index: int, action) -> None:
-        from sim.seeding.strategies import choose_seeds, seed_cost
+        from sim.seeding import choose_seeds, seed_cost
 
         model = self.model
         seeding = action.seeding
@@ -279,7 +279,7 @@ class CommunityManager(mesa.Agent):
             self._respond(complaint)
 
     def _respond(self, complaint) -> None:
-        from sim.seeding.strategies import top_by_score
+        from sim.seeding import top_by_score
 
         plan, model, now = self.plan, self.model, self.model.t
         count = plan.count

@@ -16,6 +16,7 @@ import numpy as np
 from sim.agents import Brand, CommunityManager, Person
 from sim.config import Message, Scenario
 from sim.errors import InputError
+from sim.network.centrality import communities
 from sim.network.generators import build_network
 from sim.network.graph import Graph
 from sim.population import Population, draw_population
@@ -40,7 +41,7 @@ from sim.rules.common import (
     seed_now,
 )
 from sim.rules.registry import Rule
-from sim.seeding.strategies import choose_seeds, communities, seed_cost
+from sim.seeding import choose_seeds, seed_cost
 
 
 @dataclass

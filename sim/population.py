@@ -27,7 +27,7 @@ from sim.config import (
 from sim.errors import InputError
 from sim.network.graph import Graph
 from sim.randomness import RunStreams
-from sim.seeding.strategies import top_by_score
+from sim.seeding import top_by_score
 
 
 @dataclass(frozen=True)

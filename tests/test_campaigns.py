@@ -18,6 +18,8 @@ from sim.config import (
     scenario_from_dict,
 )
 from sim.errors import InputError
+from sim.measures.money import cost_metrics
+from sim.network.centrality import betweenness, communities, core_numbers, pagerank
 from sim.network.generators import (
     barabasi_albert,
     follower,
@@ -27,15 +29,10 @@ from sim.network.generators import (
 )
 from sim.network.graph import Graph
 from sim.rules import IndependentCascadeRule
-from sim.seeding.strategies import (
-    betweenness,
+from sim.seeding import (
     choose_seeds,
-    communities,
-    core_numbers,
-    cost_metrics,
     degree_discount_seeds,
     greedy_seeds,
-    pagerank,
     person_costs,
     random_neighbor_order,
     seed_cost,

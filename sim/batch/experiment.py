@@ -25,12 +25,12 @@ from sim.batch.multirep import finish_together, models_per_block, multirep_appli
 from sim.config import Scenario, with_values
 from sim.measures.cascade import METRICS as CASCADE_METRICS
 from sim.measures.cascade import cascade_metrics
+from sim.measures.money import cost_metrics
 from sim.model import BuzzModel
 from sim.network.generators import build_network
 from sim.network.graph import Graph
 from sim.randomness import RunStreams
 from sim.results.statistics import curve_metrics, time_to_contain, voice_and_sentiment
-from sim.seeding.strategies import cost_metrics
 
 RUN_COLUMNS = [
     "run",

@@ -263,6 +263,22 @@ class Layered(_Network):
 AnyNetwork = Annotated[_ONE_NETWORK | Layered, Field(discriminator="model")]
 
 
+def lattice_fits(n: int, k: int) -> bool:
+    """Whether a ring of ``n`` people can tie each to its ``k`` nearest: ``k`` even,
+    from 0 to ``n - 1``.
+
+    The one rule for the scenario check here and for the generators
+    (:func:`sim.network.generators.ring_lattice`), which each word the refusal their
+    own way: a scenario key here, a Python argument there.
+
+    Examples
+    --------
+    >>> lattice_fits(10, 4), lattice_fits(10, 3), lattice_fits(4, 4)
+    (True, False, False)
+    """
+    return 0 <= k < n and k % 2 == 0
+
+
 def _check_lattice(n: int, k: int) -> None:
-    if k % 2 or k >= n:
+    if not lattice_fits(n, k):
         raise KeyedError("k", k, f"an even number smaller than n = {n}")

@@ -6,5 +6,7 @@ every graph measure (statistics and the centralities seeding ranks people by).
   other models of a scenario's ``network`` section, layers, networkx conversion;
 - :mod:`~sim.network.edgelist`: reading edge-list files;
 - :mod:`~sim.network.stats`: ``buzz network-stats`` (degrees, components, clustering,
-  path lengths).
+  path lengths);
+- :mod:`~sim.network.centrality`: PageRank, core numbers, betweenness and communities,
+  which seeding strategies rank people by.
 """

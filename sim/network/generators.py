@@ -40,6 +40,7 @@ from sim.config import (
     StochasticBlock,
     WattsStrogatz,
 )
+from sim.config.networks import lattice_fits
 from sim.network.graph import INT32_MAX, Graph, index_dtype
 
 __all__ = [
@@ -77,7 +78,7 @@ def _check_size(n: int) -> None:
 
 def _check_lattice(n: int, k: int) -> None:
     _check_size(n)
-    if k < 0 or k % 2 or k >= n:
+    if not lattice_fits(n, k):
         raise ValueError(f"k must be an even number in 0..n-1 = {n - 1}, got {k}")
 
 

@@ -11,7 +11,9 @@ spreading kernels compared with ``int64``.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field
+from typing import Any
 
 import numba
 import numpy as np
@@ -131,6 +133,27 @@ class Graph:
     layer_names: tuple[str, ...] = ()
     _cache: dict = field(default_factory=dict, repr=False, compare=False)
 
+    def cached(self, key: Hashable, make: Callable[[], Any]) -> Any:
+        """What ``make()`` returns, made on the first call with ``key`` and kept with the graph.
+
+        For figures derived from the network alone (degrees, the reversed graph,
+        communities found with a given seed, a layer's ties), so that every
+        replication on a shared network finds them once. The graph is immutable, so
+        what is kept never goes stale; it lives as long as the graph. Callers that
+        hand out a kept array the caller may modify should hand out a copy.
+
+        Examples
+        --------
+        >>> g = Graph.from_edges([0, 1], [1, 2])
+        >>> g.cached("leaves", lambda: np.flatnonzero(g.degree == 1)).tolist()
+        [0, 2]
+        >>> g.cached("leaves", lambda: None).tolist()  # kept: make is not called again
+        [0, 2]
+        """
+        if key not in self._cache:
+            self._cache[key] = make()
+        return self._cache[key]
+
     @classmethod
     def from_layered_arcs(
         cls, src, dst, layer, n_nodes: int, layer_names: tuple[str, ...], *, directed: bool
@@ -231,18 +254,16 @@ class Graph:
     @property
     def degree(self) -> np.ndarray:
         """Out-degree of each person (the number of people their shares reach)."""
-        if "degree" not in self._cache:
-            self._cache["degree"] = np.diff(self.indptr).astype(np.int64)
-        return self._cache["degree"]
+        return self.cached("degree", lambda: np.diff(self.indptr).astype(np.int64))
 
     @property
     def in_degree(self) -> np.ndarray:
         """In-degree of each person (how many people they see); equals degree if undirected."""
         if not self.directed:
             return self.degree
-        if "in_degree" not in self._cache:
-            self._cache["in_degree"] = np.bincount(self.indices, minlength=self.n_nodes)
-        return self._cache["in_degree"]
+        return self.cached(
+            "in_degree", lambda: np.bincount(self.indices, minlength=self.n_nodes)
+        )
 
     def neighbors(self, node: int) -> np.ndarray:
         """The people ``node``'s messages reach (its out-neighbours)."""
@@ -264,18 +285,38 @@ class Graph:
         """
         if not self.directed:
             return self
-        if "reversed" not in self._cache and self.edge_layer is not None:
+        return self.cached("reversed", self._build_reversed)
+
+    def _build_reversed(self) -> Graph:
+        if self.edge_layer is not None:
             src = np.repeat(np.arange(self.n_nodes), self.degree)
-            self._cache["reversed"] = Graph.from_layered_arcs(
+            return Graph.from_layered_arcs(
                 self.indices, src, self.edge_layer, self.n_nodes, self.layer_names,
                 directed=True,
             )
-        if "reversed" not in self._cache:
-            src, dst = self.edges()
-            self._cache["reversed"] = Graph.from_edges(
-                dst, src, self.n_nodes, directed=True, node_ids=self.node_ids
-            )
-        return self._cache["reversed"]
+        src, dst = self.edges()
+        return Graph.from_edges(dst, src, self.n_nodes, directed=True, node_ids=self.node_ids)
+
+    def undirected(self) -> Graph:
+        """The graph itself if undirected, else its undirected version: ``u - v`` when
+        ``u -> v`` or ``v -> u``, once (same people and ids; layers are dropped).
+
+        The measures that ignore direction (clustering, components, path lengths in
+        :mod:`sim.network.stats`; core numbers and communities in
+        :mod:`sim.network.centrality`) all take this one. Made anew on each call, not
+        kept with the graph.
+
+        Examples
+        --------
+        >>> follows = Graph.from_edges([0, 1, 2], [1, 0, 1], directed=True)  # 0 <-> 1 <- 2
+        >>> ties = follows.undirected()
+        >>> ties.directed, ties.n_edges, ties.neighbors(1).tolist()
+        (False, 2, [0, 2])
+        """
+        if not self.directed:
+            return self
+        src, dst = self.edges()
+        return Graph.from_edges(src, dst, self.n_nodes, directed=False, node_ids=self.node_ids)
 
     def original_ids(self, nodes: np.ndarray) -> np.ndarray:
         """Map internal indices to the ids the user knows (edge-list ids)."""
@@ -289,10 +330,9 @@ class Graph:
             out = np.asarray(ids, dtype=np.int64)
             bad = [i for i in ids if not (0 <= int(i) < self.n_nodes)]
         else:
-            lookup = self._cache.get("id_lookup")
-            if lookup is None:
-                lookup = {str(k): i for i, k in enumerate(self.node_ids.tolist())}
-                self._cache["id_lookup"] = lookup
+            lookup = self.cached(
+                "id_lookup", lambda: {str(k): i for i, k in enumerate(self.node_ids.tolist())}
+            )
             bad = [i for i in ids if str(i) not in lookup]
             out = np.asarray([lookup.get(str(i), -1) for i in ids], dtype=np.int64)
         if bad:

@@ -1,10 +1,12 @@
 """Network statistics: degrees, components, triangles, clustering and path lengths.
 
 :func:`network_stats` gathers the figures ``buzz network-stats`` prints, as a dict
-that :func:`json.dumps` accepts as is. The helpers it is built from
+that :func:`json.dumps` accepts as is. The figures it is built from
 (:func:`triangles_per_node`, :func:`local_clustering`, :func:`transitivity`,
-:func:`connected_components`, :func:`shortest_path_stats`) are public because
-seeding strategies and metrics reuse them.
+:func:`connected_components`, :func:`shortest_path_stats`) are public so that each
+can be computed alone and checked against networkx (``tests/test_netstats.py``,
+``benchmarks/bench_netstats.py``). The centralities seeding ranks people by are in
+:mod:`sim.network.centrality`.
 
 Every figure follows the networkx definition, so results can be checked against
 networkx, but the work runs in numba kernels: triangles are counted with a
@@ -14,8 +16,9 @@ spread over threads. Each thread writes only its own nodes' or sources' slots an
 the sums are taken afterwards in integers, so results do not depend on the number
 of threads. Memory is ``O(n + m)`` plus one array of ``n`` per thread.
 
-Directed graphs are measured on their undirected version for triangles,
-clustering, components (weakly connected ones) and path lengths; the output says so.
+Directed graphs are measured on their undirected version
+(:meth:`~sim.network.graph.Graph.undirected`) for triangles, clustering, components
+(weakly connected ones) and path lengths; the output says so.
 """
 
 from __future__ import annotations
@@ -252,14 +255,6 @@ def _n_chunks() -> int:
     return _CHUNKS_PER_THREAD * numba.get_num_threads()
 
 
-def _undirected(graph: Graph) -> Graph:
-    """The graph itself if undirected, else its undirected version (u-v if u->v or v->u)."""
-    if not graph.directed:
-        return graph
-    src, dst = graph.edges()
-    return Graph.from_edges(src, dst, graph.n_nodes, directed=False, node_ids=graph.node_ids)
-
-
 def _triangles_undirected(graph: Graph) -> np.ndarray:
     fwd_ptr, fwd_idx = _forward_adjacency(graph.indptr, graph.indices)
     with numba.parallel_chunksize(1):
@@ -378,7 +373,7 @@ def triangles_per_node(graph: Graph) -> np.ndarray:
     >>> triangles_per_node(g).tolist()
     [1, 1, 1, 0]
     """
-    return _triangles_undirected(_undirected(graph))
+    return _triangles_undirected(graph.undirected())
 
 
 def local_clustering(graph: Graph) -> np.ndarray:
@@ -405,7 +400,7 @@ def local_clustering(graph: Graph) -> np.ndarray:
     >>> local_clustering(g).round(3).tolist()
     [1.0, 1.0, 0.333, 0.0]
     """
-    undirected = _undirected(graph)
+    undirected = graph.undirected()
     return _clustering_from_triangles(_triangles_undirected(undirected), undirected.degree)
 
 
@@ -430,7 +425,7 @@ def transitivity(graph: Graph) -> float:
     >>> transitivity(g)  # 3 x 1 triangle / 5 connected triples
     0.6
     """
-    undirected = _undirected(graph)
+    undirected = graph.undirected()
     return _transitivity_from_triangles(_triangles_undirected(undirected), undirected.degree)
 
 
@@ -454,7 +449,7 @@ def connected_components(graph: Graph) -> np.ndarray:
     >>> connected_components(g).tolist()
     [0, 0, 1, 2, 2]
     """
-    undirected = _undirected(graph)
+    undirected = graph.undirected()
     return _component_labels(undirected.indptr, undirected.indices)
 
 
@@ -500,7 +495,7 @@ def shortest_path_stats(
     (3, 1.6667, 'exact')
     """
     _check_path_options(exact_limit, n_sources)
-    undirected = _undirected(graph)
+    undirected = graph.undirected()
     if undirected.n_nodes == 0:
         raise ValueError("shortest-path statistics are undefined for a graph with no nodes")
     labels = _component_labels(undirected.indptr, undirected.indices)
@@ -555,7 +550,7 @@ def network_stats(
     """
     _check_path_options(exact_limit, n_sources)
     n_nodes = graph.n_nodes
-    undirected = _undirected(graph)
+    undirected = graph.undirected()
     degree = undirected.degree
 
     triangles = _triangles_undirected(undirected)
