@@ -124,9 +124,11 @@ ResultsArg = Annotated[Path, typer.Argument(help="A results folder written by 'b
 @app.command()
 def plot(folder: ResultsArg) -> None:
     """Draw a results folder's figures as PNG files in FOLDER/figures/."""
-    from sim.results.plots import make_figures, replay_cascade_tree
+    from sim.batch.store import load_results
+    from sim.results.plots import make_figures
+    from sim.results.replay import replay_cascade_tree
 
-    for path in make_figures(folder):
+    for path in make_figures(load_results(folder), folder):
         console.print(str(path))
     try:  # who told whom: run 0 is run again (results keep counts, not links)
         tree = replay_cascade_tree(folder)

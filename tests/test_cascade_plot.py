@@ -14,7 +14,8 @@ from sim import run_batch
 from sim.errors import InputError
 from sim.model import BuzzModel
 from sim.network.graph import Graph
-from sim.results.plots import cascade_tree, replay_cascade_tree
+from sim.results.plots import cascade_tree
+from sim.results.replay import replay_cascade_tree
 from sim.rules.common import NEVER
 
 from .conftest import make_scenario

@@ -365,7 +365,7 @@ def test_a_layer_with_zero_probability_carries_nothing(tmp_path):
     """With p = 0 on every layer but one, every adopter was convinced over that layer,
     and the runs table counts them in its reach."""
     import sim
-    from sim.batch.experiment import reach_by_layer
+    from sim.measures.layers import reach_by_layer
 
     rule = {"model": "independent_cascade", "p": 0.0, "layers": {"twitter": {"p": 0.9}}}
     scenario = make_scenario(LAYERS, [_message("promo", rule, count=5)], seed=3,

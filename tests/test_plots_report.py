@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from sim import run_batch
+from sim import load_results, run_batch
 from sim.config import scenario_from_dict
 from sim.results.plots import make_figures
 from sim.results.report import write_report
@@ -68,7 +68,7 @@ def assert_png(path: Path) -> None:
 
 
 def test_figures_with_two_swept_keys_include_one_heatmap_per_message(grid_folder):
-    paths = make_figures(grid_folder)
+    paths = make_figures(load_results(grid_folder), grid_folder)
     names = [path.name for path in paths]
     assert names[:2] == ["adoption.png", "reach.png"] and names[-1] == "ccdf.png"
     assert sorted(names[2:-1]) == ["heatmap_complaint.png", "heatmap_promo.png"]
@@ -78,7 +78,7 @@ def test_figures_with_two_swept_keys_include_one_heatmap_per_message(grid_folder
 
 
 def test_figures_with_one_swept_key_have_no_heatmap(line_folder):
-    paths = make_figures(line_folder)
+    paths = make_figures(load_results(line_folder), line_folder)
     assert [path.name for path in paths] == ["adoption.png", "reach.png", "ccdf.png"]
     for path in paths:
         assert_png(path)

@@ -25,12 +25,13 @@ from sim.batch.multirep import finish_together, models_per_block, multirep_appli
 from sim.config import Scenario, with_values
 from sim.measures.cascade import METRICS as CASCADE_METRICS
 from sim.measures.cascade import cascade_metrics
+from sim.measures.curves import curve_metrics, time_to_contain, voice_and_sentiment
+from sim.measures.layers import reach_by_layer
 from sim.measures.money import cost_metrics
 from sim.model import BuzzModel
 from sim.network.generators import build_network
 from sim.network.graph import Graph
 from sim.randomness import RunStreams
-from sim.results.statistics import curve_metrics, time_to_contain, voice_and_sentiment
 
 RUN_COLUMNS = [
     "run",
@@ -172,38 +173,6 @@ def tabulate_run(spec: RunSpec, model, started: float) -> RunResult:
             "share_of_voice": voice, "net_sentiment": net_sentiment,
         })
     return RunResult(spec, run_rows, series, time.perf_counter() - started)
-
-
-def reach_by_layer(graph: Graph, source: np.ndarray) -> dict[str, int]:
-    """On a network of several layers, ``reach_<layer>``: the people reached through
-    each layer, those whose teller (``source``) is tied to them on that layer (a tie
-    on two layers counts for both; seeds and people reached by ads count for none).
-
-    Examples
-    --------
-    >>> g = Graph.from_layered_arcs([0, 1, 0, 1, 1, 2], [1, 0, 1, 0, 2, 1],
-    ...                             [0, 0, 1, 1, 1, 1], 3, ("a", "b"), directed=False)
-    >>> reach_by_layer(g, np.array([-1, 0, 1]))
-    {'reach_a': 1, 'reach_b': 2}
-    """
-    if graph.edge_layer is None:
-        return {}
-    ties = graph._cache.get("layer_ties")
-    if ties is None:
-        tellers = np.repeat(np.arange(graph.n_nodes, dtype=np.int64), graph.degree)
-        pairs = tellers * graph.n_nodes + graph.indices
-        ties = [np.sort(pairs[graph.edge_layer == layer]) for layer in range(
-            len(graph.layer_names))]
-        graph._cache["layer_ties"] = ties
-    told = np.flatnonzero(source >= 0)
-    pairs = source[told].astype(np.int64) * graph.n_nodes + told
-    counts = {}
-    for name, layer_pairs in zip(graph.layer_names, ties, strict=True):
-        where = np.searchsorted(layer_pairs, pairs)
-        where[where == layer_pairs.size] = 0
-        found = layer_pairs.size > 0 and layer_pairs[where] == pairs
-        counts[f"reach_{name}"] = int(np.sum(found))
-    return counts
 
 
 def table_cell(value: Any) -> Any:

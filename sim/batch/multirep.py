@@ -27,7 +27,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from sim.batch.multirep_kernels import LANES, _ic_lanes, _ic_runs
+from sim.batch.multirep_kernels import LANES, ic_lanes, ic_runs
 from sim.config import IndependentCascade, Scenario
 from sim.network.graph import Graph
 from sim.rules.common import NEVER, NO_SOURCE
@@ -212,8 +212,8 @@ def independent_cascades(
         (``3 * R * n`` int32 values).
     method : {"auto", "lanes", "runs"}
         ``lanes``: the bit-parallel kernel, 64 replications per traversal
-        (:func:`sim.batch.multirep_kernels._ic_lanes`); ``runs``: one branch-free traversal
-        per replication (:func:`sim.batch.multirep_kernels._ic_runs`); ``auto``: ``lanes``
+        (:func:`sim.batch.multirep_kernels.ic_lanes`); ``runs``: one branch-free traversal
+        per replication (:func:`sim.batch.multirep_kernels.ic_runs`); ``auto``: ``lanes``
         when ``p_share`` times the mean out-degree is at least :data:`LANES_FROM`.
         Every method gives the same results.
 
@@ -282,8 +282,8 @@ def _runs(graph, p_share, seed_arrays, keys, last_step, threads, states):
     def run_block(start, stop, workspace):
         seeds = _block_seeds(seed_arrays, start, stop)
         record = _NO_STATES if states is None else tuple(a[start:stop] for a in states)
-        return _ic_runs(graph_arrays, seeds, keys[start:stop], p_share, last_step, workspace,
-                        record)
+        return ic_runs(graph_arrays, seeds, keys[start:stop], p_share, last_step, workspace,
+                       record)
 
     results = _run_blocks(blocks, threads, make_workspace, run_block)
     steps = np.concatenate([r[2] for r in results]) if results else np.zeros(0, np.int64)
@@ -315,8 +315,8 @@ def _lanes(graph, p_share, seed_arrays, keys, last_step, threads, states):
     def run_block(start, stop, workspace):
         seeds = _block_seeds(seed_arrays, start, stop)
         record = _NO_STATES if states is None else tuple(a[start:stop] for a in states)
-        return _ic_lanes(graph_arrays, seeds, keys[start:stop], p_share, last_step, workspace,
-                         record)
+        return ic_lanes(graph_arrays, seeds, keys[start:stop], p_share, last_step, workspace,
+                        record)
 
     results = _run_blocks(blocks, threads, make_workspace, run_block)
     width = max((r[0].shape[1] for r in results), default=1)

@@ -75,7 +75,7 @@ def _prefetch(typingctx, array, index):
 
 
 @njit(cache=True, nogil=True)
-def _ic_lanes(graph, seeds, keys, p_share, last_step, workspace, record):
+def ic_lanes(graph, seeds, keys, p_share, last_step, workspace, record):
     """Run up to 64 independent cascades (lanes) seeded at step 0, together.
 
     Parameters
@@ -106,6 +106,20 @@ def _ic_lanes(graph, seeds, keys, p_share, last_step, workspace, record):
         the steps the longest lane took (zero after a lane stopped).
     steps : int64 array
         The step at which each lane stopped, as the advance kernel returns it.
+
+    Examples
+    --------
+    Two lanes on a ring of six, everyone convinced (``p_share = 1``), from 0 and from 3:
+
+    >>> from sim.network.generators import ring_lattice
+    >>> ring = ring_lattice(6, 2)
+    >>> seeds = (np.array([0, 1, 2]), np.array([0, 3], dtype=np.int32))
+    >>> workspace = (np.zeros((6, 4), np.uint64), *(np.empty(6, np.int32) for _ in range(3)))
+    >>> no_record = tuple(np.empty((0, 0), np.int32) for _ in range(3))
+    >>> counts, steps = ic_lanes((ring.indptr, ring.indices), seeds, np.array([7, 8], np.uint64),
+    ...                          1.0, 50, workspace, no_record)
+    >>> counts[0].tolist(), steps.tolist()
+    ([[1, 1], [2, 2], [2, 2], [1, 1], [0, 0]], [4, 4])
     """
     indptr, indices = graph
     seed_ptr, seed_nodes = seeds
@@ -233,7 +247,7 @@ def _ic_lanes(graph, seeds, keys, p_share, last_step, workspace, record):
 
 
 @njit(cache=True, nogil=True)
-def _ic_runs(graph, seeds, keys, p_share, last_step, workspace, record):
+def ic_runs(graph, seeds, keys, p_share, last_step, workspace, record):
     """Whole cascades, one after another, each counted step by step.
 
     A breadth-first traversal per replication, branch-free like
@@ -243,16 +257,30 @@ def _ic_runs(graph, seeds, keys, p_share, last_step, workspace, record):
     step are the growth of the queue (new sharers) and of the list of people touched
     (new heard).
 
-    ``seeds`` is ``(seed_ptr, seed_nodes)`` as in :func:`_ic_lanes`; ``workspace`` is
+    ``seeds`` is ``(seed_ptr, seed_nodes)`` as in :func:`ic_lanes`; ``workspace`` is
     ``(status, queue, touched)``: a uint8 array of length ``n`` all zero on entry
     (and on return) and two int32 arrays of length ``n + 1``; ``record`` as in
-    :func:`_ic_lanes`, one row per replication. When recording, each step's sharers
+    :func:`ic_lanes`, one row per replication. When recording, each step's sharers
     are sorted first, so that the first sharer to reach a person is the
     lowest-numbered one, as the single kernel's ``source`` wants.
 
     Returns ``(offsets, rows, steps)``: replication ``r``'s counts per step are
     ``rows[offsets[r]:offsets[r + 1]]`` (``steps[r] + 1`` rows of ``(new heard, new
     sharers)``).
+
+    Examples
+    --------
+    The lanes of :func:`ic_lanes`'s example, one after the other:
+
+    >>> from sim.network.generators import ring_lattice
+    >>> ring = ring_lattice(6, 2)
+    >>> seeds = (np.array([0, 1, 2]), np.array([0, 3], dtype=np.int32))
+    >>> workspace = (np.zeros(6, np.uint8), np.empty(7, np.int32), np.empty(7, np.int32))
+    >>> no_record = tuple(np.empty((0, 0), np.int32) for _ in range(3))
+    >>> offsets, rows, steps = ic_runs((ring.indptr, ring.indices), seeds,
+    ...                                np.array([7, 8], np.uint64), 1.0, 50, workspace, no_record)
+    >>> offsets.tolist(), rows[:5].tolist(), steps.tolist()
+    ([0, 5, 10], [[1, 1], [2, 2], [2, 2], [1, 1], [0, 0]], [4, 4])
     """
     indptr, indices = graph
     seed_ptr, seed_nodes = seeds
@@ -297,7 +325,7 @@ def _ic_runs(graph, seeds, keys, p_share, last_step, workspace, record):
                 head += 1
                 high = np.uint64(sharer) << _S32
                 for edge in range(indptr[sharer], indptr[sharer + 1]):
-                    # branch-free, as in _ic_final_sizes: unwanted writes land past
+                    # branch-free, as in final_sizes_kernel: unwanted writes land past
                     # the end of the lists or leave the status unchanged
                     person = indices[edge]
                     person_status = status[person]

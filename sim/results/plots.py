@@ -1,7 +1,8 @@
 """Figures of a results folder, drawn with seaborn and saved as PNG.
 
-:func:`make_figures` draws every figure that applies to a folder into
-``folder/figures/``:
+Every function here draws from the tables and arrays it is given; nothing reads a
+folder or runs a model. :func:`make_figures` draws every figure that applies to a
+folder's tables (:func:`sim.batch.store.load_results`) into ``folder/figures/``:
 
 - ``adoption.png``: fraction of people who heard and who shared, step by step,
   mean and 95% band over replications; one panel per point, one colour per message;
@@ -9,9 +10,9 @@
 - ``heatmap_<message>.png``: mean reach over the grid, when exactly two keys are swept;
 - ``ccdf.png``: the cascade-size distribution, P(reach >= x) over runs, log-log.
 
-:func:`cascade_tree` draws who told whom in one run; :func:`replay_cascade_tree`
-re-runs a folder's first run (point 0, replication 0) and draws its
-``cascade_tree.png`` (``buzz plot`` does both).
+:func:`cascade_tree` draws who told whom in one run, from its state arrays;
+:func:`sim.results.replay.replay_cascade_tree` re-runs a folder's first run to get
+them (``buzz plot`` draws both).
 
 Bands and intervals use Student's t, as :mod:`sim.results.statistics` does.
 """
@@ -34,11 +35,11 @@ from sim.results.statistics import (
     format_value,
     point_labels,
     point_table,
+    scenario_keys,
     short_key_names,
     summarize,
     t_quantile,
 )
-from sim.results.statistics import swept_keys as columns_swept
 
 DPI = 120
 FIGURE_PATTERNS = ("adoption.png", "reach.png", "heatmap_*.png", "ccdf.png")
@@ -393,7 +394,7 @@ def cascade_ccdf(
     return _save(figure, path)
 
 
-def make_figures(folder: str | Path) -> list[Path]:
+def make_figures(results: Mapping[str, Any], folder: str | Path) -> list[Path]:
     """Draw every figure that applies to a results folder into ``folder/figures/``.
 
     Figures that do not apply are skipped, never drawn empty: no heatmap unless
@@ -403,8 +404,12 @@ def make_figures(folder: str | Path) -> list[Path]:
 
     Parameters
     ----------
+    results : mapping
+        The folder's ``runs`` and ``timeseries`` tables and its ``scenario``, as
+        :func:`sim.batch.store.load_results` reads them.
     folder : path
-        A results folder written by ``buzz run`` (:func:`sim.batch.store.load_results`).
+        The results folder: figures go to its ``figures/``, and its name titles them
+        when the scenario has none.
 
     Returns
     -------
@@ -415,7 +420,7 @@ def make_figures(folder: str | Path) -> list[Path]:
     --------
     >>> import tempfile
     >>> from sim.config import scenario_from_dict
-    >>> from sim import run_batch
+    >>> from sim import load_results, run_batch
     >>> scenario = scenario_from_dict({
     ...     "name": "demo", "replications": 3, "seed": 5,
     ...     "network": {"model": "watts_strogatz", "n": 200, "k": 6, "p": 0.1},
@@ -423,13 +428,10 @@ def make_figures(folder: str | Path) -> list[Path]:
     ...     "sweep": {"grid": {"messages.a.rule.p": [0.2, 0.3]}}})
     >>> with tempfile.TemporaryDirectory() as tmp:
     ...     _ = run_batch(scenario, tmp)
-    ...     [path.name for path in make_figures(tmp)]
+    ...     [path.name for path in make_figures(load_results(tmp), tmp)]
     ['adoption.png', 'reach.png', 'ccdf.png']
     """
-    from sim.batch.store import load_results
-
     folder = Path(folder)
-    results = load_results(folder)
     runs, timeseries = results["runs"], results["timeseries"]
     keys = scenario_keys(results["scenario"], runs)
     out = folder / "figures"
@@ -482,27 +484,6 @@ def make_figures(folder: str | Path) -> list[Path]:
     return written
 
 
-def scenario_keys(scenario: Mapping[str, Any] | None, runs: pd.DataFrame) -> list[str]:
-    """The swept keys: the scenario's sweep grid when it names them, else the dotted columns.
-
-    The scenario is authoritative (a swept top-level key has no dot); only keys
-    present as ``runs`` columns are kept.
-
-    Examples
-    --------
-    >>> runs = pd.DataFrame(columns=["point", "network.p", "steps"])
-    >>> scenario_keys({"sweep": {"grid": {"network.p": [0, 1]}}}, runs)
-    ['network.p']
-    >>> scenario_keys({}, runs)
-    ['network.p']
-    """
-    grid = ((scenario or {}).get("sweep") or {}).get("grid") or {}
-    if grid:
-        return [str(key) for key in grid if key in runs.columns]
-    return columns_swept(runs)
-
-
-CASCADE_TREE_PATTERN = "cascade_tree*.png"
 NEVER = np.iinfo(np.int32).max  # sim.rules.common.NEVER: not heard, not shared
 TREE_COLOURS = {"started": "#222222", "shared": "#c0392b", "heard": "#f2b134"}
 
@@ -678,79 +659,6 @@ def _tidy_rows(children: list[list[int]], roots: list[int]) -> np.ndarray:
                 stack.append((node, True))
                 stack.extend((child, False) for child in reversed(children[node]))
     return y
-
-
-def replay_cascade_tree(folder: str | Path, max_nodes: int = 300) -> CascadeTree | None:
-    """Draw ``folder/figures/cascade_tree.png``: who told whom in the folder's first run.
-
-    Results folders keep counts, not who told whom, but runs are deterministic: run 0
-    (point 0, replication 0) is run again from ``scenario.yaml``, and its reach is
-    checked against ``runs.parquet`` first. With several messages, the one that
-    reached most people is drawn (the first on ties). Returns ``None`` (no file)
-    when nobody heard.
-
-    Raises
-    ------
-    InputError
-        When the folder is not a finished results folder, or the run does not
-        reproduce the table (results from another version of buzz).
-
-    Examples
-    --------
-    >>> import tempfile
-    >>> from sim.config import scenario_from_dict
-    >>> from sim import run_batch
-    >>> scenario = scenario_from_dict({
-    ...     "name": "demo", "replications": 2, "seed": 5,
-    ...     "network": {"model": "watts_strogatz", "n": 200, "k": 6, "p": 0.1},
-    ...     "messages": [{"name": "a", "rule": {"model": "independent_cascade", "p": 0.3}}]})
-    >>> with tempfile.TemporaryDirectory() as tmp:
-    ...     batch = run_batch(scenario, tmp, executor="serial")
-    ...     tree = replay_cascade_tree(tmp)
-    ...     tree.path.name, bool(tree.reached == batch.runs.loc[0, "reach"])
-    ('cascade_tree.png', True)
-    """
-    from sim.batch.experiment import expand_runs
-    from sim.batch.store import load_results
-    from sim.config import scenario_from_dict
-    from sim.errors import InputError
-    from sim.model import BuzzModel
-
-    folder = Path(folder)
-    results = load_results(folder)
-    runs = results["runs"]
-    for old in (folder / "figures").glob(CASCADE_TREE_PATTERN):
-        old.unlink()
-    source = str(folder / "scenario.yaml")
-    scenario = scenario_from_dict(results["scenario"] or {}, source=source, base_dir=folder)
-    spec = expand_runs(scenario, replications=1, source=source)[0]
-    table = runs[runs["run"] == spec.run].set_index("message")["reach"]
-    if table.empty:
-        return None
-    model = BuzzModel(spec.scenario, replication=spec.replication, create_agents=False,
-                      source=source)
-    model.run()
-    reach = {track.message.name: model.count("heard", track.message.name)
-             for track in model.tracks}
-    for message, value in table.items():
-        if reach.get(str(message)) != int(value):
-            raise InputError(
-                str(folder / "runs.parquet"), f"run {spec.run}, message {message}",
-                int(value), f"a result this version of buzz reproduces (replaying run "
-                f"{spec.run} reaches {reach.get(str(message))} people)")
-    message = max(reach, key=lambda name: (reach[name], -list(reach).index(name)))
-    where = ", ".join(f"{key}={format_value(value)}"
-                      for key, value in zip(short_key_names(list(spec.values)).values(),
-                                            spec.values.values(), strict=True))
-    track = model.track(message)
-    return cascade_tree(
-        *track.state,
-        folder / "figures" / "cascade_tree.png",
-        max_nodes=max_nodes,
-        node_ids=model.graph.node_ids,
-        title=f"{scenario.name}: who told whom, {message}, replication {spec.replication}"
-        + (f" ({where})" if where else ""),
-    )
 
 
 def _save(figure: plt.Figure, path: str | Path) -> Path:

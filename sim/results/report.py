@@ -24,6 +24,7 @@ from sim.results.statistics import (
     compare_points,
     format_value,
     point_table,
+    scenario_keys,
     short_key_names,
     summarize,
 )
@@ -110,7 +111,7 @@ def write_report(folder: str | Path) -> Path:
     (True, True)
     """
     from sim.batch.store import load_results
-    from sim.results.plots import make_figures, scenario_keys
+    from sim.results.plots import make_figures
 
     folder = Path(folder)
     results = load_results(folder)
@@ -118,7 +119,7 @@ def write_report(folder: str | Path) -> Path:
     scenario: dict[str, Any] = results["scenario"] or {}
     manifest: dict[str, Any] = results["manifest"] or {}
     keys = scenario_keys(scenario, runs)
-    figures = make_figures(folder)
+    figures = make_figures(results, folder)
 
     name = str(scenario.get("name") or manifest.get("scenario") or folder.name)
     sections = [

@@ -1,12 +1,8 @@
-"""Per-run, per-message metrics computed from a finished model's counts.
+"""Batch statistics: summaries over replications and comparisons of sweep points,
+read from a ``runs`` table by the figures, the report and the command line.
 
-Definitions (DESIGN, ``runs.parquet``):
-
-- ``reach``: people who heard the message; ``reach_frac`` the same over all people;
-- ``adopters``: people who shared it (seeds included);
-- ``peak_step``: the first step with the most people starting to share;
-- ``t50``: the first step at which half the final reach had heard;
-- ``steps``: the step at which the run stopped.
+The per-run measures those tables hold (``reach``, ``t50``...) are computed by the
+batch engine, in :mod:`sim.measures`.
 
 Summaries over replications (``summarize``, ``compare_points``) give 95% confidence
 intervals from Student's t distribution with ``n - 1`` degrees of freedom, always:
@@ -21,80 +17,13 @@ Swept keys are the ``runs`` columns named by a dotted path (``network.p``,
 from __future__ import annotations
 
 import itertools
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from sim.config import Scenario
-
-
-def curve_metrics(
-    heard: np.ndarray, adopters: np.ndarray, sharing: np.ndarray, n_nodes: int
-) -> dict[str, float | int]:
-    """Summaries of one message's cumulative curves (steps ``0 .. T``).
-
-    Examples
-    --------
-    >>> heard = np.array([1, 4, 9, 10]); adopters = np.array([1, 3, 5, 5])
-    >>> sharing = np.array([1, 2, 2, 0])
-    >>> curve_metrics(heard, adopters, sharing, n_nodes=20)
-    {'reach': 10, 'reach_frac': 0.5, 'adopters': 5, 'peak_step': 1, 't50': 2}
-    """
-    reach = int(heard[-1])
-    return {
-        "reach": reach,
-        "reach_frac": reach / n_nodes if n_nodes else 0.0,
-        "adopters": int(adopters[-1]),
-        "peak_step": int(np.argmax(sharing)),
-        "t50": int(np.searchsorted(heard, reach / 2.0, side="left")),
-    }
-
-
-def time_to_contain(new_heard: np.ndarray, rate: int) -> float:
-    """Steps from a message's first reach until, after its peak, the number of people
-    newly reached in a step first falls below ``rate``; NaN if it never does within
-    the steps recorded (``new_heard[t]`` is step ``t``'s new reach).
-
-    Examples
-    --------
-    >>> time_to_contain(np.array([0, 2, 30, 50, 20, 4, 1]), rate=5)
-    4.0
-    >>> time_to_contain(np.array([3, 40, 60]), rate=5)
-    nan
-    """
-    new_heard = np.asarray(new_heard)
-    started = np.flatnonzero(new_heard > 0)
-    if started.size == 0:
-        return float("nan")
-    peak = int(np.argmax(new_heard))
-    below = np.flatnonzero(new_heard[peak:] < rate)
-    return float(peak + below[0] - started[0]) if below.size else float("nan")
-
-
-def voice_and_sentiment(
-    heard_by_message: Sequence[np.ndarray], valences: Sequence[str]
-) -> tuple[list[np.ndarray], np.ndarray]:
-    """Share of voice of each message and the run's net sentiment, step by step.
-
-    ``heard_by_message`` are the messages' cumulative reach curves (equal lengths).
-    A message's share of voice at step ``t`` is its reach over the sum of all the
-    messages' reaches (0 while nobody has heard anything); net sentiment is the
-    reach of the positive messages minus that of the negative ones.
-
-    Examples
-    --------
-    >>> voice, net = voice_and_sentiment(
-    ...     [np.array([0, 2, 6]), np.array([0, 2, 2])], ["positive", "negative"])
-    >>> [v.tolist() for v in voice], net.tolist()
-    ([[0.0, 0.5, 0.75], [0.0, 0.5, 0.25]], [0, 0, 4])
-    """
-    heard = np.asarray(heard_by_message, dtype=np.int64)
-    total = heard.sum(axis=0)
-    share = np.divide(heard, total, out=np.zeros(heard.shape), where=total > 0)
-    sign = np.array([{"positive": 1, "negative": -1}.get(v, 0) for v in valences])
-    return list(share), sign @ heard
 
 
 def t_quantile(n: int, confidence: float = 0.95) -> float:
@@ -157,6 +86,26 @@ def swept_keys(runs: pd.DataFrame) -> list[str]:
 # whole scenario sections a sweep may replace, by the schema's own field names; not
 # "seed" and "steps": those columns hold each run's own seed and step count
 _TOP_LEVEL_SWEEPS = frozenset(Scenario.model_fields) - {"seed", "steps"}
+
+
+def scenario_keys(scenario: Mapping[str, Any] | None, runs: pd.DataFrame) -> list[str]:
+    """The swept keys: the scenario's sweep grid when it names them, else the dotted columns.
+
+    The scenario is authoritative (a swept top-level key has no dot); only keys
+    present as ``runs`` columns are kept.
+
+    Examples
+    --------
+    >>> runs = pd.DataFrame(columns=["point", "network.p", "steps"])
+    >>> scenario_keys({"sweep": {"grid": {"network.p": [0, 1]}}}, runs)
+    ['network.p']
+    >>> scenario_keys({}, runs)
+    ['network.p']
+    """
+    grid = ((scenario or {}).get("sweep") or {}).get("grid") or {}
+    if grid:
+        return [str(key) for key in grid if key in runs.columns]
+    return swept_keys(runs)
 
 
 def short_key_names(keys: Sequence[str]) -> dict[str, str]:
