@@ -8,6 +8,7 @@ import numpy as np
 
 from sim.network.graph import Graph
 
+
 def layer_ties(graph: Graph) -> list[np.ndarray]:
     """Per layer of ``graph``, its ties as sorted ``teller * n_nodes + person`` codes
     (``teller``'s feed reaches ``person`` on that layer); computed once per graph.
