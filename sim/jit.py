@@ -128,13 +128,28 @@ class TypeDispatch:
         signature = inspect.signature(self.stub)
         position = list(signature.parameters).index(self.argument)
 
-        def typer(*types):
-            chosen = getattr(types[position], "instance_class", None)
-            return self.table.get(chosen, self.default)
+        def typer_for(ours: bool):
+            def typer(*types):
+                chosen = getattr(types[position], "instance_class", None)
+                if chosen is None or is_ours(chosen) != ours:
+                    return None
+                return self.table.get(chosen, self.default)
 
-        typer.__signature__ = signature
-        overload(self.stub, jit_options={"cache": self.cache})(typer)
+            typer.__signature__ = signature
+            return typer
+
+        # numba keeps one cache index per function, naming every class it compiled
+        # for; a process without a plug-in cannot read an index that names the
+        # plug-in's class (numba fails rather than recompiles), so only buzz's own
+        # classes are cached
+        overload(self.stub, jit_options={"cache": self.cache})(typer_for(True))
+        overload(self.stub, jit_options={"cache": False})(typer_for(False))
         self._installed = True
+
+
+def is_ours(cls: type) -> bool:
+    """Whether ``cls`` is buzz's own (defined in the ``sim`` package)."""
+    return cls.__module__ == "sim" or cls.__module__.startswith("sim.")
 
 
 def njit(func=None, **options):

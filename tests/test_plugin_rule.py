@@ -45,9 +45,9 @@ def site(tmp_path_factory) -> Path:
     return target
 
 
-def buzz(site: Path, *arguments: str) -> subprocess.CompletedProcess:
+def buzz(site: Path, *arguments: str, env: dict | None = None) -> subprocess.CompletedProcess:
     paths = [str(site), os.environ.get("PYTHONPATH", "")]
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join(p for p in paths if p)}
+    env = {**os.environ, **(env or {}), "PYTHONPATH": os.pathsep.join(p for p in paths if p)}
     return subprocess.run(
         [sys.executable, "-m", "sim.cli", *arguments],
         capture_output=True, text=True, env=env, timeout=600,
@@ -137,3 +137,25 @@ def test_the_guide_shows_the_tested_code():
     body = [line for line in quoted.splitlines() if line.strip()]
     code = "\n".join(line for line in source.splitlines() if line.strip())
     assert len(body) > 15 and all(line in code for line in body)
+
+
+def test_the_numba_cache_stays_readable_without_the_plugin(site, tmp_path):
+    """numba's cache index of a shared kernel names every class it was compiled for;
+    one naming the plug-in's class would break every process without the plug-in.
+    A run with the plug-in, then a run of a built-in rule without it, one cache."""
+    cache = tmp_path / "numba_cache"
+    path = tmp_path / "spontaneous.yaml"
+    path.write_text(yaml.safe_dump(SCENARIO, sort_keys=False))
+    with_plugin = buzz(site, "run", str(path), "--out", str(tmp_path / "a"), "--executor",
+                       "serial", "--quiet", env={"NUMBA_CACHE_DIR": str(cache)})
+    assert with_plugin.returncode == 0, with_plugin.stderr
+    builtin = {**SCENARIO, "messages": [{"name": "news", "rule": {"model": "bass",
+               "p_external": 0.01, "q": 0.3}, "seeding": {"count": 0}}]}
+    path.write_text(yaml.safe_dump(builtin, sort_keys=False))
+    env = {**os.environ, "NUMBA_CACHE_DIR": str(cache)}
+    without = subprocess.run(
+        [sys.executable, "-m", "sim.cli", "run", str(path), "--out", str(tmp_path / "b"),
+         "--executor", "serial", "--quiet"], capture_output=True, text=True, env=env,
+        timeout=600,
+    )
+    assert without.returncode == 0, without.stderr

@@ -300,3 +300,10 @@ def advance(graph, arrays, position, schedule, params, mods):
     if swapped:
         buffers.frontier[:n_frontier] = frontier[:n_frontier]
     return Position(step, n_frontier, n_waiting)
+
+
+# The driver for rules from other packages: the same code, compiled in each process and
+# never cached. numba keeps one cache index per function, listing every signature it
+# compiled; an index naming a plug-in's params class cannot be read by a process that
+# lacks the plug-in, and numba then fails instead of recompiling.
+advance_uncached = njit(advance.py_func)

@@ -26,7 +26,8 @@ from typing import Any, ClassVar, NamedTuple
 
 import numpy as np
 
-from sim.rules.common import GraphArrays, Position, Schedule, advance
+from sim.jit import is_ours
+from sim.rules.common import GraphArrays, Position, Schedule, advance, advance_uncached
 from sim.schema import Frozen
 
 ENTRY_POINT_GROUP = "buzz.rules"
@@ -77,6 +78,11 @@ class Rule:
     """Whether a message may spread with no seed at all (Bass's ads)."""
     sliders: ClassVar[tuple[Slider, ...]] = ()
     """Parameters the interactive page offers as sliders."""
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if cls.kernel is advance and not is_ours(cls):
+            cls.kernel = advance_uncached  # see sim.rules.common.advance_uncached
 
     @classmethod
     def from_spec(cls, spec: Frozen) -> Rule:
