@@ -91,12 +91,16 @@ def scenario(n_nodes: int, rule: dict, people: dict, steps: int):
     })
 
 
-def time_cases(n_nodes: int, steps: int, repeats: int) -> dict[str, dict[str, list]]:
+def time_cases(
+    n_nodes: int, steps: int, repeats: int, only: str = ""
+) -> dict[str, dict[str, list]]:
     """Each case's run times (seconds), steps and reaches, after a warm-up run."""
     base = scenario(n_nodes, CASES[0][1], {}, steps)
     graph = build_network(base.network, RunStreams(base.seed, 0).network_rng())
     measured = {}
     for label, rule, people, _ in CASES:
+        if only not in label:
+            continue
         spec = scenario(n_nodes, rule, people, steps)
         BuzzModel(spec, replication=99, graph=graph, create_agents=False).run()  # warm-up
         timings, n_steps, reaches = [], [], []
@@ -112,7 +116,7 @@ def time_cases(n_nodes: int, steps: int, repeats: int) -> dict[str, dict[str, li
     return measured
 
 
-def against(rev: str, n_nodes: int, steps: int, repeats: int, rounds: int) -> None:
+def against(rev: str, n_nodes: int, steps: int, repeats: int, rounds: int, only: str) -> None:
     """This tree against a worktree of ``rev``: alternating processes, medians, ratios."""
     folder = Path(tempfile.mkdtemp(prefix="bench_rules_"))
     tree = folder / "tree"
@@ -128,7 +132,8 @@ def against(rev: str, n_nodes: int, steps: int, repeats: int, rounds: int) -> No
                 env = {**os.environ, "PYTHONPATH": str(trees[name])}
                 done = subprocess.run(
                     [sys.executable, str(Path(__file__).resolve()), "--json", "--n",
-                     str(n_nodes), "--steps", str(steps), "--repeats", str(repeats)],
+                     str(n_nodes), "--steps", str(steps), "--repeats", str(repeats),
+                     "--only", only],
                     cwd=trees[name], env=env, capture_output=True, text=True, check=True,
                 )
                 for label, values in json.loads(done.stdout).items():
@@ -147,7 +152,7 @@ def against(rev: str, n_nodes: int, steps: int, repeats: int, rounds: int) -> No
         f"| rule | this tree (s) | {rev} (s) | ratio | same reach |",
         "|---|---:|---:|---:|---|",
     ]
-    for label, *_ in CASES:
+    for label in seconds[new]:
         a, b = statistics.median(seconds[new][label]), statistics.median(seconds[old][label])
         same = reaches[new][label] == reaches[old][label]
         lines.append(f"| {label} | {a:.3f} | {b:.3f} | {a / b:.3f} | {'yes' if same else 'NO'} |")
@@ -164,17 +169,20 @@ def main() -> None:
     parser.add_argument("--steps", type=int, default=200)
     parser.add_argument("--against", metavar="REV", help="compare this tree with a commit")
     parser.add_argument("--rounds", type=int, default=2)
+    parser.add_argument("--only", default="", help="only the rules whose label has this text")
     parser.add_argument("--json", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.against:
-        against(args.against, args.n, args.steps, args.repeats, args.rounds)
+        against(args.against, args.n, args.steps, args.repeats, args.rounds, args.only)
         return
-    measured = time_cases(args.n, args.steps, args.repeats)
+    measured = time_cases(args.n, args.steps, args.repeats, args.only)
     if args.json:
         print(json.dumps(measured))
         return
     rows = []
     for label, _, _, cost in CASES:
+        if label not in measured:
+            continue
         timings = measured[label]["seconds"]
         steps, reaches = measured[label]["steps"], measured[label]["reach"]
         seconds = statistics.median(timings)
