@@ -12,6 +12,7 @@ from typing import Literal, NamedTuple
 
 import numpy as np
 
+from sim.jit import njit
 from sim.rules.coins import pair_uniform
 from sim.rules.common import NEVER, TRANSITIONS, online, receptivity, visible, weight
 from sim.rules.registry import Rule, Slider, register
@@ -44,6 +45,16 @@ class BassParams(NamedTuple):
 
 @TRANSITIONS.register(BassParams)
 def transition(graph, state, frontier, n_frontier, next_frontier, step, params, n_waiting, mods):
+    """The driver's step: :func:`bass_step`."""
+    return bass_step(
+        graph, state, frontier, n_frontier, next_frontier, step, params, n_waiting, mods
+    )
+
+
+@njit(cache=True)
+def bass_step(
+    graph, state, frontier, n_frontier, next_frontier, step, params, n_waiting, mods
+):
     """One synchronous Bass step from ``step`` to ``step + 1``.
 
     ``frontier[:n_frontier]`` adopted at ``step``; ``params.pending[:n_waiting]`` are

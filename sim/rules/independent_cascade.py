@@ -60,6 +60,16 @@ def convinces(key, sharer, person, edge, step, p_share, threshold, mods):
 
 @TRANSITIONS.register(CascadeParams)
 def transition(graph, state, frontier, n_frontier, next_frontier, step, params, n_waiting, mods):
+    """The driver's step: :func:`cascade_step`."""
+    return cascade_step(
+        graph, state, frontier, n_frontier, next_frontier, step, params, n_waiting, mods
+    )
+
+
+@njit(cache=True)
+def cascade_step(
+    graph, state, frontier, n_frontier, next_frontier, step, params, n_waiting, mods
+):
     """One synchronous independent-cascade step from ``step`` to ``step + 1``.
 
     Everyone in ``frontier[:n_frontier]`` started sharing at ``step``; each exposes

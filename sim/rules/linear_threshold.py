@@ -70,6 +70,16 @@ def enough(weighted, needed, mods, person, step):
 
 @TRANSITIONS.register(ThresholdParams)
 def transition(graph, state, frontier, n_frontier, next_frontier, step, params, n_waiting, mods):
+    """The driver's step: :func:`threshold_step`."""
+    return threshold_step(
+        graph, state, frontier, n_frontier, next_frontier, step, params, n_waiting, mods
+    )
+
+
+@njit(cache=True)
+def threshold_step(
+    graph, state, frontier, n_frontier, next_frontier, step, params, n_waiting, mods
+):
     """One synchronous linear-threshold step from ``step`` to ``step + 1``.
 
     Everyone in ``frontier[:n_frontier]`` started sharing at ``step``. Each sharer

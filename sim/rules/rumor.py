@@ -83,6 +83,12 @@ def rumor_bits(key, step, purpose, person):
 
 @TRANSITIONS.register(RumorParams)
 def transition(graph, state, frontier, n_frontier, next_frontier, step, params, n_waiting, mods):
+    """The driver's step: :func:`rumor_step` (the callers are not the frontier)."""
+    return rumor_step(graph, state, next_frontier, step, params, n_waiting, mods)
+
+
+@njit(cache=True)
+def rumor_step(graph, state, next_frontier, step, params, n_waiting, mods):
     """One rumour step from ``step`` to ``step + 1``, sequential within the step.
 
     The callers are ``params.spreaders[:n_waiting]``: the spreaders at the start of
