@@ -284,7 +284,7 @@ def advance(graph, arrays, position, schedule, params, mods):
     :func:`transition` (chosen by the class of ``params``), then :func:`close_step`
     (the seeds due, the counts) and :func:`after_step`; the buffers swap. The
     frontier is left in ``arrays.buffers.frontier``. Returns the new
-    :class:`Position`. (A driver taking the transition as an argument would compile
+    ``(step, n_frontier, n_waiting)``. (A driver taking the transition as an argument would compile
     as fast, but numba never caches a function that takes another as an argument.)
     """
     state, buffers, counts = arrays
@@ -303,7 +303,10 @@ def advance(graph, arrays, position, schedule, params, mods):
         n_frontier = n_next
     if swapped:
         buffers.frontier[:n_frontier] = frontier[:n_frontier]
-    return Position(step, n_frontier, n_waiting)
+    # a plain tuple, not a Position: boxing a named tuple calls Python code, where a
+    # pending Ctrl-C raises, and numba's boxing then crashes the process (measured:
+    # 2 of 3 interrupted batches died of SIGSEGV)
+    return step, n_frontier, n_waiting
 
 
 # The driver for rules from other packages: the same code, compiled in each process and

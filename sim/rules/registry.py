@@ -59,7 +59,7 @@ class Rule:
     rule's own named tuple of parameters and per-person arrays (made by
     :meth:`prepare`) and the :class:`~sim.rules.common.Modifiers`; it runs steps while
     anything can change, up to ``schedule.last_step``, and returns the new
-    :class:`~sim.rules.common.Position`.
+    ``(step, n_frontier, n_waiting)`` as a plain tuple.
     """
 
     name: ClassVar[str]
