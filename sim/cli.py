@@ -61,8 +61,11 @@ def run(
     overrides: SetOption = None,
     replications: Annotated[int | None, typer.Option(min=1, help="Override replications.")] = None,
     executor: Annotated[
-        str, typer.Option(help="serial, processes (one worker per core) or dask.")
-    ] = "processes",
+        str,
+        typer.Option(help="auto (in this process when the replications run together on "
+                     "threads or the batch is small, else processes), serial, processes "
+                     "(one worker per core) or dask."),
+    ] = "auto",
     workers: Annotated[int | None, typer.Option(min=1, help="Worker processes.")] = None,
     scheduler: Annotated[
         str | None, typer.Option(help="Dask scheduler address (tcp://host:port).")
@@ -72,12 +75,12 @@ def run(
     quiet: Annotated[bool, typer.Option(help="Print nothing but errors.")] = False,
 ) -> None:
     """Run a scenario's points and replications; write tables, a manifest and a figure."""
-    from sim.batch.executors import EXECUTORS
+    from sim.batch.executors import CHOICES
     from sim.config import load_scenario
 
     loaded = load_scenario(scenario, overrides)  # before the heavy imports: errors come fast
-    if executor not in EXECUTORS:
-        raise InputError("--executor", "", executor, ", ".join(EXECUTORS))
+    if executor not in CHOICES:
+        raise InputError("--executor", "", executor, ", ".join(CHOICES))
     if scheduler is not None and executor != "dask":
         raise InputError("--scheduler", "", scheduler, "only with --executor dask")
     from sim.batch import run_batch

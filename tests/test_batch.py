@@ -247,3 +247,23 @@ def test_strategy_sweep_scenario_is_identical_under_all_executors(tmp_path):
     hubs = runs[runs["messages.promo.seeding.strategy"] == "top_degree"]
     randoms = runs[runs["messages.promo.seeding.strategy"] == "random"]
     assert hubs["reach"].mean() > randoms["reach"].mean()  # hubs are worth seeding
+
+
+def test_auto_runs_small_or_threaded_batches_here_and_large_ones_in_processes(
+    tmp_path, monkeypatch
+):
+    """``auto`` never puts processes on top of the kernel's threads, and keeps small
+    batches in this process; the tables are the same wherever the runs went."""
+    from sim.batch import executors
+
+    shared = {**SCENARIO, "network": {**SCENARIO["network"], "fixed": True}}
+    threaded = run_batch(scenario_from_dict(shared), tmp_path / "threaded", executor="auto")
+    assert threaded.executor == "serial"  # replications together, on threads
+    small = run_batch(scenario_from_dict(SCENARIO), tmp_path / "small", executor="auto")
+    assert small.executor == "serial"  # far below SMALL_BATCH_SECONDS
+    monkeypatch.setattr(executors, "SMALL_BATCH_SECONDS", 0.0)
+    monkeypatch.setattr("sim.batch.engine.SMALL_BATCH_SECONDS", 0.0)
+    large = run_batch(scenario_from_dict(SCENARIO), tmp_path / "large", executor="auto",
+                      workers=2)
+    assert large.executor == "processes"
+    assert_same_tables(tmp_path / "small", tmp_path / "large")

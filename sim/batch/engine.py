@@ -14,8 +14,16 @@ from pathlib import Path
 
 import pandas as pd
 
-from sim.batch.executors import default_workers, run_chunks
+from sim.batch import experiment
+from sim.batch.executors import (
+    CHOICES,
+    SMALL_BATCH_SECONDS,
+    choose_executor,
+    default_workers,
+    run_chunks,
+)
 from sim.batch.experiment import expand_runs, graph_for, make_chunks, run_chunk
+from sim.batch.multirep import multirep_applies
 from sim.batch.store import ResultsStore, load_results
 from sim.config import Scenario, load_scenario
 from sim.model import BuzzModel
@@ -32,6 +40,7 @@ class BatchResult:
     complete: bool
     n_runs: int
     n_done: int
+    executor: str = "serial"  # where the runs went (what "auto" chose)
     _tables: dict = field(default_factory=dict, repr=False)
     _keep_alive: object = field(default=None, repr=False)
 
@@ -72,9 +81,13 @@ def run_batch(
         A validated scenario, or a YAML file to load.
     out : path, optional
         The results folder; a temporary one (kept while the result lives) if omitted.
-    executor : {"serial", "processes", "dask"}
+    executor : {"serial", "processes", "dask", "auto"}
         Where runs execute; ``workers`` processes (default one per core), or the Dask
         scheduler at ``scheduler`` (a LocalCluster on 127.0.0.1 when omitted).
+        ``auto`` (what ``buzz run`` does unless told) runs in this process when the
+        replications run together on threads or the batch is small (estimated from
+        the first run), else in one process per core
+        (:func:`sim.batch.executors.choose_executor`).
     replications : int, optional
         Overrides ``scenario.replications``.
     resume, force : bool
@@ -109,11 +122,19 @@ def run_batch(
     if out is None:
         keep_alive = tempfile.TemporaryDirectory(prefix="buzz-")
         out = keep_alive.name
+    if executor not in CHOICES:
+        raise ValueError(f"executor must be one of {', '.join(CHOICES)}, got {executor!r}")
     specs = expand_runs(scenario, replications, source)
-    check_setup(specs[0], source)
+    first_seconds = check_setup(specs[0], source, estimate=executor == "auto")
     store = ResultsStore(Path(out), scenario, source, len(specs), resume=resume, force=force)
     done = store.done_runs()
     todo = [spec for spec in specs if spec.run not in done]
+    if executor == "auto":
+        executor = choose_executor(
+            runs_together=bool(todo) and all(runs_together(spec.scenario) for spec in todo),
+            estimated_seconds=first_seconds * len(todo),
+            workers=workers or default_workers(),
+        )
     n_workers = 1 if executor == "serial" else (workers or default_workers())
     chunks = make_chunks(todo, n_workers, source)
     n_done = len(specs) - len(todo)
@@ -131,17 +152,31 @@ def run_batch(
         complete = True
     finally:
         store.finish(complete=complete, seconds=time.perf_counter() - started)
-    return BatchResult(Path(out), complete, len(specs), n_done, _keep_alive=keep_alive)
+    return BatchResult(Path(out), complete, len(specs), n_done, executor,
+                       _keep_alive=keep_alive)
 
 
-def check_setup(spec, source: str) -> None:
+def check_setup(spec, source: str, *, estimate: bool = False) -> float:
     """Build and run the first run here, before any worker starts, so that bad data (a
     malformed edge list, an unknown seed id, too many seeds) is reported at once in one
     line. It also compiles (or loads) every kernel the scenario uses: forked workers
-    inherit them instead of each loading them again."""
-    model = BuzzModel(spec.scenario, replication=spec.replication, graph=graph_for(spec),
-                      create_agents=False, source=source)
-    model.run()
+    inherit them instead of each loading them again. Returns the seconds the run
+    took; with ``estimate``, a quick run is run again, as the first may have spent its
+    time compiling."""
+    seconds = 0.0
+    for _ in range(2 if estimate else 1):
+        started = time.perf_counter()
+        BuzzModel(spec.scenario, replication=spec.replication, graph=graph_for(spec),
+                  create_agents=False, source=source).run()
+        seconds = time.perf_counter() - started
+        if seconds >= SMALL_BATCH_SECONDS:
+            break  # slow even if it compiled: no second look needed
+    return seconds
+
+
+def runs_together(scenario: Scenario) -> bool:
+    """Whether the replications of a point run together on the kernel's threads."""
+    return experiment.USE_MULTIREP and multirep_applies(scenario)
 
 
 __all__ = ["BatchResult", "load_results", "run_batch"]

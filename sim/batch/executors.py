@@ -15,6 +15,31 @@ from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from typing import Any
 
 EXECUTORS = ("serial", "processes", "dask")
+CHOICES = ("auto", *EXECUTORS)  # what run_batch and `buzz run --executor` accept
+
+SMALL_BATCH_SECONDS = 2.0
+"""Under this estimated serial time a batch runs in-process: a pool's start and the
+workers' own set-up would cost more than they save."""
+
+
+def choose_executor(*, runs_together: bool, estimated_seconds: float, workers: int) -> str:
+    """What ``auto`` means for a batch: ``serial`` (in this process) when its
+    replications run together on the kernel's threads (one per core already), when
+    it is small, or when there is one core; else ``processes`` (one per core, each
+    kernel on one thread), so processes times threads never exceed the cores.
+
+    Examples
+    --------
+    >>> choose_executor(runs_together=True, estimated_seconds=60.0, workers=2)
+    'serial'
+    >>> choose_executor(runs_together=False, estimated_seconds=0.5, workers=2)
+    'serial'
+    >>> choose_executor(runs_together=False, estimated_seconds=60.0, workers=2)
+    'processes'
+    """
+    if runs_together or estimated_seconds < SMALL_BATCH_SECONDS or workers < 2:
+        return "serial"
+    return "processes"
 
 
 def default_workers() -> int:
