@@ -219,7 +219,10 @@ def ic_lanes(graph, seeds, keys, p_share, last_step, workspace, record):
             words[person, NEXT] = _ZERO
         if next_step >= capacity:
             grown = np.zeros((n_lanes, min(2 * capacity, last_step + 1), 2), dtype=np.int64)
-            grown[:, :capacity] = counts
+            for lane in range(n_lanes):  # a loop: slice assignment costs seconds to compile
+                for step in range(capacity):
+                    grown[lane, step, 0] = counts[lane, step, 0]
+                    grown[lane, step, 1] = counts[lane, step, 1]
             counts = grown
             capacity = grown.shape[1]
         for lane in range(n_lanes):
@@ -360,5 +363,7 @@ def ic_runs(graph, seeds, keys, p_share, last_step, workspace, record):
 def _grown(rows):
     """``rows`` in an array twice as long."""
     out = np.zeros((2 * rows.shape[0], 2), dtype=rows.dtype)
-    out[: rows.shape[0]] = rows
+    for i in range(rows.shape[0]):  # a loop: slice assignment costs seconds to compile
+        out[i, 0] = rows[i, 0]
+        out[i, 1] = rows[i, 1]
     return out

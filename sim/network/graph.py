@@ -78,9 +78,10 @@ def _csr_from_edges(src, dst, n_nodes, symmetric, indptr_dtype_probe):
 @numba.njit(cache=True)
 def _sort_in_place(values, start, end):
     """Sort ``values[start:end]`` without allocating: insertion sort for the short rows
-    most people have, numpy's sort for hubs."""
+    most people have, heapsort for hubs. (numpy's sort, compiled by numba, costs
+    several seconds of compiling on a first run after install.)"""
     if end - start > 32:
-        values[start:end] = np.sort(values[start:end])
+        _heapsort(values, start, end)
         return
     for i in range(start + 1, end):
         item = values[i]
@@ -89,6 +90,34 @@ def _sort_in_place(values, start, end):
             values[j + 1] = values[j]
             j -= 1
         values[j + 1] = item
+
+
+@numba.njit(cache=True)
+def _heapsort(values, start, end):
+    """Sort ``values[start:end]`` in place in O(m log m) for ``m = end - start``."""
+    m = end - start
+    for root in range(m // 2 - 1, -1, -1):
+        _sift_down(values, start, root, m)
+    for last in range(m - 1, 0, -1):
+        values[start], values[start + last] = values[start + last], values[start]
+        _sift_down(values, start, 0, last)
+
+
+@numba.njit(cache=True)
+def _sift_down(values, start, root, size):
+    """Restore the max-heap below ``root`` of the heap ``values[start:start + size]``."""
+    item = values[start + root]
+    while True:
+        child = 2 * root + 1
+        if child >= size:
+            break
+        if child + 1 < size and values[start + child + 1] > values[start + child]:
+            child += 1
+        if values[start + child] <= item:
+            break
+        values[start + root] = values[start + child]
+        root = child
+    values[start + root] = item
 
 
 @dataclass(frozen=True, eq=False)

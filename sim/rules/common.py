@@ -302,7 +302,8 @@ def advance(graph, arrays, position, schedule, params, mods):
         swapped = not swapped
         n_frontier = n_next
     if swapped:
-        buffers.frontier[:n_frontier] = frontier[:n_frontier]
+        for i in range(n_frontier):  # a loop: slice assignment costs seconds to compile
+            buffers.frontier[i] = frontier[i]
     # a plain tuple, not a Position: boxing a named tuple calls Python code, where a
     # pending Ctrl-C raises, and numba's boxing then crashes the process (measured:
     # 2 of 3 interrupted batches died of SIGSEGV)
