@@ -42,10 +42,12 @@ def summary_renderables(runs: pd.DataFrame, scenario: Mapping[str, Any] | None,
     >>> runs = pd.DataFrame({"point": 0, "replication": [0, 1, 2], "message": "a",
     ...                      "reach_frac": [0.1, 0.2, 0.3], "adopters": [5, 6, 7],
     ...                      "peak_step": [2, 2, 2], "t50": [3, 4, 5]})
-    >>> console = Console(width=80, record=True)
+    >>> import io
+    >>> console = Console(width=80, record=True, file=io.StringIO())
     >>> for part in summary_renderables(runs, {"name": "demo"}, 80):
     ...     console.print(part)
-    >>> "20.0%" in console.export_text() and "[10.0, 30.0]" in console.export_text()
+    >>> text = console.export_text()
+    >>> "20.0%" in text and "[10.0, 30.0]" in text
     True
     """
     labels = point_labels(runs)
