@@ -95,10 +95,10 @@ class ResultsStore:
             if self.manifest.get("scenario_sha256") != digest:
                 raise InputError(
                     str(self.folder),
-                    "--resume",
+                    "",
                     None,
-                    "a folder written by the same scenario and overrides "
-                    "(this one was written by another; use a new --out)",
+                    "a folder written by the same scenario and overrides to resume "
+                    "(this one was written by another: choose another results folder)",
                 )
             self.manifest.update(status="running", n_runs=n_runs, command=" ".join(sys.argv))
         else:
@@ -125,12 +125,13 @@ class ResultsStore:
     def _prepare(self, *, force: bool) -> None:
         if self.folder.exists() and any(self.folder.iterdir()):
             if not force:
+                # run_batch's own words: the command line checks the folder first
                 raise InputError(
                     str(self.folder),
-                    "--out",
+                    "",
                     None,
-                    "an empty or new folder; add --resume to continue the batch "
-                    "in it or --force to replace its results",
+                    "an empty or new folder (it holds results: resume=True continues "
+                    "the batch in it, force=True replaces them)",
                 )
             for name in (*TABLES, "manifest.json", "scenario.yaml", "report.html", "adoption.png"):
                 (self.folder / name).unlink(missing_ok=True)

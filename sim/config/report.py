@@ -128,7 +128,9 @@ def measure_column(name: str) -> str:
 
 
 def _rank_names() -> list[str]:
-    return ["reach", *(name for name in RANKABLE if name != "reach_frac")]
+    """The names ``rank_by`` takes (``reach`` for the share reached)."""
+    name_of = {column: name for name, column in ALIASES.items()}
+    return [name_of.get(column, column) for column in RANKABLE if column not in ALIASES]
 
 
 class Value(Frozen):

@@ -48,7 +48,7 @@ FIGURE_PATTERNS = ("adoption.png", "reach.png", "heatmap_*.png", "ccdf.png")
 
 
 def wrapped(text: str, inches: float, fontsize: float) -> str:
-    """``text`` broken between words into lines that fit ``inches`` at ``fontsize``
+    r"""``text`` broken between words into lines that fit ``inches`` at ``fontsize``
     points (a character is about 0.6 of the font size wide), keeping its own breaks.
 
     Examples

@@ -314,7 +314,9 @@ def ranking(runs: pd.DataFrame, scenario: Mapping[str, Any] | None,
     """
     report = report_of(scenario)
     labels = dict(labels) if labels is not None else point_labels(runs)
-    messages = [str(m) for m in dict.fromkeys(runs["message"])]
+    declared = [m.get("name") for m in (scenario or {}).get("messages") or []]
+    present = [str(m) for m in dict.fromkeys(runs["message"])]
+    messages = [m for m in declared if m in present] or present  # the scenario's order
     message = report.message or messages[0]
     measure = MEASURES[report.rank_column]
     valence = {m.get("name"): m.get("valence") for m in (scenario or {}).get("messages") or []}
