@@ -188,15 +188,18 @@ def _concatenate(files: list[Path], target: Path) -> None:
     """Append part files, already in run order, into one Parquet file, one at a time."""
     temporary = target.with_suffix(".tmp")
     writer = None
+    # A swept key may be int in one part and float in another when its values mix, or
+    # all missing (null) in a part whose runs leave it unset: one type fits them all.
+    schema = pa.unify_schemas(
+        [pq.read_schema(path).remove_metadata() for path in files], promote_options="permissive"
+    ) if files else None
     try:
         for path in files:
             table = pq.read_table(path).replace_schema_metadata(None)
+            if not table.schema.equals(schema):
+                table = table.select(schema.names).cast(schema)
             if writer is None:
-                writer = pq.ParquetWriter(temporary, table.schema)
-            elif not table.schema.equals(writer.schema):
-                # a swept key may be int in one part and float in another when its
-                # values mix: the first part's type decides
-                table = table.select(writer.schema.names).cast(writer.schema)
+                writer = pq.ParquetWriter(temporary, schema)
             writer.write_table(table)
     finally:
         if writer is not None:

@@ -165,10 +165,12 @@ class Scenario(Frozen):
             if message not in names:
                 raise KeyedError("value.messages", message, f"a message name: {', '.join(names)}")
         if self.report.baseline is not None:
-            arms = self.point_labels()
-            if self.report.baseline not in arms:
+            arms = [arm.name for arm in self.sweep.arms] if self.sweep is not None else []
+            labels = self.point_labels()
+            if self.report.baseline not in arms and self.report.baseline not in labels:
+                shown = arms or labels[:8] + (["..."] if len(labels) > 8 else [])
                 raise KeyedError("report.baseline", self.report.baseline,
-                                 f"an arm of the sweep: {', '.join(arms)}"
+                                 f"an arm of the sweep: {', '.join(shown)}"
                                  if self.sweep is not None else "no baseline: nothing is swept")
         return self
 

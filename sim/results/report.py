@@ -69,10 +69,11 @@ footer { margin-top: 3em; color: #7b8794; font-size: 0.85em; }
   table, thead, tbody, tr, th, td, caption { display: block; width: 100%; }
   thead { display: none; }
   tr { border: 1px solid #d9e2ec; margin: 0 0 0.8em; }
-  td { border: none; border-bottom: 1px solid #f0f4f8; text-align: left; }
-  td.num { text-align: left; }
-  td[data-label]::before { content: attr(data-label); display: block; color: #52606d;
-                           font-size: 0.85em; }
+  td { border: none; border-bottom: 1px solid #f0f4f8; display: flex; gap: 0.8em;
+       justify-content: space-between; }
+  td[data-label]::before { content: attr(data-label); flex: 0 1 50%; color: #52606d;
+                           font-size: 0.85em; text-align: left; }
+  td > div { text-align: right; }
 }
 @media print { body { max-width: none; } h2 { page-break-after: avoid; }
                figure { page-break-inside: avoid; } }
@@ -223,11 +224,12 @@ def answer(ranked: Ranking, currency: str = "") -> str:
     >>> runs = pd.DataFrame({"point": [0, 0, 0, 1, 1, 1], "replication": [0, 1, 2] * 2,
     ...                      "message": "a", "reach_frac": [0.1, 0.2, 0.3, 0.3, 0.4, 0.6]})
     >>> answer(ranking(runs, {}, {0: "ads", 1: "hubs"}))  # doctest: +NORMALIZE_WHITESPACE
-    '<strong>hubs</strong> ranks first by reach: 43.3% [30.0, 60.0],
+    '<strong>hubs</strong> ranks first by reach (% of people): 43.3% [30.0, 60.0],
      +23.3 pp [+20.0, +30.0] against ads.'
     """
     best = ranked.frame.iloc[0]
-    text = (f"<strong>{_e(best['arm'])}</strong> ranks first by {_e(ranked.measure.label)}: "
+    text = (f"<strong>{_e(best['arm'])}</strong> ranks first by "
+            f"{_e(header(ranked.measure, currency))}: "
             f"{_e(mean_cell(best['mean'], best['lo'], best['hi'], ranked.measure, currency))}")
     if best["arm"] != ranked.baseline and pd.notna(best["diff_mean"]):
         versus = difference(best, ranked.measure, currency)
@@ -279,8 +281,9 @@ def comparison_table(comparisons: pd.DataFrame, currency: str = "") -> str:
     >>> "+10.0 pp" in html_text, "[+10.0, +10.0]" in html_text, "−1.0" in html_text
     (True, True, True)
     """
+    measured = comparisons[comparisons[["mean_a", "mean_b"]].fillna(0).ne(0).any(axis=1)]
     metrics = [m for m in ("reach_frac", "adopters", "t50", "cost_per_reach")
-               if m in set(comparisons["metric"])]
+               if m in set(measured["metric"])]  # not a column of zeros (nothing spent)
     head = ["changed setting", "from → to", "other settings", "message",
             *(f"{MEASURES[m].label} change" for m in metrics), "reach without pairing"]
     rows = []
@@ -380,7 +383,7 @@ def _table(header: Sequence[str], rows: Iterable[Sequence[Any]]) -> str:
             else:
                 css, content = "", cell
             cells.append(f'<td data-label="{_e(label)}"'
-                         + (f' class="{css}"' if css else "") + f">{content}</td>")
+                         + (f' class="{css}"' if css else "") + f"><div>{content}</div></td>")
         body.append("<tr>" + "".join(cells) + "</tr>")
     return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
 

@@ -27,7 +27,12 @@ import numpy as np
 import pandas as pd
 
 from sim.config import MEASURES, Measure, Report, measure_column
-from sim.results.statistics import paired_difference, point_labels, summarize
+from sim.results.statistics import (
+    paired_difference,
+    point_labels,
+    scenario_factors,
+    summarize,
+)
 
 THEMES = {
     "reach": "Reach and speed",
@@ -324,8 +329,7 @@ def ranking(runs: pd.DataFrame, scenario: Mapping[str, Any] | None,
     if valence.get(message) == "negative" and measure.theme == "reach":
         better = "lower" if better == "higher" else "higher"
     points = sorted(int(p) for p in runs["point"].unique())
-    named = {label: point for point, label in labels.items()}
-    base_point = named.get(report.baseline, points[0]) if report.baseline else points[0]
+    bases, baseline = _baselines(points, labels, scenario, report.baseline)
     mine = runs[runs["message"] == message]
     values = {p: frame.set_index("replication")[measure.name]
               for p, frame in mine.groupby("point")}
@@ -338,6 +342,7 @@ def ranking(runs: pd.DataFrame, scenario: Mapping[str, Any] | None,
                "lo": summary.at[point, f"{measure.name}_lo"],
                "hi": summary.at[point, f"{measure.name}_hi"],
                "diff_mean": np.nan, "diff_lo": np.nan, "diff_hi": np.nan}
+        base_point = bases[point]
         if point != base_point:
             pairs = pd.concat([values[base_point], values[point]], axis=1, join="inner").dropna()
             if len(pairs):
@@ -350,7 +355,33 @@ def ranking(runs: pd.DataFrame, scenario: Mapping[str, Any] | None,
     frame = frame.assign(_key=key.fillna(np.inf)).sort_values(["_key", "point"], kind="stable")
     frame = frame.drop(columns="_key").reset_index(drop=True)
     frame.insert(0, "rank", range(1, len(frame) + 1))
-    return Ranking(measure, message, labels.get(base_point, str(base_point)), better, frame)
+    return Ranking(measure, message, baseline, better, frame)
+
+
+def _baselines(points: Sequence[int], labels: Mapping[int, str],
+               scenario: Mapping[str, Any] | None, wanted: str | None
+               ) -> tuple[dict[int, int], str]:
+    """Each point's baseline point, and the baseline's name.
+
+    With named arms the baseline is an arm (default: the first): each point is
+    compared with the baseline arm's point that shares its other settings. Otherwise
+    it is one point, named by its label (default: the first).
+    """
+    factors = [f for f in scenario_factors(scenario) if len(set(f.labels)) > 1]
+    arm = next((f for f in factors if f.name == "arm"), None)
+    if arm is not None and max(points) < len(arm.labels) and (
+            wanted is None or wanted in arm.labels):
+        wanted = wanted or arm.labels[0]
+        others = [f for f in factors if f is not arm]
+
+        def settings(point: int) -> tuple[str, ...]:
+            return tuple(f.labels[point] for f in others)
+
+        base_of = {settings(p): p for p in points if arm.labels[p] == wanted}
+        return {p: base_of.get(settings(p), points[0]) for p in points}, wanted
+    named = {label: point for point, label in labels.items()}
+    base = named.get(wanted, points[0]) if wanted else points[0]
+    return dict.fromkeys(points, base), labels.get(base, str(base))
 
 
 def summary_frame(runs: pd.DataFrame, scenario: Mapping[str, Any] | None,
