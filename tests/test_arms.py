@@ -13,7 +13,7 @@ from sim.config import Sweep, load_scenario, scenario_from_dict
 from sim.results.tables import ranking
 
 from .conftest import PROJECT
-from .test_cli import assert_one_line_error, buzz
+from .test_cli import assert_one_line_error, buzz, with_changes
 
 BASE = {
     "name": "arms",
@@ -121,14 +121,8 @@ def test_every_ready_made_comparison_names_its_points_in_words():
 
 
 def write(tmp_path, **changes) -> str:
-    raw = yaml.safe_load(yaml.safe_dump(BASE))
-    for key, value in changes.items():
-        node = raw
-        *parents, leaf = key.split("__")
-        for part in parents:
-            node = node[int(part)] if isinstance(node, list) else node[part]
-        node[leaf] = value
     path = tmp_path / "arms.yaml"
+    raw = with_changes(yaml.safe_load(yaml.safe_dump(BASE)), **changes)
     path.write_text(yaml.safe_dump(raw, sort_keys=False))
     return str(path)
 

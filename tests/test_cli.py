@@ -43,15 +43,21 @@ def write_scenario(folder: Path, **changes) -> Path:
             }
         ],
     }
+    path = folder / "scenario.yaml"
+    path.write_text(yaml.safe_dump(with_changes(raw, **changes)))
+    return path
+
+
+def with_changes(raw: dict, **changes) -> dict:
+    """``raw`` with keys replaced, each named by its path joined with ``__``
+    (``messages__0__rule__p``)."""
     for key, value in changes.items():
         node = raw
         *parents, leaf = key.split("__")
         for part in parents:
             node = node[int(part)] if isinstance(node, list) else node[part]
         node[leaf] = value
-    path = folder / "scenario.yaml"
-    path.write_text(yaml.safe_dump(raw))
-    return path
+    return raw
 
 
 def assert_one_line_error(result: subprocess.CompletedProcess, *needles: str) -> None:

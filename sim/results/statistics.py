@@ -70,9 +70,7 @@ def mean_ci(values: Iterable[float], confidence: float = 0.95) -> tuple[float, f
     >>> mean_ci([4.0])
     (4.0, nan, nan)
     """
-    array = np.asarray(list(values) if not hasattr(values, "__len__") else values, dtype=float)
-    array = array[~np.isnan(array)]
-    mean = float(array.mean()) if array.size else float("nan")
+    array, mean = _observed(values)
     if array.size < 2:
         return mean, float("nan"), float("nan")
     half = t_quantile(array.size, confidence) * float(array.std(ddof=1)) / np.sqrt(array.size)
@@ -134,9 +132,7 @@ def mean_interval(values: Iterable[float], confidence: float = 0.95) -> tuple[fl
     >>> mean_interval([4.0])
     (4.0, nan, nan)
     """
-    array = np.asarray(list(values) if not hasattr(values, "__len__") else values, dtype=float)
-    array = array[~np.isnan(array)]
-    mean = float(array.mean()) if array.size else float("nan")
+    array, mean = _observed(values)
     if array.size < 2:
         return mean, float("nan"), float("nan")
     if array.min() == array.max():
@@ -145,6 +141,13 @@ def mean_interval(values: Iterable[float], confidence: float = 0.95) -> tuple[fl
     low, high = np.quantile(_resampled_means(array), [tail, 1.0 - tail])
     # a mean lies within its values; rounding in the resampled means must not say otherwise
     return mean, float(max(low, array.min())), float(min(high, array.max()))
+
+
+def _observed(values: Iterable[float]) -> tuple[np.ndarray, float]:
+    """The values that are numbers (NaN dropped) and their mean (NaN when none)."""
+    array = np.asarray(list(values) if not hasattr(values, "__len__") else values, dtype=float)
+    array = array[~np.isnan(array)]
+    return array, float(array.mean()) if array.size else float("nan")
 
 
 SUMMARY_METRICS = (

@@ -117,6 +117,8 @@ def number(value: float, measure: Measure, currency: str = "", signed: bool = Fa
     --------
     >>> number(0.4672, MEASURES["reach_frac"]), number(1234.0, MEASURES["adopters"])
     ('46.7%', '1,234')
+    >>> number(0.0, MEASURES["cost"], "$"), number(0.0, MEASURES["cost"], like=2.5)
+    ('$0', '0.0')
     >>> number(0.513, MEASURES["cost_per_reach"], "$")
     '$0.51'
     >>> number(-8129.3, MEASURES["min_net_sentiment"])
@@ -130,6 +132,8 @@ def number(value: float, measure: Measure, currency: str = "", signed: bool = Fa
     magnitude = abs(scaled)
     guide = magnitude if like is None or not math.isfinite(like) else abs(like * measure.scale)
     digits = measure.digits if measure.digits is not None else (0 if guide >= 100 else 1)
+    if scaled == 0 and (like is None or like == 0):
+        digits = 0  # nothing at all: 0, not 0.0
     text = f"{magnitude:,.{digits}f}"
     zero = text.strip("0.,") == ""
     sign = "" if zero else (MINUS if scaled < 0 else "+" if signed else "")
