@@ -7,6 +7,7 @@ traceback (:class:`sim.errors.InputError`).
 from __future__ import annotations
 
 import json
+import os
 import signal
 import sys
 from pathlib import Path
@@ -14,34 +15,67 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
-from rich.table import Table
 from typer.exceptions import TyperException
 
 from sim.errors import EXIT_BAD_INPUT, InputError
 
 app = typer.Typer(
     name="buzz",
-    help="Simulate how a message spreads through social networks.",
+    help="Simulate how a message spreads through social networks.\n\n"
+    "Example: buzz run scenarios/quickstart.yaml && buzz report results/quickstart",
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
+    rich_markup_mode=None,
 )
-# Off a terminal rich assumes 80 columns and wraps the summary; logs are wider.
-console = Console(width=None if sys.stdout.isatty() else 220)
+# Off a terminal rich assumes 80 columns; logs are wider, unless COLUMNS says otherwise.
+console = Console(width=None if sys.stdout.isatty() or os.environ.get("COLUMNS") else 220)
 errors = Console(stderr=True, highlight=False, soft_wrap=True)
 
 FIGURE_MAX_RUNS = 20_000  # past this the curve's timeseries may not fit in memory: skip it
 
-ScenarioArg = Annotated[Path, typer.Argument(help="A scenario YAML file.", show_default=False)]
+ScenarioArg = Annotated[
+    Path, typer.Argument(help="A scenario YAML file.", show_default=False, metavar="SCENARIO")
+]
 SetOption = Annotated[
     list[str] | None,
-    typer.Option("--set", help="Override a key, e.g. --set messages.promo.rule.p=0.1 (repeat)."),
+    typer.Option("--set", metavar="KEY=VALUE", show_default=False,
+                 help="Override a key, e.g. --set messages.promo.rule.p=0.1 (repeat it for "
+                 "several)."),
 ]
+
+
+def _version(show: bool) -> None:
+    if show:
+        from importlib.metadata import PackageNotFoundError, version
+
+        try:
+            number = version("buzz-sim")
+        except PackageNotFoundError:  # run from a source tree that was never installed
+            number = "unknown (not installed)"
+        console.print(f"buzz {number}")
+        raise typer.Exit()
+
+
+@app.callback()
+def options(
+    version: Annotated[
+        bool, typer.Option("--version", callback=_version, is_eager=True,
+                           help="Print buzz's version and exit.")
+    ] = False,
+) -> None:
+    """Simulate how a message spreads through social networks.
+
+    Example: buzz run scenarios/quickstart.yaml && buzz report results/quickstart
+    """
 
 
 @app.command()
 def validate(scenario: ScenarioArg, overrides: SetOption = None) -> None:
-    """Check a scenario file; exit 0, or 2 with a one-line error."""
+    """Check a scenario file; exit 0, or 2 with a one-line error.
+
+    Example: buzz validate scenarios/crisis.yaml --set community_manager.delay=5
+    """
     from sim.config import load_scenario
 
     loaded = load_scenario(scenario, overrides)
@@ -56,25 +90,41 @@ def validate(scenario: ScenarioArg, overrides: SetOption = None) -> None:
 def run(
     scenario: ScenarioArg,
     out: Annotated[
-        Path | None, typer.Option(help="Results folder [default: results/<name>].")
+        Path | None, typer.Option(metavar="FOLDER", show_default="results/NAME",
+                                  help="Results folder.")
     ] = None,
     overrides: SetOption = None,
-    replications: Annotated[int | None, typer.Option(min=1, help="Override replications.")] = None,
+    replications: Annotated[int | None, typer.Option(
+        min=1, metavar="N", show_default="the scenario's",
+        help="How many times each arm runs.")] = None,
     executor: Annotated[
-        str,
-        typer.Option(help="auto (in this process when the replications run together on "
-                     "threads or the batch is small, else processes), serial, processes "
-                     "(one worker per core) or dask."),
+        str, typer.Option(
+            metavar="NAME",
+            help="auto (in this process when the replications run together on threads "
+            "or the batch is small, else processes), serial, processes (one worker per "
+            "core) or dask."),
     ] = "auto",
-    workers: Annotated[int | None, typer.Option(min=1, help="Worker processes.")] = None,
+    workers: Annotated[int | None, typer.Option(
+        min=1, metavar="N", show_default="one per core", help="Worker processes.")] = None,
     scheduler: Annotated[
-        str | None, typer.Option(help="Dask scheduler address (tcp://host:port).")
+        str | None, typer.Option(metavar="ADDRESS", show_default="a local cluster",
+                                 help="Dask scheduler address (tcp://host:port).")
     ] = None,
-    resume: Annotated[bool, typer.Option(help="Continue a batch; finished runs are kept.")] = False,
-    force: Annotated[bool, typer.Option(help="Replace results already in the folder.")] = False,
-    quiet: Annotated[bool, typer.Option(help="Print nothing but errors.")] = False,
+    resume: Annotated[bool, typer.Option(
+        "--resume", help="Continue an interrupted batch in its folder; finished runs are kept."
+    )] = False,
+    force: Annotated[bool, typer.Option(
+        "--force", help="Delete the results already in the folder instead of keeping them "
+        "under a numbered folder.")] = False,
+    quiet: Annotated[bool, typer.Option("--quiet", help="Print nothing but errors.")] = False,
 ) -> None:
-    """Run a scenario's points and replications; write tables, a manifest and a figure."""
+    """Run a scenario's arms and replications; write tables, a manifest and a figure.
+
+    Results go to results/NAME/. Run it again and the earlier results move to
+    results/NAME.1/ (then .2, ...), so nothing is lost; --force deletes them instead.
+
+    Example: buzz run scenarios/product_launch.yaml --replications 5
+    """
     from sim.batch.executors import CHOICES
     from sim.config import load_scenario
 
@@ -88,6 +138,7 @@ def run(
     from sim.results.plots import adoption_curve
 
     folder = out or Path("results") / loaded.name
+    kept = None if resume or force else _keep_earlier_results(folder)
     interrupted = []
 
     def on_interrupt(signum, frame):
@@ -103,10 +154,13 @@ def run(
                               scheduler=scheduler, replications=replications, resume=resume,
                               force=force, source=str(scenario), on_progress=progress)
     except BaseException:
+        if kept is not None and not folder.exists():
+            kept.rename(folder)  # nothing ran (bad data): the earlier results go back
+            kept = None
         if not interrupted:
             raise
         errors.print(f"interrupted: finished runs are saved in {folder}; "
-                     "continue with the same command and --resume")
+                     "continue with the same command and --resume", markup=False)
         raise typer.Exit(130) from None
     finally:
         signal.signal(signal.SIGINT, previous)
@@ -116,17 +170,52 @@ def run(
                        title=f"{loaded.name}: adoption (mean, 95% band)")
         figure = ", adoption.png"
     if not quiet:
-        _print_summary(batch.runs)
+        from sim.results.terminal import print_summary
+
+        print_summary(console, batch.runs, loaded.model_dump(mode="json"))
         console.print(f"results: {folder}/ (runs.parquet, timeseries.parquet, scenario.yaml, "
-                      f"manifest.json{figure})")
+                      f"manifest.json{figure})", markup=False, highlight=False)
+        if kept is not None:
+            console.print(f"earlier results: {kept}/", markup=False, highlight=False)
 
 
-ResultsArg = Annotated[Path, typer.Argument(help="A results folder written by 'buzz run'.")]
+def _keep_earlier_results(folder: Path) -> Path | None:
+    """Make room for a new batch in ``folder``: a finished batch's results move to the
+    first free ``folder.1``, ``folder.2``...; an unfinished batch, or files buzz did not
+    write, are refused in one line naming what to do. Returns where results moved."""
+    if not folder.is_dir() or not any(folder.iterdir()):
+        return None
+    manifest = folder / "manifest.json"
+    try:
+        status = json.loads(manifest.read_text(encoding="utf-8")).get("status")
+    except (OSError, ValueError):
+        status = None
+    if status in ("running", "interrupted"):
+        raise InputError(str(folder), "", None,
+                         f"a folder without an unfinished batch (this one's batch is "
+                         f"{status}: continue it with --resume, or start again with --force)")
+    if status != "complete":
+        raise InputError(str(folder), "", None,
+                         "an empty folder or one written by buzz run (this one holds other "
+                         "files: choose another --out)")
+    number = 1
+    while folder.with_name(f"{folder.name}.{number}").exists():
+        number += 1
+    kept = folder.with_name(f"{folder.name}.{number}")
+    folder.rename(kept)
+    return kept
+
+
+ResultsArg = Annotated[Path, typer.Argument(
+    help="A results folder written by 'buzz run'.", show_default=False, metavar="FOLDER")]
 
 
 @app.command()
 def plot(folder: ResultsArg) -> None:
-    """Draw a results folder's figures as PNG files in FOLDER/figures/."""
+    """Draw a results folder's figures as PNG files in FOLDER/figures/.
+
+    Example: buzz plot results/strategy_sweep
+    """
     from sim.batch.store import load_results
     from sim.results.plots import make_figures
     from sim.results.replay import replay_cascade_tree
@@ -144,10 +233,16 @@ def plot(folder: ResultsArg) -> None:
 
 @app.command()
 def report(folder: ResultsArg) -> None:
-    """Write FOLDER/report.html: scenario, summary, comparisons and figures in one file."""
+    """Write FOLDER/report.html (the arms ranked, every measure with its interval,
+    the figures, in one file to send on) and FOLDER/summary.csv.
+
+    Example: buzz report results/product_launch
+    """
     from sim.results.report import write_report
 
-    console.print(str(write_report(folder)))
+    path = write_report(folder)
+    console.print(str(path), markup=False, highlight=False)
+    console.print(str(path.with_name("summary.csv")), markup=False, highlight=False)
 
 
 VIZ_NEEDS = ("solara", "altair", "ipyvuetify")
@@ -157,13 +252,19 @@ VIZ_NEEDS = ("solara", "altair", "ipyvuetify")
 def viz(
     scenario: ScenarioArg,
     overrides: SetOption = None,
-    port: Annotated[int, typer.Option(min=1, max=65535, help="Port to serve on.")] = 8765,
-    host: Annotated[str, typer.Option(help="Address to serve on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(min=1, max=65535, metavar="N",
+                                      help="Port to serve on.")] = 8765,
+    host: Annotated[str, typer.Option(metavar="ADDRESS", help="Address to serve on.")
+                    ] = "127.0.0.1",
     log_requests: Annotated[
-        bool, typer.Option(help="Log every HTTP request (to see an asset that fails to load).")
+        bool, typer.Option("--log-requests",
+                           help="Log every HTTP request (to see an asset that fails to load).")
     ] = False,
 ) -> None:
-    """Serve the interactive page (Mesa's SolaraViz) for a scenario; Ctrl-C stops it."""
+    """Serve the interactive page (Mesa's SolaraViz) for a scenario; Ctrl-C stops it.
+
+    Example: buzz viz scenarios/quickstart.yaml --port 8765
+    """
     import importlib.util
     import os
     import warnings
@@ -202,20 +303,28 @@ def viz(
 
 @app.command("network-stats")
 def network_stats(
-    network: Annotated[Path, typer.Argument(help="A scenario YAML file or an edge-list file.")],
-    directed: Annotated[bool, typer.Option(help="Read the edge list as directed.")] = False,
+    network: Annotated[Path, typer.Argument(
+        help="A scenario YAML file or an edge-list file.", show_default=False,
+        metavar="NETWORK")],
+    directed: Annotated[bool, typer.Option("--directed",
+                                           help="Read the edge list as directed.")] = False,
     exact_limit: Annotated[
         int,
         typer.Option(
-            min=1, help="Exact path lengths up to this many people in the giant component."
+            min=1, metavar="N",
+            help="Exact path lengths up to this many people in the giant component."
         ),
     ] = 20_000,
     sources: Annotated[
-        int, typer.Option(min=1, help="BFS sources sampled beyond the exact limit.")
+        int, typer.Option(min=1, metavar="N",
+                          help="Sources of breadth-first searches sampled beyond the limit.")
     ] = 500,
-    seed: Annotated[int, typer.Option(help="Seed for sampled sources.")] = 0,
+    seed: Annotated[int, typer.Option(metavar="N", help="Seed for sampled sources.")] = 0,
 ) -> None:
-    """Print JSON statistics of a network: degrees, components, clustering, paths."""
+    """Print JSON statistics of a network: degrees, components, clustering, paths.
+
+    Example: buzz network-stats scenarios/small_world.yaml
+    """
     import numpy as np
 
     from sim.network.stats import network_stats as compute
@@ -239,42 +348,6 @@ def _load_network(path: Path, directed: bool):
         scenario = load_scenario(path)
         return build_network(scenario.network, RunStreams(scenario.seed, 0).network_rng())
     return read_edgelist(path, directed=directed)
-
-
-def _print_summary(runs) -> None:
-    from sim.results.statistics import short_key_names, summarize
-
-    summary = summarize(runs)
-    table = Table(title="Summary: mean [95% CI] over replications", show_lines=False)
-    keys = [
-        c for c in summary.columns if c not in ("n",) and not c.endswith(("_mean", "_lo", "_hi"))
-    ]
-    costly = "cost" in runs and bool((runs["cost"] > 0).any())
-    money = ["cost", "cost / reach"] if costly else []
-    short = short_key_names([k for k in keys if "." in k or k == "network"])
-    for column in [*keys, "n", "reach %", "adopters", "peak step", "t50", *money]:
-        table.add_column(
-            short.get(column, column), justify="left" if column in keys else "right",
-            overflow="fold",
-        )
-    for _, row in summary.iterrows():
-        cells = [
-            _interval(row, "reach_frac", scale=100, digits=1),
-            _interval(row, "adopters", digits=1),
-            _interval(row, "peak_step", digits=1),
-            _interval(row, "t50", digits=1),
-        ]
-        if costly:
-            cells += [_interval(row, "cost", digits=0), _interval(row, "cost_per_reach", digits=3)]
-        table.add_row(*[str(row[k]) for k in keys], str(row["n"]), *cells)
-    console.print(table)
-
-
-def _interval(row, metric: str, scale: float = 1.0, digits: int = 1) -> str:
-    mean, low, high = (row[f"{metric}_{part}"] * scale for part in ("mean", "lo", "hi"))
-    if low != low:  # one replication: no interval
-        return f"{mean:.{digits}f}"
-    return f"{mean:.{digits}f} [{low:.{digits}f}, {high:.{digits}f}]"
 
 
 def main() -> None:

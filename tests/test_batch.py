@@ -201,7 +201,7 @@ def test_interrupted_batch_resumes_to_the_same_tables(tmp_path, how):
 def test_resume_refuses_another_scenario(tmp_path):
     run_batch(scenario_from_dict(SCENARIO), tmp_path / "out")
     changed = scenario_from_dict({**SCENARIO, "steps": 99})
-    with pytest.raises(InputError, match="--resume"):
+    with pytest.raises(InputError, match="to resume"):
         run_batch(changed, tmp_path / "out", resume=True)
 
 

@@ -43,15 +43,21 @@ def write_scenario(folder: Path, **changes) -> Path:
             }
         ],
     }
+    path = folder / "scenario.yaml"
+    path.write_text(yaml.safe_dump(with_changes(raw, **changes)))
+    return path
+
+
+def with_changes(raw: dict, **changes) -> dict:
+    """``raw`` with keys replaced, each named by its path joined with ``__``
+    (``messages__0__rule__p``)."""
     for key, value in changes.items():
         node = raw
         *parents, leaf = key.split("__")
         for part in parents:
             node = node[int(part)] if isinstance(node, list) else node[part]
         node[leaf] = value
-    path = folder / "scenario.yaml"
-    path.write_text(yaml.safe_dump(raw))
-    return path
+    return raw
 
 
 def assert_one_line_error(result: subprocess.CompletedProcess, *needles: str) -> None:
@@ -74,7 +80,7 @@ def test_run_writes_the_promised_files_and_columns(tmp_path):
     out = tmp_path / "out"
     result = buzz("run", scenario, "--out", out, "--set", "messages.promo.rule.p=0.4")
     assert result.returncode == 0, result.stderr
-    assert "Summary" in result.stdout
+    assert "Reach and speed" in result.stdout and "95% interval" in result.stdout
     for name in (
         "runs.parquet",
         "timeseries.parquet",
@@ -113,12 +119,75 @@ def test_sweep_adds_a_column_per_swept_key(tmp_path):
     assert runs["point"].nunique() == 4 and len(runs) == 8
 
 
-def test_run_refuses_a_folder_with_results_unless_forced(tmp_path):
+def test_running_again_keeps_the_earlier_results_under_a_numbered_folder(tmp_path):
     scenario = write_scenario(tmp_path)
     out = tmp_path / "out"
     assert buzz("run", scenario, "--out", out, "--quiet").returncode == 0
-    assert_one_line_error(buzz("run", scenario, "--out", out), str(out), "--force")
+    first = pd.read_parquet(out / "runs.parquet")
+    again = buzz("run", scenario, "--out", out, "--set", "messages.promo.rule.p=0.5")
+    assert again.returncode == 0, again.stderr
+    assert f"earlier results: {out}.1/" in again.stdout
+    pd.testing.assert_frame_equal(pd.read_parquet(tmp_path / "out.1" / "runs.parquet"), first)
+    assert yaml.safe_load((out / "scenario.yaml").read_text())["messages"][0]["rule"]["p"] == 0.5
+    assert buzz("run", scenario, "--out", out, "--quiet").returncode == 0
+    assert (tmp_path / "out.2" / "manifest.json").is_file()  # the next free number
+    # --force replaces instead of keeping
     assert buzz("run", scenario, "--out", out, "--force", "--quiet").returncode == 0
+    assert not (tmp_path / "out.3").exists()
+
+
+def test_an_unfinished_batch_or_a_foreign_folder_is_refused_in_one_line(tmp_path):
+    scenario = write_scenario(tmp_path)
+    out = tmp_path / "out"
+    assert buzz("run", scenario, "--out", out, "--quiet").returncode == 0
+    manifest = json.loads((out / "manifest.json").read_text())
+    (out / "manifest.json").write_text(json.dumps({**manifest, "status": "interrupted"}))
+    assert_one_line_error(buzz("run", scenario, "--out", out), str(out), "interrupted",
+                          "--resume", "--force")
+    assert not (tmp_path / "out.1").exists()
+    foreign = tmp_path / "mine"
+    foreign.mkdir()
+    (foreign / "notes.txt").write_text("my own notes")
+    assert_one_line_error(buzz("run", scenario, "--out", foreign), str(foreign), "--out")
+    assert (foreign / "notes.txt").read_text() == "my own notes"
+
+
+def test_bad_data_puts_the_earlier_results_back(tmp_path):
+    """A batch that fails before running anything leaves the folder as it was."""
+    (tmp_path / "edges.txt").write_text("a b\nb c\nc a\n")
+    scenario = write_scenario(tmp_path, network={"model": "edgelist", "path": "edges.txt"})
+    out = tmp_path / "out"
+    assert buzz("run", scenario, "--out", out, "--quiet").returncode == 0
+    (tmp_path / "edges.txt").write_text("a b\nb\n")
+    assert_one_line_error(buzz("run", scenario, "--out", out), "line 2")
+    assert (out / "runs.parquet").is_file() and not (tmp_path / "out.1").exists()
+
+
+def test_the_python_api_names_its_own_arguments(tmp_path):
+    import sim
+    from sim.errors import InputError
+
+    scenario = write_scenario(tmp_path)
+    sim.run_batch(scenario, out=tmp_path / "out")
+    with pytest.raises(InputError) as error:
+        sim.run_batch(scenario, out=tmp_path / "out")
+    assert "resume=True" in str(error.value) and "force=True" in str(error.value)
+    assert "--" not in str(error.value)
+    sim.run_batch(scenario, out=tmp_path / "out", force=True)
+
+
+def test_version_and_help_read_as_words():
+    version = buzz("--version")
+    assert version.returncode == 0 and version.stdout.startswith("buzz ")
+    for command in ("run", "validate", "plot", "report", "viz", "network-stats"):
+        result = buzz(command, "--help")
+        assert result.returncode == 0, result.stderr
+        assert "Example: buzz " + command in " ".join(result.stdout.split()), command
+        for python_type in ("<list[str]>", "<int range>", "<str>", "<bool>", "<int>"):
+            assert python_type not in result.stdout, (command, python_type)
+    run_help = " ".join(buzz("run", "--help").stdout.split())
+    assert "[default: (results/NAME)]" in run_help and "[default: processes]" in run_help
+    assert "--set KEY=VALUE" in run_help and "--no-resume" not in run_help
 
 
 @pytest.mark.parametrize(

@@ -93,9 +93,13 @@ def test_report_is_one_self_contained_page(grid_folder):
     # text is escaped, never injected
     assert "Seeding &lt;strategies&gt; &amp; virality, compared" in text
     assert "<strategies>" not in text
-    assert "<h2>Summary</h2>" in text and "What changing one setting does" in text
+    assert "<h2>Arms ranked by reach</h2>" in text and "<h2>Reach and speed</h2>" in text
+    assert "What changing one setting does" in text
     assert "p=0.15, strategy=random" in text and "random → top_degree" in text
     assert "16 of 16" in text and "complete" in text
+    # the complaint is negative: the sentiment table is there, with its time to contain
+    assert "<h2>Sentiment</h2>" in text and "time to contain (steps)" in text
+    assert (grid_folder / "summary.csv").is_file()
     assert "model: watts_strogatz" in text  # the scenario, in a <pre>
     figures = sorted((grid_folder / "figures").glob("*.png"))
     assert len(figures) == 5
@@ -110,6 +114,7 @@ def test_report_without_a_second_point_has_no_comparison(tmp_path):
     raw = tiny_scenario("single", {"network.p": [0.1]})
     run_batch(scenario_from_dict(raw), tmp_path, force=True)
     text = write_report(tmp_path).read_text(encoding="utf-8")
-    assert "<h2>Summary</h2>" in text
+    assert "<h2>Reach and speed</h2>" in text
+    assert "Arms ranked" not in text  # one arm: nothing to rank
     assert "What changing one setting does" not in text
     assert text.count("data:image/png;base64,") == 3

@@ -22,12 +22,12 @@ import numpy as np
 import pandas as pd
 
 from sim.batch.multirep import finish_together, models_per_block, multirep_applies
-from sim.config import Scenario, with_values
+from sim.config import Scenario, get_dotted, with_values
 from sim.measures.cascade import METRICS as CASCADE_METRICS
 from sim.measures.cascade import cascade_metrics
 from sim.measures.curves import curve_metrics, time_to_contain, voice_and_sentiment
 from sim.measures.layers import reach_by_layer
-from sim.measures.money import cost_metrics
+from sim.measures.money import cost_metrics, return_metrics
 from sim.model import BuzzModel
 from sim.network.generators import build_network
 from sim.network.graph import Graph
@@ -36,6 +36,7 @@ from sim.randomness import RunStreams
 RUN_COLUMNS = [
     "run",
     "point",
+    "arm",
     "replication",
     "seed",
     "message",
@@ -50,6 +51,8 @@ RUN_COLUMNS = [
     "cost",
     "cost_per_reach",
     "cost_per_adopter",
+    "value",
+    "roi",
     "time_to_contain",
     "total_cost",
     "final_net_sentiment",
@@ -58,6 +61,7 @@ RUN_COLUMNS = [
 TIMESERIES_COLUMNS = [
     "run",
     "point",
+    "arm",
     "replication",
     "step",
     "message",
@@ -71,13 +75,15 @@ TIMESERIES_COLUMNS = [
 
 @dataclass(frozen=True)
 class RunSpec:
-    """One run to execute: its ids, its point's values and its resolved scenario."""
+    """One run to execute: its ids, its point's values and its resolved scenario,
+    and the point's name in words (``arm``)."""
 
     run: int
     point: int
     replication: int
     values: dict[str, Any]
     scenario: Scenario
+    arm: str = ""
 
 
 @dataclass(frozen=True)
@@ -113,10 +119,17 @@ def expand_runs(
     points = scenario.sweep.points(scenario.seed) if scenario.sweep is not None else [{}]
     resolved = [with_values(scenario, values, source) if values else scenario
                 for values in points]
+    labels = scenario.point_labels()
+    # An arm sets some keys; its columns show the value every key it leaves had.
+    keys = scenario.sweep.keys() if scenario.sweep is not None else []
+    base = scenario.model_dump(mode="json", exclude_none=True) if scenario.sweep else {}
+    shown = [{key: values[key] if key in values else get_dotted(base, key) for key in keys}
+             for values in points]
     return [
-        RunSpec(replication * len(points) + point, point, replication, values, resolved[point])
+        RunSpec(replication * len(points) + point, point, replication, shown[point],
+                resolved[point], labels[point])
         for replication in range(n_replications)
-        for point, values in enumerate(points)
+        for point in range(len(points))
     ]
 
 
@@ -138,7 +151,8 @@ def execute_run(spec: RunSpec, graph: Graph | None = None, source: str = "<scena
 def tabulate_run(spec: RunSpec, model, started: float) -> RunResult:
     """The rows of a finished :class:`BuzzModel` (``started``: the ``perf_counter`` at
     the start of its run)."""
-    ids = {"run": spec.run, "point": spec.point, "replication": spec.replication}
+    ids = {"run": spec.run, "point": spec.point, "arm": spec.arm,
+           "replication": spec.replication}
     run_rows, series = [], []
     n_steps = model.t + 1
     curves = [track.cumulative(model.t) for track in model.tracks]
@@ -154,6 +168,9 @@ def tabulate_run(spec: RunSpec, model, started: float) -> RunResult:
         row["n_nodes"] = model.graph.n_nodes
         row.update(cascade_metrics(*track.state))
         row.update(cost_metrics(model.costs[track.message.name], row["reach"], row["adopters"]))
+        worth = spec.scenario.value if spec.scenario.valued(track.message.name) else None
+        row.update(return_metrics(row["cost"], row["reach"], row["adopters"],
+                                  worth and worth.per_reach, worth and worth.per_adopter))
         row["time_to_contain"] = (
             time_to_contain(track.counts[:n_steps, 0], spec.scenario.contain_below)
             if track.message.valence == "negative"
@@ -167,6 +184,7 @@ def tabulate_run(spec: RunSpec, model, started: float) -> RunResult:
         run_rows.append(row)
         series.append({
             "run": np.full(n_steps, spec.run), "point": np.full(n_steps, spec.point),
+            "arm": np.full(n_steps, spec.arm, dtype=object),
             "replication": np.full(n_steps, spec.replication), "step": np.arange(n_steps),
             "message": np.full(n_steps, track.message.name, dtype=object),
             "heard": heard, "adopters": adopters, "sharing": sharing,
@@ -291,7 +309,7 @@ def run_chunk(chunk: Chunk) -> ChunkResult:
     pieces = [piece for r in results for piece in r.timeseries]
     series = pd.DataFrame({name: np.concatenate([piece[name] for piece in pieces])
                            for name in TIMESERIES_COLUMNS})
-    series["message"] = series["message"].astype(str)
+    series[["message", "arm"]] = series[["message", "arm"]].astype(str)
     timings = {
         r.spec.run: {"point": r.spec.point, "replication": r.spec.replication,
                      "seconds": round(r.seconds, 5)}

@@ -95,10 +95,10 @@ class ResultsStore:
             if self.manifest.get("scenario_sha256") != digest:
                 raise InputError(
                     str(self.folder),
-                    "--resume",
+                    "",
                     None,
-                    "a folder written by the same scenario and overrides "
-                    "(this one was written by another; use a new --out)",
+                    "a folder written by the same scenario and overrides to resume "
+                    "(this one was written by another: choose another results folder)",
                 )
             self.manifest.update(status="running", n_runs=n_runs, command=" ".join(sys.argv))
         else:
@@ -125,12 +125,13 @@ class ResultsStore:
     def _prepare(self, *, force: bool) -> None:
         if self.folder.exists() and any(self.folder.iterdir()):
             if not force:
+                # run_batch's own words: the command line checks the folder first
                 raise InputError(
                     str(self.folder),
-                    "--out",
+                    "",
                     None,
-                    "an empty or new folder; add --resume to continue the batch "
-                    "in it or --force to replace its results",
+                    "an empty or new folder (it holds results: resume=True continues "
+                    "the batch in it, force=True replaces them)",
                 )
             for name in (*TABLES, "manifest.json", "scenario.yaml", "report.html", "adoption.png"):
                 (self.folder / name).unlink(missing_ok=True)
@@ -187,15 +188,18 @@ def _concatenate(files: list[Path], target: Path) -> None:
     """Append part files, already in run order, into one Parquet file, one at a time."""
     temporary = target.with_suffix(".tmp")
     writer = None
+    # A swept key may be int in one part and float in another when its values mix, or
+    # all missing (null) in a part whose runs leave it unset: one type fits them all.
+    schema = pa.unify_schemas(
+        [pq.read_schema(path).remove_metadata() for path in files], promote_options="permissive"
+    ) if files else None
     try:
         for path in files:
             table = pq.read_table(path).replace_schema_metadata(None)
+            if not table.schema.equals(schema):
+                table = table.select(schema.names).cast(schema)
             if writer is None:
-                writer = pq.ParquetWriter(temporary, table.schema)
-            elif not table.schema.equals(writer.schema):
-                # a swept key may be int in one part and float in another when its
-                # values mix: the first part's type decides
-                table = table.select(writer.schema.names).cast(writer.schema)
+                writer = pq.ParquetWriter(temporary, schema)
             writer.write_table(table)
     finally:
         if writer is not None:

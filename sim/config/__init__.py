@@ -7,7 +7,9 @@ line naming the file, the dotted key (messages addressed by name:
 
 The schema is split by section: :mod:`~sim.config.networks`,
 :mod:`~sim.config.people` (attributes, modifiers, interactions),
-:mod:`~sim.config.seeding`, :mod:`~sim.config.campaign`, :mod:`~sim.config.sweep` and
+:mod:`~sim.config.seeding`, :mod:`~sim.config.campaign`, :mod:`~sim.config.sweep` (with
+the names of its points, :mod:`~sim.config.labels`), :mod:`~sim.config.report` (what the
+report ranks by, what results are worth, what each measure means) and
 :mod:`~sim.config.scenario` (messages and the whole); each rule's section lives with
 its rule in :mod:`sim.rules`. :mod:`~sim.config.loading` reads files and overrides,
 :mod:`~sim.config.translate` turns pydantic's errors into one line.
@@ -38,6 +40,7 @@ from sim.config.campaign import (
 )
 from sim.config.loading import (
     apply_overrides,
+    get_dotted,
     load_scenario,
     parse_yaml,
     scenario_from_dict,
@@ -74,21 +77,23 @@ from sim.config.people import (
     RoleSelect,
     UniformDraw,
 )
+from sim.config.report import MEASURES, Measure, Report, Value, measure_column
 from sim.config.scenario import Message, RuleSpec, Scenario
 from sim.config.seeding import SEEDING_STRATEGIES, DegreeCost, FlatCost, SeedCost, Seeding
-from sim.config.sweep import SampleSweep, Sweep
+from sim.config.sweep import Arm, Factor, SampleSweep, Sweep
 from sim.rules import Bass, IndependentCascade, LinearThreshold, Rumor
 from sim.schema import Frozen, Probability
 
 __all__ = [
-    "ATTRIBUTES", "PROBABILITY_ATTRIBUTES", "SEEDING_STRATEGIES", "Action", "AnyNetwork",
-    "BarabasiAlbert", "Bass", "BetaDraw", "Broadcast", "Campaign", "CommunityBuilding",
-    "CommunityChoice", "CommunityManager", "Complete", "DegreeCost", "DegreePower",
-    "EdgeList", "ErdosRenyi", "FlatCost", "Follower", "Frozen", "HolmeKim",
-    "IndependentCascade", "Interaction", "Layer", "Layered", "LinearThreshold",
-    "LogNormalDraw", "Message", "Modifiers", "NetworkSpec", "NewmanWatts", "NormalDraw",
-    "People", "Probability", "Promotion", "RingLattice", "Role", "RoleSelect", "RuleSpec",
-    "Rumor", "SampleSweep", "Scenario", "SeedCost", "SeedWave", "Seeding",
-    "StochasticBlock", "Sweep", "UniformDraw", "WattsStrogatz", "apply_overrides",
-    "load_scenario", "parse_yaml", "scenario_from_dict", "with_overrides", "with_values",
+    "ATTRIBUTES", "MEASURES", "PROBABILITY_ATTRIBUTES", "SEEDING_STRATEGIES", "Action",
+    "AnyNetwork", "Arm", "BarabasiAlbert", "Bass", "BetaDraw", "Broadcast", "Campaign",
+    "CommunityBuilding", "CommunityChoice", "CommunityManager", "Complete", "DegreeCost",
+    "DegreePower", "EdgeList", "ErdosRenyi", "Factor", "FlatCost", "Follower", "Frozen",
+    "HolmeKim", "IndependentCascade", "Interaction", "Layer", "Layered", "LinearThreshold",
+    "LogNormalDraw", "Measure", "Message", "Modifiers", "NetworkSpec", "NewmanWatts",
+    "NormalDraw", "People", "Probability", "Promotion", "Report", "RingLattice", "Role",
+    "RoleSelect", "RuleSpec", "Rumor", "SampleSweep", "Scenario", "SeedCost", "SeedWave",
+    "Seeding", "StochasticBlock", "Sweep", "UniformDraw", "Value", "WattsStrogatz",
+    "apply_overrides", "get_dotted", "load_scenario", "measure_column", "parse_yaml",
+    "scenario_from_dict", "with_overrides", "with_values",
 ]

@@ -78,11 +78,7 @@ def scenario_from_dict(
     if isinstance(scenario.network, EdgeList | Layered):
         scenario = _resolve_edgelist(scenario, source, base_dir)
     if check_sweep and scenario.sweep is not None:
-        sweep = scenario.sweep
-        part = {**dict.fromkeys(sweep.grid, "sweep.grid"), **dict.fromkeys(sweep.zip, "sweep.zip")}
-        if sweep.sample is not None:
-            part.update(dict.fromkeys(sweep.sample.ranges, "sweep.sample.ranges"))
-        for point in sweep.points(scenario.seed):
+        for point, part in scenario.sweep.point_parts(scenario.seed):
             overrides = [f"{key}={yaml.safe_dump(value)}" for key, value in point.items()]
             apply_overrides(raw, overrides, source, validate_as=part)
     return scenario
@@ -151,7 +147,13 @@ def apply_overrides(
             value = yaml.safe_load(text)
         except yaml.YAMLError:
             raise InputError(source, key, text, "a YAML value (number, string, list)") from None
-        out = _set_dotted(out, key, value, source)
+        try:
+            out = _set_dotted(out, key, value, source)
+        except InputError as error:
+            if not validate_as:
+                raise
+            # a swept key that names nothing: say which part of the sweep sets it
+            raise InputError(source, f"{validate_as[key]}.{key}", value, error.allowed) from None
         applied[key] = value
     if validate_as:
         # a point's values are checked together (one may need another, such as a
@@ -183,19 +185,7 @@ def _set_dotted(raw: dict, key: str, value: Any, source: str) -> dict:
     for depth, part in enumerate(parts[:-1]):
         here = ".".join(parts[: depth + 1])
         if isinstance(node, list):
-            # items with names (messages, roles) by name; others (interactions) by position
-            names = [m.get("name") for m in node if isinstance(m, dict)]
-            if part in names:
-                node = node[names.index(part)]
-            elif part.isdigit() and int(part) < len(node):
-                node = node[int(part)]
-            else:
-                allowed = (
-                    f"a name: {', '.join(map(str, names))}"
-                    if any(names)
-                    else f"a position from 0 to {len(node) - 1}"
-                )
-                raise InputError(source, here, part, allowed)
+            node = _list_item(node, part, here, source)
         elif isinstance(node, dict):
             if node.get(part) is None:
                 node[part] = {}
@@ -206,3 +196,41 @@ def _set_dotted(raw: dict, key: str, value: Any, source: str) -> dict:
         raise InputError(source, key, value, "a key inside a mapping")
     node[parts[-1]] = value
     return out
+
+
+def get_dotted(raw: dict, key: str) -> Any:
+    """The value at a dotted key of a scenario mapping (messages by name, other lists
+    by position), or ``None`` where nothing is set.
+
+    Examples
+    --------
+    >>> get_dotted({"messages": [{"name": "a", "rule": {"p": 0.1}}]}, "messages.a.rule.p")
+    0.1
+    >>> get_dotted({"network": {"n": 5}}, "network.k") is None
+    True
+    """
+    node: Any = raw
+    parts = key.split(".")
+    for depth, part in enumerate(parts):
+        if isinstance(node, list):
+            node = _list_item(node, part, ".".join(parts[: depth + 1]), "<scenario>")
+        elif isinstance(node, dict):
+            node = node.get(part)
+        else:
+            return None
+    return node
+
+
+def _list_item(node: list, part: str, here: str, source: str) -> Any:
+    """A list's item by name (messages, roles) or else by position (interactions)."""
+    names = [m.get("name") for m in node if isinstance(m, dict)]
+    if part in names:
+        return node[names.index(part)]
+    if part.isdigit() and int(part) < len(node):
+        return node[int(part)]
+    allowed = (
+        f"a name: {', '.join(map(str, names))}"
+        if any(names)
+        else f"a position from 0 to {len(node) - 1}"
+    )
+    raise InputError(source, here, part, allowed)

@@ -15,6 +15,7 @@ from sim import rules as rule_registry
 from sim.config.campaign import Campaign, CommunityManager
 from sim.config.networks import AnyNetwork, Layered
 from sim.config.people import Interaction, Modifiers, People
+from sim.config.report import Report, Value
 from sim.config.seeding import Seeding
 from sim.config.sweep import Sweep
 from sim.schema import Frozen, Identifier, KeyedError
@@ -81,6 +82,8 @@ class Scenario(Frozen):
     community_manager: CommunityManager | None = None
     contain_below: NonNegativeInt = 10
     sweep: Sweep | None = None
+    report: Report = Report()
+    value: Value | None = None
 
     @field_validator("messages")
     @classmethod
@@ -151,6 +154,38 @@ class Scenario(Frozen):
                     f"at most the number of people, {n_nodes}",
                 )
         return self
+
+    @model_validator(mode="after")
+    def _report_names_exist(self):
+        names = [message.name for message in self.messages]
+        if self.report.message is not None and self.report.message not in names:
+            raise KeyedError("report.message", self.report.message,
+                             f"a message name: {', '.join(names)}")
+        for message in (self.value.messages or []) if self.value is not None else []:
+            if message not in names:
+                raise KeyedError("value.messages", message, f"a message name: {', '.join(names)}")
+        if self.report.baseline is not None:
+            arms = [arm.name for arm in self.sweep.arms] if self.sweep is not None else []
+            labels = self.point_labels()
+            if self.report.baseline not in arms and self.report.baseline not in labels:
+                shown = arms or labels[:8] + (["..."] if len(labels) > 8 else [])
+                raise KeyedError("report.baseline", self.report.baseline,
+                                 f"an arm of the sweep: {', '.join(shown)}"
+                                 if self.sweep is not None else "no baseline: nothing is swept")
+        return self
+
+    def point_labels(self) -> list[str]:
+        """Each point's name in words (:meth:`sim.config.sweep.Sweep.labels`); a
+        scenario without a sweep has one point, named after the scenario."""
+        return self.sweep.labels(self.seed) if self.sweep is not None else [self.name]
+
+    def valued(self, message: str) -> bool:
+        """Whether ``value`` counts what ``message`` brings back."""
+        if self.value is None:
+            return False
+        if self.value.messages is not None:
+            return message in self.value.messages
+        return self.message(message).valence != "negative"
 
     def message(self, name: str) -> Message:
         """The message called ``name``."""

@@ -19,6 +19,7 @@ Bands and intervals use Student's t, as :mod:`sim.results.statistics` does.
 
 from __future__ import annotations
 
+import textwrap
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -31,18 +32,33 @@ import seaborn as sns
 from matplotlib import ticker
 from matplotlib.collections import LineCollection
 
+from sim.config import Factor
+from sim.config.labels import short_key_names, value_labels
 from sim.results.statistics import (
-    format_value,
     point_labels,
     point_table,
+    scenario_factors,
     scenario_keys,
-    short_key_names,
     summarize,
     t_quantile,
 )
 
 DPI = 120
 FIGURE_PATTERNS = ("adoption.png", "reach.png", "heatmap_*.png", "ccdf.png")
+
+
+def wrapped(text: str, inches: float, fontsize: float) -> str:
+    r"""``text`` broken between words into lines that fit ``inches`` at ``fontsize``
+    points (a character is about 0.6 of the font size wide), keeping its own breaks.
+
+    Examples
+    --------
+    >>> wrapped("product_launch: final reach per arm (mean, 95% interval)", 3.0, 12)
+    'product_launch: final reach\nper arm (mean, 95% interval)'
+    """
+    width = max(8, int(inches * 72 / (0.6 * fontsize)))
+    return "\n".join(textwrap.fill(line, width, break_long_words=False, break_on_hyphens=False)
+                     for line in str(text).split("\n"))
 
 
 def extend_to_last_step(timeseries: pd.DataFrame) -> pd.DataFrame:
@@ -155,6 +171,7 @@ def adoption_curve(
         sharex=share_x,
         sharey=True,
         squeeze=False,
+        layout="constrained",
     )
     top = 0.0
     for axis, point in zip(axes.flat, points, strict=False):
@@ -182,7 +199,7 @@ def adoption_curve(
                     linewidth=0,
                 )
         if len(points) > 1:
-            axis.set_title(labels.get(point, f"point {point}"), fontsize=10)
+            axis.set_title(wrapped(labels.get(point, f"point {point}"), 4.4, 10), fontsize=10)
         axis.set(xlabel="step", ylabel="fraction of people")
     # The panels share y: set its range once, from every band, after all are drawn.
     axes.flat[0].set_ylim(0, max(min(1.0, 1.05 * top), 1e-3))
@@ -192,16 +209,10 @@ def adoption_curve(
     if len(points) == 1:
         axes.flat[0].legend(handles, names, loc="best", fontsize=9)
     else:
-        figure.legend(
-            handles,
-            names,
-            loc="lower center",
-            ncol=min(len(names), 4),
-            fontsize=9,
-            bbox_to_anchor=(0.5, 0.0),
-        )
-    figure.suptitle(title or "Adoption curve (mean, 95% band over replications)")
-    figure.tight_layout(rect=(0, 0.06 if len(points) > 1 else 0, 1, 1))
+        figure.legend(handles, names, loc="outside lower center", ncol=min(len(names), 4),
+                      fontsize=9)
+    figure.suptitle(wrapped(title or "Adoption curve (mean, 95% band over replications)",
+                            figure.get_figwidth(), 12))
     return _save(figure, path)
 
 
@@ -230,7 +241,9 @@ def reach_plot(
     messages = list(dict.fromkeys(runs["message"]))
     colours = sns.color_palette("deep", len(messages))
     sns.set_theme(style="whitegrid", context="notebook")
-    figure, axis = plt.subplots(figsize=(max(6.0, 1.0 + 0.9 * len(points) * len(messages)), 4.8))
+    figure, axis = plt.subplots(
+        figsize=(min(11.0, max(6.0, 1.0 + 1.1 * len(points) * max(len(messages), 1.3))), 4.8),
+        layout="constrained")
     width = 0.8 / len(messages)
     for index, message in enumerate(messages):
         part = summary[summary["message"] == message].set_index("point").reindex(points)
@@ -250,19 +263,15 @@ def reach_plot(
             linewidth=1.2,
         )
     axis.set_xticks(np.arange(len(points)))
-    names = [labels.get(p, f"point {p}") for p in points]
-    rotate = max(len(n) for n in names) * len(points) > 60
-    axis.set_xticklabels(
-        names, rotation=30 if rotate else 0, ha="right" if rotate else "center", fontsize=9
-    )
-    axis.set(
-        ylabel="people reached (%)",
-        ylim=(0, None),
-        title=title or "Final reach per point (mean, 95% CI over replications)",
-    )
+    # each label wrapped to its bar group's width, never rotated
+    slot = figure.get_figwidth() * 0.8 / len(points)
+    axis.set_xticklabels([wrapped(labels.get(p, f"point {p}"), slot, 9) for p in points],
+                         fontsize=9)
+    axis.set(ylabel="people reached (%)", ylim=(0, None))
+    axis.set_title(wrapped(title or "Final reach per arm (mean, 95% interval over "
+                           "replications)", figure.get_figwidth(), 12))
     if len(messages) > 1:
         axis.legend(title="message", fontsize=9)
-    figure.tight_layout()
     return _save(figure, path)
 
 
@@ -272,8 +281,13 @@ def reach_heatmap(
     keys: Sequence[str],
     path: str | Path,
     title: str = "",
+    factors: Sequence[Factor] | None = None,
 ) -> Path:
-    """Mean % reached for one message over a two-key grid (rows: ``keys[0]``).
+    """Mean % reached for one message over a two-factor grid (rows: the first).
+
+    The factors are two swept keys (``keys``), or, given ``factors`` (the
+    scenario's, :func:`sim.results.statistics.scenario_factors`), two factors of the
+    sweep, named arms included; rows and columns are labelled in words.
 
     Examples
     --------
@@ -284,26 +298,41 @@ def reach_heatmap(
     ...     reach_heatmap(runs, "a", ["x.a", "x.b"], Path(tmp) / "h.png").stat().st_size > 1000
     True
     """
-    row_key, column_key = keys
     frame = runs[runs["message"] == message]
+    if factors is not None:
+        row_factor, column_factor = factors
+        row_label, column_label = row_factor.name, column_factor.name
+        row_of = dict(enumerate(row_factor.labels))
+        column_of = dict(enumerate(column_factor.labels))
+        frame = frame.assign(_row=frame["point"].map(row_of),
+                             _column=frame["point"].map(column_of))
+    else:
+        row_key, column_key = keys
+        names = short_key_names(list(keys))
+        row_label, column_label = names[row_key], names[column_key]
+        points = runs.drop_duplicates("point").sort_values("point")
+        row_of = dict(zip(points["point"], value_labels(points[row_key].tolist()), strict=True))
+        column_of = dict(zip(points["point"], value_labels(points[column_key].tolist()),
+                             strict=True))
+        frame = frame.assign(_row=frame["point"].map(row_of),
+                             _column=frame["point"].map(column_of))
     # Keep the grid's own order of values (order of first appearance by point).
     ordered = frame.sort_values("point")
-    row_values = list(dict.fromkeys(ordered[row_key].map(format_value)))
-    column_values = list(dict.fromkeys(ordered[column_key].map(format_value)))
+    row_values = list(dict.fromkeys(ordered["_row"]))
+    column_values = list(dict.fromkeys(ordered["_column"]))
     table = (
-        frame.assign(
-            _row=frame[row_key].map(format_value), _column=frame[column_key].map(format_value)
-        )
-        .groupby(["_row", "_column"])["reach_frac"]
+        frame.groupby(["_row", "_column"])["reach_frac"]
         .mean()
         .mul(100)
         .unstack("_column")
         .reindex(index=row_values, columns=column_values)
     )
-    names = short_key_names(list(keys))
+    longest = max(len(str(value)) for value in row_values)
     sns.set_theme(style="white", context="notebook")
     figure, axis = plt.subplots(
-        figsize=(max(5.0, 1.4 + 1.1 * len(column_values)), max(3.6, 1.4 + 0.7 * len(row_values)))
+        figsize=(max(5.5, 2.4 + 0.07 * min(longest, 30) + 1.3 * len(column_values)),
+                 max(3.8, 1.8 + 0.8 * len(row_values))),
+        layout="constrained",
     )
     sns.heatmap(
         table,
@@ -314,12 +343,13 @@ def reach_heatmap(
         ax=axis,
         cbar_kws={"label": "mean people reached (%)"},
     )
-    axis.set(
-        xlabel=names[column_key],
-        ylabel=names[row_key],
-        title=title or f"{message}: mean reach (%) over the grid",
-    )
-    figure.tight_layout()
+    axis.set_xticklabels([wrapped(str(value), 1.2, 9) for value in column_values],
+                         rotation=0, fontsize=9)
+    axis.set_yticklabels([wrapped(str(value), 2.2, 9) for value in row_values], rotation=0,
+                         fontsize=9)
+    axis.set(xlabel=column_label, ylabel=row_label)
+    axis.set_title(wrapped(title or f"{message}: mean reach (%) over the grid",
+                           figure.get_figwidth(), 12))
     return _save(figure, path)
 
 
@@ -364,7 +394,7 @@ def cascade_ccdf(
     if not curves:
         return None
     sns.set_theme(style="whitegrid", context="notebook")
-    figure, axis = plt.subplots(figsize=(8, 4.8))
+    figure, axis = plt.subplots(figsize=(8, 4.8), layout="constrained")
     for name, values, share, colour, style in curves:
         # P(reach >= x) for x between two observed sizes is the value at the upper
         # one: hence steps-pre.
@@ -383,14 +413,17 @@ def cascade_ccdf(
         yscale="log",
         xlabel="cascade size x (people who heard)",
         ylabel="P(reach ≥ x) over runs",
-        title=title or "Cascade sizes: share of runs reaching at least x people",
     )
+    axis.set_title(wrapped(title or "Cascade sizes: share of runs reaching at least x people",
+                           figure.get_figwidth(), 12))
     plain = ticker.FuncFormatter(lambda value, _: f"{value:g}")
     for ticks in (axis.xaxis, axis.yaxis):
         ticks.set_major_formatter(plain)
         ticks.set_minor_formatter(plain if ticks is axis.yaxis else ticker.NullFormatter())
-    axis.legend(fontsize=8, loc="lower left")
-    figure.tight_layout()
+    if len(curves) > 6:  # many curves: the legend beside the axes, not over them
+        figure.legend(fontsize=8, loc="outside right upper")
+    else:
+        axis.legend(fontsize=8, loc="lower left")
     return _save(figure, path)
 
 
@@ -459,10 +492,11 @@ def make_figures(results: Mapping[str, Any], folder: str | Path) -> list[Path]:
             runs,
             out / "reach.png",
             labels=labels,
-            title=f"{name}: final reach per point (mean, 95% CI)",
+            title=f"{name}: final reach per arm (mean, 95% interval)",
         )
     )
-    if len(keys) == 2:
+    factors = [f for f in scenario_factors(results["scenario"]) if len(set(f.labels)) > 1]
+    if len(factors) == 2 or (not factors and len(keys) == 2):
         for message in dict.fromkeys(runs["message"]):
             written.append(
                 reach_heatmap(
@@ -471,6 +505,7 @@ def make_figures(results: Mapping[str, Any], folder: str | Path) -> list[Path]:
                     keys,
                     out / f"heatmap_{message}.png",
                     title=f"{name}, {message}: mean reach (%)",
+                    factors=factors or None,
                 )
             )
     ccdf = cascade_ccdf(
@@ -603,7 +638,8 @@ def cascade_tree(
     span = float(x.max() - x.min())
     sns.set_theme(style="white", context="notebook")
     height = float(np.clip(1.6 + 0.05 * leaves, 3.6, 16.0))
-    figure, axis = plt.subplots(figsize=(float(np.clip(3.0 + 0.9 * span, 6.0, 16.0)), height))
+    figure, axis = plt.subplots(figsize=(float(np.clip(3.0 + 0.9 * span, 6.0, 16.0)), height),
+                                layout="constrained")
     links = [((x[parent[row]], y[parent[row]]), (x[row], y[row]))
              for row in range(n) if parent[row] >= 0]
     if links:
@@ -633,9 +669,8 @@ def cascade_tree(
     note = (f"first {n} of {reached.size} people reached, by step told" if n < reached.size
             else f"{n} people reached")
     heading = f"{title}\n{note}" if title else f"Who told whom: {note}"
-    axis.set_title(heading, fontsize=11)
-    axis.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize=9, frameon=False)
-    figure.tight_layout()
+    axis.set_title(wrapped(heading, figure.get_figwidth() - 1.8, 11), fontsize=11)
+    figure.legend(loc="outside right upper", fontsize=9, frameon=False)
     _save(figure, path)
     edges = int((parent >= 0).sum())
     return CascadeTree(Path(path), n, edges, int(depth.max()), int(reached.size),

@@ -17,7 +17,6 @@ from sim.config import scenario_from_dict
 from sim.errors import InputError
 from sim.model import BuzzModel
 from sim.results.plots import CascadeTree, cascade_tree
-from sim.results.statistics import format_value, short_key_names
 
 CASCADE_TREE_PATTERN = "cascade_tree*.png"  # pictures an earlier replay drew
 
@@ -75,9 +74,7 @@ def replay_cascade_tree(folder: str | Path, max_nodes: int = 300) -> CascadeTree
                 int(value), f"a result this version of buzz reproduces (replaying run "
                 f"{spec.run} reaches {reach.get(str(message))} people)")
     message = max(reach, key=lambda name: (reach[name], -list(reach).index(name)))
-    where = ", ".join(f"{key}={format_value(value)}"
-                      for key, value in zip(short_key_names(list(spec.values)).values(),
-                                            spec.values.values(), strict=True))
+    where = spec.arm if scenario.sweep is not None else ""  # the arm, in words
     track = model.track(message)
     return cascade_tree(
         *track.state,

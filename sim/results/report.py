@@ -1,10 +1,14 @@
 """A results folder as one self-contained HTML page, to read offline or send on.
 
-:func:`write_report` writes ``folder/report.html``: the scenario, the run facts, a
-summary table (mean and 95% confidence interval per point and message), the paired
-comparison of points that differ in one setting, and every figure of
-:func:`sim.results.plots.make_figures`, embedded as base64 PNG. The page has no script, no
-external font, stylesheet or image: it renders the same with no network.
+:func:`write_report` writes ``folder/report.html``: the scenario's question (its
+description), the arms ranked by the scenario's main measure, each with its 95%
+interval and its paired difference from a baseline arm, one table per theme the
+scenario makes meaningful (reach and speed, money, sentiment, cascade shape), the
+paired comparison of points that differ in one setting, every figure of
+:func:`sim.results.plots.make_figures` (embedded as base64 PNG), the run facts and the
+scenario. It also writes ``summary.csv``, the same numbers for a spreadsheet. The
+page has no script, no external font, stylesheet or image: it renders the same with
+no network, and its tables turn into cards on a phone.
 """
 
 from __future__ import annotations
@@ -20,51 +24,75 @@ from typing import Any
 import pandas as pd
 import yaml
 
-from sim.results.statistics import (
-    compare_points,
-    format_value,
-    point_table,
-    scenario_keys,
-    short_key_names,
-    summarize,
+from sim.config import MEASURES
+from sim.results.statistics import compare_points, point_labels, scenario_factors, scenario_keys
+from sim.results.tables import (
+    Cell,
+    Ranking,
+    Table,
+    difference,
+    header,
+    mean_cell,
+    ranking,
+    report_of,
+    summary_frame,
+    summary_tables,
 )
 
 CSS = """
+* { box-sizing: border-box; }
 body { font-family: system-ui, -apple-system, "Segoe UI", Roboto, Arial, sans-serif;
-       color: #1f2933; max-width: 1100px; margin: 2em auto; padding: 0 1.2em; line-height: 1.45; }
+       color: #1f2933; max-width: 1100px; margin: 2em auto; padding: 0 1.2em; line-height: 1.45;
+       overflow-wrap: break-word; }
 h1 { font-size: 1.8em; margin-bottom: 0.1em; }
 h2 { font-size: 1.25em; margin-top: 2em; border-bottom: 2px solid #d9e2ec; padding-bottom: 0.2em; }
-.lead { font-size: 1.1em; color: #52606d; margin-top: 0.2em; }
+.question { font-size: 1.2em; color: #334e68; margin: 0.3em 0 0.8em; }
+.answer { font-size: 1.1em; background: #e3f8ff; border-left: 4px solid #2680c2;
+          padding: 0.7em 1em; }
 .note { background: #f0f4f8; border-left: 4px solid #627d98; padding: 0.7em 1em; }
-table { border-collapse: collapse; margin: 0.8em 0; font-size: 0.92em; }
+table { border-collapse: collapse; margin: 0.8em 0; font-size: 0.92em; max-width: 100%; }
 th, td { border: 1px solid #d9e2ec; padding: 0.35em 0.6em; vertical-align: top; }
-th { background: #f0f4f8; text-align: left; }
-td.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
-td.sig { font-weight: 600; }
-pre { background: #f5f7fa; border: 1px solid #d9e2ec; padding: 0.8em; overflow-x: auto;
-      font-size: 0.85em; }
+th { background: #f0f4f8; text-align: left; font-weight: 600; }
+td.num { text-align: right; font-variant-numeric: tabular-nums; }
+td.num .ci { color: #52606d; font-size: 0.88em; white-space: nowrap; }
+td.sig .mean { font-weight: 700; }
+.mean { white-space: nowrap; }
+caption { text-align: left; font-weight: 600; padding: 0.3em 0; }
+pre { background: #f5f7fa; border: 1px solid #d9e2ec; padding: 0.8em; font-size: 0.85em;
+      white-space: pre-wrap; overflow-wrap: anywhere; }
 figure { margin: 1.5em 0; }
 figure img { max-width: 100%; height: auto; border: 1px solid #e4e7eb; }
 figcaption { color: #52606d; font-size: 0.92em; margin-top: 0.3em; }
 footer { margin-top: 3em; color: #7b8794; font-size: 0.85em; }
+@media (max-width: 760px) {
+  body { margin: 1em auto; padding: 0 0.8em; }
+  table, thead, tbody, tr, th, td, caption { display: block; width: 100%; }
+  thead { display: none; }
+  tr { border: 1px solid #d9e2ec; margin: 0 0 0.8em; }
+  td { border: none; border-bottom: 1px solid #f0f4f8; display: flex; gap: 0.8em;
+       justify-content: space-between; }
+  td[data-label]::before { content: attr(data-label); flex: 0 1 50%; color: #52606d;
+                           font-size: 0.85em; text-align: left; }
+  td > div { text-align: right; }
+}
 @media print { body { max-width: none; } h2 { page-break-after: avoid; }
                figure { page-break-inside: avoid; } }
 """
 
 HOW_TO_READ = (
-    "Each setting of the experiment (a <em>point</em>) was simulated several times "
-    "(<em>replications</em>) on random networks. Tables show the mean over replications and, "
-    "in brackets, its 95% confidence interval: the range the true average very likely lies "
-    "in; narrow brackets mean the number is settled, wide ones that more replications would "
-    "help. <em>Reach</em> is the share of people who heard the message; <em>adopters</em> "
-    "those who passed it on; <em>peak step</em> the step when most people started sharing; "
-    "<em>t50</em> the step by which half the final reach had heard (smaller is faster). "
-    "In the comparisons, replication r of one setting and replication r of the other ran on "
-    "the same network with the same coin flips, so their difference isolates the effect of "
-    "the one setting that changed; a change in <strong>bold</strong> has an interval that "
-    "excludes zero (a real effect, not noise). Intervals are Student-t intervals; a lower "
-    "bound below zero is shown as 0 (and reach above 100% as 100%), since these numbers cannot "
-    "go beyond."
+    "Each arm (a way of running the campaign, or a setting of the experiment) was "
+    "simulated several times (<em>replications</em>) on random networks. Numbers are means "
+    "over replications; below each, in brackets, its 95% interval: the range the true "
+    "average very likely lies in. Narrow brackets mean the number is settled; wide ones that "
+    "more replications would help. The intervals are bootstrap intervals (the replications "
+    "resampled 10,000 times), so they never go below zero for a count or above 100% for a "
+    "share. <em>Reach</em> is the share of people who heard the message; <em>adopters</em> "
+    "those who passed it on; the <em>busiest step</em> is when most people started "
+    "sharing; <em>half the reach by</em> the step by which half the final reach had heard "
+    "(smaller is faster). Replication r of every arm ran on the same network with the same "
+    "coin flips, so the difference between two arms is measured pair by pair and isolates "
+    "what the arms change; a difference in <strong>bold</strong> has an interval that "
+    "excludes zero (a real effect, not noise)."
 )
 
 CAPTIONS = {
@@ -122,25 +150,40 @@ def write_report(folder: str | Path) -> Path:
     figures = make_figures(results, folder)
 
     name = str(scenario.get("name") or manifest.get("scenario") or folder.name)
-    sections = [
-        f"<h1>{_e(name)}</h1>",
-        f'<p class="lead">{_e(scenario.get("description", ""))}</p>'
-        if scenario.get("description")
-        else "",
-        f'<div class="note"><strong>How to read this.</strong> {HOW_TO_READ}</div>',
-    ]
+    sections = [f"<h1>{_e(name)}</h1>"]
+    if scenario.get("description"):
+        sections.append(f'<p class="question">{_e(scenario["description"])}</p>')
     if runs.empty:
         sections.append("<h2>Results</h2><p>No run has finished: nothing to summarise.</p>")
     else:
-        sections += ["<h2>Summary</h2>", summary_table(runs, keys)]
-        if runs["point"].nunique() > 1:
-            comparisons = compare_points(runs, keys)
+        labels = point_labels(runs, keys)
+        currency = report_of(scenario).currency
+        replications = runs.groupby("point")["replication"].nunique()
+        sections.append(
+            f"<p>{len(labels)} arm{'s' if len(labels) > 1 else ''}, "
+            f"{_count(replications)} replication{'s' if replications.max() > 1 else ''} "
+            f"each, {runs['message'].nunique()} message"
+            f"{'s' if runs['message'].nunique() > 1 else ''}.</p>")
+        if len(labels) > 1:
+            ranked = ranking(runs, scenario, labels)
+            sections += [f'<p class="answer">{answer(ranked, currency)}</p>',
+                         f"<h2>Arms ranked by {_e(ranked.measure.label)}</h2>",
+                         ranking_table(ranked, currency)]
+        sections.append(f'<div class="note"><strong>How to read this.</strong> {HOW_TO_READ}'
+                        "</div>")
+        for table in summary_tables(runs, scenario, labels):
+            sections += [f"<h2>{_e(table.title)}</h2>", theme_table(table)]
+        factors = scenario_factors(scenario)
+        if runs["point"].nunique() > 1 and (len(factors) > 1 or not factors):
+            comparisons = compare_points(runs, keys, factors=factors or None)
             sections.append("<h2>What changing one setting does</h2>")
             sections.append(
                 comparison_table(comparisons)
                 if not comparisons.empty
                 else "<p>No two points differ in exactly one setting.</p>"
             )
+        summary_frame(runs, scenario, labels).to_csv(folder / "summary.csv", index=False,
+                                                     encoding="utf-8-sig")
     if figures:
         sections.append("<h2>Figures</h2>")
         sections += [_figure(path) for path in figures]
@@ -150,7 +193,7 @@ def write_report(folder: str | Path) -> Path:
         "<h2>Scenario</h2>",
         f"<pre>{_e(_scenario_text(folder, scenario))}</pre>",
         f"<footer>Written by buzz on {_e(time.strftime('%Y-%m-%d %H:%M'))} from "
-        f"{_e(folder.name)}/.</footer>",
+        f"{_e(folder.name)}/; the same numbers are in summary.csv.</footer>",
     ]
     page = (
         '<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
@@ -164,43 +207,68 @@ def write_report(folder: str | Path) -> Path:
     return path
 
 
-def summary_table(runs: pd.DataFrame, keys: Sequence[str] | None = None) -> str:
-    """The summary as an HTML table: one row per point and message, mean [95% CI].
+def _count(replications: pd.Series) -> str:
+    """How many replications each arm ran: one number, or a range."""
+    low, high = int(replications.min()), int(replications.max())
+    return str(high) if low == high else f"{low} to {high}"
+
+
+def answer(ranked: Ranking, currency: str = "") -> str:
+    """The headline in one sentence: the best arm, its measure and its difference from
+    the baseline (escaped HTML).
 
     Examples
     --------
-    >>> runs = pd.DataFrame({"point": 0, "message": "a", "reach_frac": [0.1, 0.2, 0.3],
-    ...                      "reach": [10, 20, 30], "adopters": [5, 6, 7],
-    ...                      "peak_step": [2, 2, 2], "t50": [3, 4, 5]})
-    >>> "20.0% [0.0, 44.8]" in summary_table(runs, [])
-    True
+    >>> import pandas as pd
+    >>> from sim.results.tables import ranking
+    >>> runs = pd.DataFrame({"point": [0, 0, 0, 1, 1, 1], "replication": [0, 1, 2] * 2,
+    ...                      "message": "a", "reach_frac": [0.1, 0.2, 0.3, 0.3, 0.4, 0.6]})
+    >>> answer(ranking(runs, {}, {0: "ads", 1: "hubs"}))  # doctest: +NORMALIZE_WHITESPACE
+    '<strong>hubs</strong> ranks first by reach (% of people): 43.3% [30.0, 60.0],
+     +23.3 pp [+20.0, +30.0] against ads.'
     """
-    keys = list(keys) if keys is not None else None
-    table = point_table(runs, keys)
-    labels = dict(zip(table["point"].astype(int), table["label"], strict=True))
-    summary = summarize(runs, by=["point", "message"])
-    header = ["setting", "message", "runs", "reach", "adopters", "peak step", "t50"]
+    best = ranked.frame.iloc[0]
+    text = (f"<strong>{_e(best['arm'])}</strong> ranks first by "
+            f"{_e(header(ranked.measure, currency))}: "
+            f"{_e(mean_cell(best['mean'], best['lo'], best['hi'], ranked.measure, currency))}")
+    if best["arm"] != ranked.baseline and pd.notna(best["diff_mean"]):
+        versus = difference(best, ranked.measure, currency)
+        text += f", {_e(versus)} against {_e(ranked.baseline)}"
+    return text + "."
+
+
+def ranking_table(ranked: Ranking, currency: str = "") -> str:
+    """The arms ranked, best first: each arm's measure with its interval, and its paired
+    difference from the baseline arm (bold when the interval excludes zero)."""
+    measure = ranked.measure
+    why = (" (a negative message: less is better)"
+           if ranked.better != (measure.better or "higher") else "")
+    head = ["rank", "arm", header(measure, currency),
+            f"difference from {ranked.baseline} (paired)"]
     rows = []
-    for _, row in summary.iterrows():
-        rows.append(
-            [
-                _e(labels.get(int(row["point"]), f"point {row['point']}")),
-                _e(row["message"]),
-                (f"{int(row['n'])}", "num"),
-                (_interval(row, "reach_frac", scale=100, suffix="%", cap=100.0), "num"),
-                (_interval(row, "adopters"), "num"),
-                (_interval(row, "peak_step"), "num"),
-                (_interval(row, "t50"), "num"),
-            ]
-        )
-    return _table(header, rows)
+    for _, row in ranked.frame.iterrows():
+        versus = (difference(row, measure, currency) if pd.notna(row["diff_mean"])
+                  else Cell("baseline"))
+        rows.append([str(int(row["rank"])), _e(row["arm"]),
+                     mean_cell(row["mean"], row["lo"], row["hi"], measure, currency), versus])
+    note = (f"<p>On the message <em>{_e(ranked.message)}</em>; {_e(ranked.better)} is "
+            f"better{_e(why)}. Differences are this arm minus {_e(ranked.baseline)}, "
+            "replication by replication.</p>")
+    return note + _table(head, rows)
 
 
-def comparison_table(comparisons: pd.DataFrame) -> str:
+def theme_table(table: Table) -> str:
+    """One theme's table (:func:`sim.results.tables.summary_tables`) as HTML."""
+    rows = [[_e(value) if index < len(table.keys) else value
+             for index, value in enumerate(row)] for row in table.rows]
+    return _table(table.headers, rows)
+
+
+def comparison_table(comparisons: pd.DataFrame, currency: str = "") -> str:
     """The paired comparisons as an HTML table: one row per pair of points and message.
 
-    Each metric cell is the mean change from the first to the second setting, with
-    its paired 95% interval; "without pairing" is the ± half-width the same runs
+    Each measure cell is the mean change from the first to the second setting, with
+    its paired 95% interval; "reach without pairing" is the ± half-width the same runs
     would give if the two settings had been simulated independently.
 
     Examples
@@ -209,24 +277,15 @@ def comparison_table(comparisons: pd.DataFrame) -> str:
     ...     "point": [0, 0, 0, 1, 1, 1], "replication": [0, 1, 2] * 2, "message": "a",
     ...     "network.p": [0.0] * 3 + [0.1] * 3, "reach_frac": [0.1, 0.3, 0.2, 0.2, 0.4, 0.3],
     ...     "adopters": [1, 2, 3, 2, 3, 4], "peak_step": 1, "t50": [3, 3, 3, 2, 2, 2]})
-    >>> from sim.results.statistics import compare_points
     >>> html_text = comparison_table(compare_points(runs))
-    >>> "+10.0 pp [+10.0, +10.0]" in html_text, "−1.0 [−1.0, −1.0]" in html_text
-    (True, True)
+    >>> "+10.0 pp" in html_text, "[+10.0, +10.0]" in html_text, "−1.0" in html_text
+    (True, True, True)
     """
-    names = short_key_names(list(dict.fromkeys(comparisons["key"])))
-    header = [
-        "changed setting",
-        "from → to",
-        "other settings",
-        "message",
-        "pairs",
-        "reach change",
-        "(reach ± without pairing)",
-        "adopters change",
-        "peak step change",
-        "t50 change",
-    ]
+    measured = comparisons[comparisons[["mean_a", "mean_b"]].fillna(0).ne(0).any(axis=1)]
+    metrics = [m for m in ("reach_frac", "adopters", "t50", "cost_per_reach")
+               if m in set(measured["metric"])]  # not a column of zeros (nothing spent)
+    head = ["changed setting", "from → to", "other settings", "message",
+            *(f"{MEASURES[m].label} change" for m in metrics), "reach without pairing"]
     rows = []
     group_columns = ["key", "point_a", "point_b", "message"]
     for _, frame in comparisons.groupby(group_columns, sort=False):
@@ -234,24 +293,17 @@ def comparison_table(comparisons: pd.DataFrame) -> str:
             continue
         by_metric = frame.set_index("metric")
         first = frame.iloc[0]
-        row: list[str | tuple[str, str]] = [
-            _e(names[first["key"]]),
-            _e(f"{format_value(first['value_a'])} → {format_value(first['value_b'])}"),
+        row: list[Any] = [
+            _e(first["key"]),
+            _e(f"{first['label_a']} → {first['label_b']}"),
             _e(first["fixed"] or "–"),
             _e(first["message"]),
-            (f"{int(frame['n'].max())}", "num"),
         ]
-        for metric in ("reach_frac", "unpaired", "adopters", "peak_step", "t50"):
-            if metric == "unpaired":
-                width = by_metric["unpaired_halfwidth"].get("reach_frac", math.nan)
-                row.append((f"± {_number(width * 100)} pp" if _finite(width) else "–", "num"))
-                continue
-            if metric not in by_metric.index:
-                row.append(("–", "num"))
-                continue
-            scale, unit = (100.0, " pp") if metric == "reach_frac" else (1.0, "")
-            cell = by_metric.loc[metric]
-            row.append(_difference(cell, scale, unit))
+        for metric in metrics:
+            row.append(difference(by_metric.loc[metric], MEASURES[metric], currency)
+                       if metric in by_metric.index else Cell("–"))
+        width = by_metric["unpaired_halfwidth"].get("reach_frac", math.nan)
+        row.append(Cell(f"± {width * 100:.1f} pp" if _finite(width) else "–"))
         rows.append(row)
     if not rows:
         return "<p>Changing one setting changed nothing: every replication ended the same.</p>"
@@ -261,7 +313,7 @@ def comparison_table(comparisons: pd.DataFrame) -> str:
         "(pp: percentage points of people reached). Messages a change leaves identical in "
         "every replication are left out.</p>"
     )
-    return note + _table(header, rows)
+    return note + _table(head, rows)
 
 
 def _untouched(frame: pd.DataFrame) -> bool:
@@ -314,56 +366,24 @@ def _finite(value: Any) -> bool:
         return False
 
 
-def _number(value: float, signed: bool = False) -> str:
-    """A number people read at a glance: 12.3, 456, 12,345; minus as a true minus sign."""
-    if not _finite(value):
-        return "–"
-    magnitude = abs(value)
-    text = f"{magnitude:,.0f}" if magnitude >= 100 else f"{magnitude:.1f}"
-    if text.strip("0.,") == "":
-        return text  # rounds to zero: no sign
-    return ("−" if value < 0 else "+" if signed else "") + text
-
-
-def _interval(
-    row: Mapping[str, Any],
-    metric: str,
-    scale: float = 1.0,
-    suffix: str = "",
-    cap: float = math.inf,
-) -> str:
-    mean, low, high = (row[f"{metric}_{part}"] * scale for part in ("mean", "lo", "hi"))
-    # Every summarised metric is a count or share, never negative (and a share at
-    # most 100%): a t interval that pokes out (few, skewed replications) is clipped.
-    low = max(low, 0.0) if _finite(low) else low
-    high = min(high, cap) if _finite(high) else high
-    if not _finite(low):  # one replication: no interval
-        return f"{_number(mean)}{suffix}"
-    return f"{_number(mean)}{suffix} [{_number(low)}, {_number(high)}]"
-
-
-def _difference(cell: Mapping[str, Any], scale: float, unit: str) -> tuple[str, str]:
-    mean, low, high = (cell[part] * scale for part in ("diff_mean", "diff_lo", "diff_hi"))
-    if not _finite(low):
-        return f"{_number(mean, signed=True)}{unit}", "num"
-    text = (
-        f"{_number(mean, signed=True)}{unit} "
-        f"[{_number(low, signed=True)}, {_number(high, signed=True)}]"
-    )
-    clear = low > 0 or high < 0  # the interval excludes zero
-    return text, "num sig" if clear else "num"
-
-
-def _table(header: Iterable[str], rows: Iterable[Sequence[str | tuple[str, str]]]) -> str:
-    """Rows of already-escaped cells; a (text, css class) pair sets the cell's class."""
+def _table(header: Sequence[str], rows: Iterable[Sequence[Any]]) -> str:
+    """Rows of already-escaped text cells and :class:`Cell` numbers (a mean above its
+    interval, right-aligned); each cell carries its column's header, which a narrow
+    screen shows above it (the table becomes one card per row)."""
     head = "".join(f"<th>{_e(cell)}</th>" for cell in header)
     body = []
     for row in rows:
         cells = []
-        for cell in row:
-            text, css = cell if isinstance(cell, tuple) else (cell, "")
-            attribute = f' class="{css}"' if css else ""
-            cells.append(f"<td{attribute}>{text if css == '' else _e(text)}</td>")
+        for label, cell in zip(header, row, strict=True):
+            if isinstance(cell, Cell):
+                css = "num sig" if cell.clear else "num"
+                interval = (f'<br><span class="ci">{_e(cell.interval)}</span>'
+                            if cell.interval else "")
+                content = f'<span class="mean">{_e(cell.text)}</span>{interval}'
+            else:
+                css, content = "", cell
+            cells.append(f'<td data-label="{_e(label)}"'
+                         + (f' class="{css}"' if css else "") + f"><div>{content}</div></td>")
         body.append("<tr>" + "".join(cells) + "</tr>")
     return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
 
