@@ -48,7 +48,9 @@ def _shown(values: Iterable[float]) -> str:
 
 
 def _number(value: float) -> str:
-    return f"{value:.3g}" if abs(value) < 10 or float(value).is_integer() else f"{value:.1f}"
+    if abs(value) < 10:
+        return f"{value:.3g}"
+    return f"{value:.0f}" if float(value).is_integer() else f"{value:.1f}"
 
 
 def claim_between(values: Iterable[float], low: float, high: float, claim: str) -> None:
