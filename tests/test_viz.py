@@ -3,6 +3,7 @@ itself clicked through in a real browser (chromium driven by Playwright)."""
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import signal
@@ -13,7 +14,6 @@ import time
 import urllib.request
 from pathlib import Path
 
-import networkx as nx
 import numpy as np
 import pytest
 from matplotlib.figure import Figure
@@ -21,13 +21,15 @@ from matplotlib.figure import Figure
 from sim.config import load_scenario, with_overrides
 from sim.model import BuzzModel
 from sim.network.generators import to_networkx
+from sim.rules.common import NEVER
 from sim.viz.page import (
     STATES,
     VizModel,
     draw_curves,
     draw_network,
+    finished_line,
+    grow_sample,
     network_picture,
-    sample_people,
     slider_params,
     state_codes,
     status_line,
@@ -49,14 +51,13 @@ def sliders(params: dict) -> dict:
     return {key: spec for key, spec in params.items() if isinstance(spec, dict)}
 
 
-def reset_like_mesa(params: dict, **moved) -> VizModel:
-    """What SolaraViz's Reset does: the class called with fixed values and slider values."""
-    from mesa.visualization.solara_viz import _check_model_params, split_model_params
+def reset_like_the_page(params: dict, **moved) -> VizModel:
+    """What the page's Reset (or a slider move) builds: the slider values, ``moved``
+    ones replaced."""
+    from sim.viz.app import PageSetup
 
-    _check_model_params(VizModel.__init__, params)  # raises if Mesa would refuse the params
-    adjustable, fixed = split_model_params(params)
-    values = {**fixed, **{key: spec["value"] for key, spec in adjustable.items()}, **moved}
-    return VizModel(**values)
+    setup = PageSetup("test", params["scenario"], params["source"], None, sliders(params))
+    return setup.build({**setup.initial_values(), **moved})
 
 
 # ----------------------------------------------------------------- the page's model
@@ -67,7 +68,7 @@ def test_sliders_are_overrides_and_reset_rebuilds_the_same_run_as_set():
         "messages.promo.rule.p", "messages.promo.seeding.count", "replication"]
     moved = {"messages.promo.rule.p": 0.45000000000000007, "messages.promo.seeding.count": 7,
              "replication": 2}
-    page = reset_like_mesa(params, **moved)
+    page = reset_like_the_page(params, **moved)
     expected = BuzzModel(
         with_overrides(scenario, ["messages.promo.rule.p=0.45", "messages.promo.seeding.count=7"]),
         replication=2)
@@ -95,7 +96,7 @@ def test_huge_networks_get_no_person_agents(monkeypatch):
 
 def test_untouched_sliders_rebuild_the_scenario_as_loaded():
     scenario = load_scenario(QUICKSTART, ["network.n=600"])
-    page = reset_like_mesa(slider_params(scenario, 600))
+    page = reset_like_the_page(slider_params(scenario, 600))
     assert page.scenario == scenario
     assert page.replication == 0
 
@@ -127,11 +128,11 @@ def test_sliders_follow_the_first_messages_rule(rule, seeding, expected):
         for key, spec in sliders(slider_params(scenario, 400)).items() if key != "replication"
     }
     assert found == expected
-    # every slider at both ends builds a valid model, as Reset would
+    # every slider at both ends builds a valid model, as a move or Reset would
     params = slider_params(scenario, 400)
     for key, spec in sliders(params).items():
         for end in ("min", "max"):
-            assert reset_like_mesa(params, **{key: spec[end]}).graph.n_nodes == 400
+            assert reset_like_the_page(params, **{key: spec[end]}).graph.n_nodes == 400
 
 
 def test_seed_slider_never_offers_more_seeds_than_people():
@@ -149,6 +150,23 @@ def test_steps_past_the_end_change_nothing_and_the_counter_says_so():
     whole = BuzzModel(scenario)
     whole.run()
     assert_same_state(page, whole)
+
+
+def test_the_end_of_a_run_is_announced_with_its_reach():
+    scenario = make_scenario(SMALL_WORLD, [ic_message()], steps=200)
+    page = VizModel(scenario)
+    assert finished_line(page) is None
+    while page.running:
+        page.step()
+    heard, shared = page.count("heard", "promo"), page.count("adopters", "promo")
+    assert finished_line(page) == (
+        f"finished at step {page.t}: promo reached {heard} of 400 people "
+        f"({heard / 400:.0%}), {shared} shared · nothing more can change")
+    cut = VizModel(make_scenario(SMALL_WORLD, [ic_message()], steps=2))
+    cut.step()
+    cut.step()
+    assert finished_line(cut).startswith("finished at step 2: ")
+    assert finished_line(cut).endswith(" · the scenario's last step")
 
 
 def test_status_line_reports_the_model_counts():
@@ -175,37 +193,73 @@ def test_a_small_network_is_drawn_whole_and_a_ring_on_a_circle():
     np.testing.assert_allclose(np.hypot(*picture.positions.T), 1.0)
 
 
-def test_a_large_network_is_sampled_breadth_first_from_the_first_seed():
+def test_a_large_network_is_drawn_with_its_cascade_and_where_it_stops():
     scenario = make_scenario(
-        {"model": "barabasi_albert", "n": 3000, "m": 2},
-        [ic_message(strategy="top_degree", count=5)])
+        {"model": "watts_strogatz", "n": 3000, "k": 10, "p": 0.1},
+        [{"name": "promo", "rule": {"model": "independent_cascade", "p": 0.15},
+          "seeding": {"strategy": "random", "count": 5}}])
     model = BuzzModel(scenario, create_agents=False)
     picture = network_picture(model, max_people=200)
-    assert picture.note.startswith("showing 200 of 3000 people")
-    first = int(model.tracks[0].seeds[0])
-    assert picture.nodes[0] == first
-    # breadth-first: distances from the first seed never decrease along the sample
+    whole = BuzzModel(scenario, create_agents=False)
+    whole.run()
+    track = whole.tracks[0]
+    reached = int((track.heard_at != NEVER).sum())
+    assert reached > 200  # more than the picture holds: it must choose
+    drawn = set(picture.nodes.tolist())
+    assert len(drawn) == 200
+    assert picture.reached == reached
+    heard = track.heard_at[picture.nodes] != NEVER
+    assert picture.reached_drawn == heard.sum() == 150  # three quarters from the cascade
+    assert picture.note == (f"showing 200 of 3,000 people: 150 of the {reached:,} people the "
+                            "run reaches, along who told whom, and 50 friends it does not "
+                            "reach; only the ties among them")
+    # everyone drawn from the cascade is joined to a seed by who told whom, all drawn
+    for person in picture.nodes[heard].tolist():
+        while track.source[person] >= 0:
+            person = int(track.source[person])
+            assert person in drawn
+        assert person in set(track.seeds.tolist())
+    # from the first people reached to the last
+    steps = track.heard_at[picture.nodes[heard]]
+    assert steps.min() == 0 and steps.max() == track.heard_at[track.heard_at != NEVER].max()
+    # the others are friends of people drawn whom the message never reaches
     graph = to_networkx(model.graph)
-    distance = nx.single_source_shortest_path_length(graph, first)
-    hops = [distance[int(node)] for node in picture.nodes]
-    assert hops == sorted(hops)
-    assert set(graph.neighbors(first)) <= set(picture.nodes.tolist())
+    for person in picture.nodes[~heard].tolist():
+        assert set(graph.neighbors(person)) & drawn
     # exactly the ties among the people drawn
-    drawn = graph.subgraph(picture.nodes.tolist())
-    assert len(picture.ties) == drawn.number_of_edges()
+    among = graph.subgraph(picture.nodes.tolist())
     names = {tuple(sorted((int(picture.nodes[a]), int(picture.nodes[b]))))
              for a, b in picture.ties}
-    assert names == {tuple(sorted(edge)) for edge in drawn.edges()}
+    assert names == {tuple(sorted(edge)) for edge in among.edges()}
 
 
-def test_sampling_continues_past_a_small_component():
+def test_a_small_cascade_is_drawn_whole():
+    scenario = make_scenario(
+        {"model": "watts_strogatz", "n": 3000, "k": 6, "p": 0.1},
+        [{"name": "promo", "rule": {"model": "independent_cascade", "p": 0.1},
+          "seeding": {"strategy": "random", "count": 3}}])
+    model = BuzzModel(scenario, create_agents=False)
+    picture = network_picture(model, max_people=300)
+    whole = BuzzModel(scenario, create_agents=False)
+    whole.run()
+    reached = np.flatnonzero(whole.tracks[0].heard_at != NEVER)
+    assert reached.size < 225
+    assert set(reached.tolist()) <= set(picture.nodes.tolist())
+    assert picture.note.startswith(f"showing 300 of 3,000 people: all {reached.size} people")
+
+
+def test_sampling_grows_from_every_start_then_past_a_small_component():
     from sim.network.graph import Graph
 
-    # two triangles and a star: a start in a triangle, then the other seed, then the hub
+    # two triangles and a star: from both starts, then from the hub
     graph = Graph.from_edges([0, 1, 2, 3, 4, 5, 6, 6, 6], [1, 2, 0, 4, 5, 3, 7, 8, 9],
                              n_nodes=10)
-    assert sample_people(graph, np.array([0, 4]), 10).tolist() == [0, 1, 2, 4, 3, 5, 6, 7, 8, 9]
-    assert sample_people(graph, np.array([0]), 5).tolist() == [0, 1, 2, 6, 7]
+    assert grow_sample(graph, np.array([0, 4]), 10).tolist() == [0, 4, 1, 2, 3, 5, 6, 7, 8, 9]
+    assert grow_sample(graph, np.array([0]), 5).tolist() == [0, 1, 2, 6, 7]
+    # people to avoid come after everyone else reachable, before a restart
+    avoid = np.zeros(10, dtype=bool)
+    avoid[1] = True
+    assert grow_sample(graph, np.array([0]), 4, avoid=avoid).tolist() == [0, 2, 1, 6]
 
 
 def test_the_layout_is_computed_once_and_is_the_same_in_a_new_process():
@@ -271,6 +325,87 @@ def test_pictures_show_the_sampled_people_and_every_messages_curves():
         assert lines[f"{track.message.name}: shared"] == adopters.tolist()
 
 
+# ------------------------------------------------- the page's session, without a browser
+def render_page(monkeypatch, scenario_path: Path, overrides: list[str]):
+    """The page as solara serves it (inside its app layout), rendered in this process."""
+    solara = pytest.importorskip("solara")
+    from sim.viz.app import Page
+    from sim.viz.page import OVERRIDES_ENV, SCENARIO_ENV
+
+    monkeypatch.setenv(SCENARIO_ENV, str(scenario_path))
+    monkeypatch.setenv(OVERRIDES_ENV, json.dumps(overrides))
+
+    @solara.component
+    def Served():
+        with solara.AppLayout():
+            Page()
+
+    _, context = solara.render(Served(), handle_error=False)
+    return context
+
+
+def texts(context, css: str) -> list[str]:
+    return ["".join(widget.children) for widget in context.find(class_=css).widgets]
+
+
+def slider(context, css: str):
+    """The slider widget inside the page's part of class ``css``, and its shown value."""
+    import ipyvuetify as v
+    from reacton.find import Finder
+
+    def parts(widget):
+        if css in (getattr(widget, "class_", None) or "").split():
+            yield widget
+        children = getattr(widget, "children", None)
+        for child in children if isinstance(children, list | tuple) else []:
+            yield from parts(child)
+
+    found = [part for root in context.find().widgets for part in parts(root)]
+    assert len(found) == 1, css
+    return Finder(found).find(v.Slider).widget, texts(context, f"{css}-value")[0]
+
+
+def test_a_slider_move_restarts_the_run_at_once_and_a_bad_value_keeps_it(monkeypatch):
+    page = render_page(monkeypatch, QUICKSTART, ["network.n=500"])
+    assert texts(page, "buzz-status") == ["step 0 · promo: heard 20 · shared 20"]
+    # every slider shows its value: p and seeds of the first message, the replication
+    shown = {css: slider(page, css)[1] for css in
+             ("buzz-speed", "buzz-slider-0", "buzz-slider-1", "buzz-slider-2")}
+    assert shown == {"buzz-speed": "4", "buzz-slider-0": "0.12", "buzz-slider-1": "20",
+                     "buzz-slider-2": "0"}
+    speed, p, seeds = (slider(page, css)[0] for css in
+                       ("buzz-speed", "buzz-slider-0", "buzz-slider-1"))
+    seeds.v_model = 7
+    assert slider(page, "buzz-slider-1")[1] == "7"
+    assert texts(page, "buzz-status") == ["step 0 · promo: heard 7 · shared 7"]
+    p.v_model = 0.45000000000000007  # what a slider hands back
+    assert slider(page, "buzz-slider-0")[1] == "0.45"
+    assert texts(page, "buzz-settings") == [
+        "promo: independent_cascade p=0.45 · 7 seeds (top_degree) · replication 0"]
+    # a value the scenario does not allow: one line, and the run shown stays
+    p.v_model = 1.5
+    assert texts(page, "buzz-error") == [
+        f"error: {QUICKSTART} (page): messages.promo.rule.p = 1.5: allowed: input should "
+        "be less than or equal to 1"]
+    assert texts(page, "buzz-settings") == [
+        "promo: independent_cascade p=0.45 · 7 seeds (top_degree) · replication 0"]
+    p.v_model = 0.3  # and the page goes on
+    assert texts(page, "buzz-error") == []
+    assert texts(page, "buzz-settings")[0].startswith("promo: independent_cascade p=0.3 ")
+    speed.v_model = 12
+    assert slider(page, "buzz-speed")[1] == "12"
+
+
+def test_a_scenario_that_does_not_load_shows_its_one_line_error(monkeypatch, tmp_path):
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(QUICKSTART.read_text().replace("p: 0.12", "p: 1.5"))
+    page = render_page(monkeypatch, bad, [])
+    assert texts(page, "buzz-error") == [
+        f"error: {bad}: messages.promo.rule.p = 1.5: allowed: input should be less than "
+        "or equal to 1"]
+    assert texts(page, "buzz-status") == []
+
+
 # ------------------------------------------------------------------ buzz viz, errors
 def test_viz_with_a_bad_scenario_fails_in_one_line_before_serving(tmp_path):
     bad = tmp_path / "bad.yaml"
@@ -331,14 +466,24 @@ def read_status(page) -> tuple[int, int, int]:
     return tuple(int(group) for group in found.groups())
 
 
-def test_the_page_steps_in_a_real_browser_offline(tmp_path):
+def wait_for_text(page, css: str, expected: str, timeout: float = 60_000) -> None:
+    """Wait until the element of class ``css`` reads ``expected``."""
+    page.wait_for_function(
+        "([css, text]) => { const e = document.querySelector('.' + css);"
+        " return e !== null && e.innerText.trim() === text; }",
+        arg=[css, expected], timeout=timeout)
+
+
+def test_the_page_responds_in_a_real_browser_offline(tmp_path):
     sync_playwright = browser_or_skip()
     port = free_port()
     log_path = tmp_path / "server.log"
     url = f"http://127.0.0.1:{port}/"
+    scenario = tmp_path / "quickstart.yaml"  # a copy, edited below while the page is served
+    scenario.write_text(QUICKSTART.read_text())
     with log_path.open("w") as log:
         server = subprocess.Popen(
-            [sys.executable, "-m", "sim.cli", "viz", str(QUICKSTART), "--port", str(port),
+            [sys.executable, "-m", "sim.cli", "viz", str(scenario), "--port", str(port),
              "--log-requests"],
             stdout=log, stderr=subprocess.STDOUT, cwd=tmp_path,
         )
@@ -350,19 +495,25 @@ def test_the_page_steps_in_a_real_browser_offline(tmp_path):
             browser = playwright.chromium.launch(executable_path=str(CHROMIUM),
                                                  args=["--no-sandbox"])
             try:
-                page = browser.new_page(viewport={"width": 1400, "height": 1000})
+                page = browser.new_page(viewport={"width": 1280, "height": 900})
                 page.on("requestfailed",
                         lambda request: failed_requests.append(f"{request.url} {request.failure}"))
                 page.on("response", lambda response: bad_responses.append(
                     f"{response.url} {response.status}") if response.status >= 400 else None)
                 page.goto(url)
                 page.locator(".buzz-status").wait_for(timeout=60_000)
-                assert "showing 300 of 10000 people" in page.locator(
-                    ".buzz-sample-note").inner_text()
-                first = read_status(page)
-                assert first == (0, 20, 20)  # 20 hubs seeded, nothing spread yet
+                assert page.title() == "buzz: quickstart"
+                note = page.locator(".buzz-sample-note").inner_text()
+                assert note.startswith("showing 300 of 10,000 people: 225 of the ")
+                assert read_status(page) == (0, 20, 20)  # 20 hubs seeded, nothing spread yet
+                # every slider shows its value
+                shown = {css: page.locator(f".{css}-value").inner_text() for css in
+                         ("buzz-speed", "buzz-slider-0", "buzz-slider-1", "buzz-slider-2")}
+                assert shown == {"buzz-speed": "4", "buzz-slider-0": "0.12",
+                                 "buzz-slider-1": "20", "buzz-slider-2": "0"}
+
                 step = page.get_by_role("button", name="Step")
-                seen = [first]
+                seen = [read_status(page)]
                 for _ in range(3):
                     step.click()
                     page.wait_for_function(
@@ -373,10 +524,64 @@ def test_the_page_steps_in_a_real_browser_offline(tmp_path):
                 heard = [status[1] for status in seen]
                 assert heard == sorted(heard) and heard[-1] > heard[0]
                 assert seen[-1][2] > seen[0][2]  # more people shared
-                page.get_by_text("Step: 3").wait_for(timeout=10_000)  # Mesa's own counter
+
+                # a slider move restarts the run at once, with the value it shows
+                page.locator(".buzz-slider-1").get_by_role("slider").press("ArrowRight")
+                wait_for_text(page, "buzz-slider-1-value", "21")
+                wait_for_text(page, "buzz-status", "step 0 · promo: heard 21 · shared 21")
+                p_slider = page.locator(".buzz-slider-0").get_by_role("slider")
+                for _ in range(3):
+                    p_slider.press("ArrowRight")
+                wait_for_text(page, "buzz-slider-0-value", "0.15")
+                wait_for_text(page, "buzz-settings",
+                              "promo: independent_cascade p=0.15 · 21 seeds (top_degree) "
+                              "· replication 0")
+
+                # Play at the slowest speed, one step a second: it plays, slowly
+                speed = page.locator(".buzz-speed").get_by_role("slider")
+                speed.press("Home")
+                wait_for_text(page, "buzz-speed-value", "1")
+                started = time.monotonic()
+                page.get_by_role("button", name="Play").click()
+                page.wait_for_function(
+                    "() => !document.querySelector('.buzz-status').innerText.startsWith('step 0')",
+                    timeout=30_000)
+                page.get_by_role("button", name="Pause").click()
+                page.get_by_role("button", name="Play").wait_for(timeout=10_000)
+                played = read_status(page)[0]
+                assert 1 <= played <= time.monotonic() - started + 1
+                # then the fastest, to the end, which the page announces
+                speed.press("End")
+                wait_for_text(page, "buzz-speed-value", "20")
+                page.get_by_role("button", name="Play").click()
+                page.locator(".buzz-finished").wait_for(timeout=60_000)
+                expected = BuzzModel(with_overrides(load_scenario(QUICKSTART), [
+                    "messages.promo.rule.p=0.15", "messages.promo.seeding.count=21"]))
+                expected.run()
+                assert page.locator(".buzz-finished").inner_text().strip() == finished_line(
+                    expected)
+                assert read_status(page) == (expected.t, expected.count("heard"),
+                                             expected.count("adopters"))
+                assert page.get_by_role("button", name="Play").is_disabled()
+                assert page.get_by_role("button", name="Step").is_disabled()
                 shot = tmp_path / "buzz_viz.png"
                 page.screenshot(path=str(shot), full_page=True)
                 assert shot.stat().st_size > 10_000
+
+                # the file breaks while the page is served: the next load says why, in
+                # one line, and the server goes on serving
+                scenario.write_text(QUICKSTART.read_text().replace("p: 0.12", "p: 1.5"))
+                page.reload()
+                page.locator(".buzz-error").wait_for(timeout=60_000)
+                assert page.locator(".buzz-error").inner_text().strip() == (
+                    f"error: {scenario}: messages.promo.rule.p = 1.5: allowed: input should "
+                    "be less than or equal to 1")
+                assert page.title() == "buzz: the scenario does not load"
+                assert server.poll() is None
+                scenario.write_text(QUICKSTART.read_text())
+                page.reload()
+                page.locator(".buzz-status").wait_for(timeout=60_000)
+                assert read_status(page) == (0, 20, 20)
             finally:
                 browser.close()
         assert failed_requests == []

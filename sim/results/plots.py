@@ -62,10 +62,13 @@ def wrapped(text: str, inches: float, fontsize: float) -> str:
 
 
 def extend_to_last_step(timeseries: pd.DataFrame) -> pd.DataFrame:
-    """Carry each run's final counts forward to the batch's last step.
+    """Carry each run's final state forward to the batch's last step.
 
-    Runs stop when nothing can change, at different steps; averaging curves
-    needs every run present at every step (``sharing`` is 0 after a run stops).
+    Runs stop when nothing can change, at different steps; averaging curves needs
+    every run present at every step, with the value it ended on: a run that has
+    stopped keeps its counts (``heard``, ``adopters``, and ``share_of_voice`` and
+    ``net_sentiment`` when present), and ``sharing`` (people starting to spread at
+    that step) is 0 after it stops.
 
     Examples
     --------
@@ -81,11 +84,13 @@ def extend_to_last_step(timeseries: pd.DataFrame) -> pd.DataFrame:
     grid = grid.merge(pd.DataFrame({"step": np.arange(last + 1)}), how="cross")
     full = grid.merge(timeseries, on=[*keys, "point", "replication", "step"], how="left")
     full = full.sort_values([*keys, "step"])
-    full[["heard", "adopters"]] = full.groupby(keys)[["heard", "adopters"]].ffill()
+    kept = [column for column in full.columns
+            if column not in {*keys, "point", "replication", "step", "sharing"}]
+    full[kept] = full.groupby(keys)[kept].ffill()
     full["sharing"] = full["sharing"].fillna(0)
-    return full.astype({"heard": "int64", "adopters": "int64", "sharing": "int64"}).reset_index(
-        drop=True
-    )
+    counts = {"heard": "int64", "adopters": "int64", "sharing": "int64"}
+    return full.astype({column: kind for column, kind in counts.items()
+                        if column in full.columns}).reset_index(drop=True)
 
 
 def mean_band(frame: pd.DataFrame, by: list[str], value: str) -> pd.DataFrame:
@@ -103,6 +108,63 @@ def mean_band(frame: pd.DataFrame, by: list[str], value: str) -> pd.DataFrame:
     return grouped[by].assign(
         mean=grouped["mean"], lo=grouped["mean"] - half, hi=grouped["mean"] + half
     )
+
+
+def mean_curves(
+    timeseries: pd.DataFrame,
+    runs: pd.DataFrame | None = None,
+    columns: Sequence[str] = ("heard", "adopters"),
+) -> pd.DataFrame:
+    """Step-by-step means over every run of each point, with 95% bands.
+
+    Every run counts at every step up to its point's longest run: a run that has
+    stopped keeps the value it ended on (:func:`extend_to_last_step`), so a
+    cumulative curve (``heard``, ``adopters``) never decreases and ends at the mean
+    final value. Averaging only the runs still going at each step would let the
+    curve fall whenever a big run outlasts the small ones, or rise when small ones
+    stop.
+
+    Parameters
+    ----------
+    timeseries : pandas.DataFrame
+        A results folder's ``timeseries`` table.
+    runs : pandas.DataFrame, optional
+        Its ``runs`` table: when given, each run's counts of people (``heard``,
+        ``adopters``, ``sharing``) are divided by its own number of people
+        (``n_nodes``), giving fractions; other columns are left as they are.
+    columns : sequence of str
+        The columns to average.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per point, message, column and step: ``point``, ``message``,
+        ``column``, ``step``, ``mean``, ``lo``, ``hi``.
+
+    Examples
+    --------
+    >>> series = pd.DataFrame({"run": [0, 0, 0, 1], "point": 0, "replication": [0, 0, 0, 1],
+    ...                        "message": "a", "step": [0, 1, 2, 0], "heard": [1, 5, 9, 1],
+    ...                        "adopters": 1, "sharing": 0})
+    >>> curves = mean_curves(series, columns=["heard"])
+    >>> curves["mean"].tolist()  # run 1 stopped at step 0 and keeps its 1 person
+    [1.0, 3.0, 5.0]
+    """
+    frame = extend_to_last_step(timeseries)
+    # Each point ends at its own longest run (extend_to_last_step used the batch's).
+    point_last = timeseries.groupby("point")["step"].max()
+    frame = frame[frame["step"] <= frame["point"].map(point_last)]
+    if runs is not None:
+        sizes = runs.drop_duplicates("run").set_index("run")["n_nodes"]
+        people = frame["run"].map(sizes).to_numpy(dtype=float)
+        counted = [c for c in ("heard", "adopters", "sharing") if c in columns]
+        frame = frame.assign(**{column: frame[column] / people for column in counted})
+    parts = [
+        mean_band(frame, ["point", "message", "step"], column).assign(column=column)
+        for column in columns
+    ]
+    order = ["point", "message", "column", "step", "mean", "lo", "hi"]
+    return pd.concat(parts, ignore_index=True)[order]
 
 
 def adoption_curve(
@@ -147,15 +209,10 @@ def adoption_curve(
     True
     """
     labels = dict(labels) if labels is not None else point_labels(runs)
-    frame = extend_to_last_step(timeseries)
-    # Trim each point to its own last step (extend_to_last_step used the batch's).
-    point_last = timeseries.groupby("point")["step"].max()
-    frame = frame[frame["step"] <= frame["point"].map(point_last)]
-    sizes = runs.drop_duplicates("run").set_index("run")["n_nodes"]
-    people = frame["run"].map(sizes).to_numpy(dtype=float)
-    frame = frame.assign(heard=frame["heard"] / people, adopters=frame["adopters"] / people)
-    points = sorted(int(p) for p in frame["point"].unique())
-    messages = list(dict.fromkeys(frame["message"]))
+    curves = mean_curves(timeseries, runs)
+    point_last = curves.groupby("point")["step"].max()
+    points = sorted(int(p) for p in curves["point"].unique())
+    messages = list(dict.fromkeys(timeseries["message"]))
     colours = dict(zip(messages, sns.color_palette("deep", len(messages)), strict=True))
 
     sns.set_theme(style="whitegrid", context="notebook")
@@ -175,12 +232,12 @@ def adoption_curve(
     )
     top = 0.0
     for axis, point in zip(axes.flat, points, strict=False):
-        here = frame[frame["point"] == point]
+        here = curves[curves["point"] == point]
         for message in messages:
             one = here[here["message"] == message]
             for who, style, name in (("heard", "-", "heard"), ("adopters", "--", "shared")):
                 # Fractions live in [0, 1]; a t band of a skewed sample may poke out.
-                band = mean_band(one, ["step"], who).clip(lower=0.0)
+                band = one[one["column"] == who][["step", "mean", "lo", "hi"]].clip(lower=0.0)
                 band[["lo", "hi"]] = band[["lo", "hi"]].clip(upper=1.0)
                 top = max(top, float(band["hi"].max()))
                 axis.plot(

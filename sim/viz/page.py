@@ -1,29 +1,31 @@
 """The interactive page's model and pictures (``buzz viz``), without the web server.
 
-:mod:`sim.viz.app` puts these on Mesa's SolaraViz page; everything here runs and is
-tested without a browser.
+:mod:`sim.viz.app` puts these on a Solara page; everything here runs and is tested
+without a browser.
 
-- :class:`VizModel` is a :class:`~sim.model.BuzzModel` that SolaraViz can rebuild from
+- :class:`VizModel` is a :class:`~sim.model.BuzzModel` that the page rebuilds from
   keyword arguments: every slider is named by the dotted scenario key it sets
   (``messages.promo.rule.p``), so a slider is exactly a ``--set`` override, validated
   the same way.
 - :func:`slider_params` offers sliders for the first message's rule parameters, its
   number of seeds and the replication (another random network, seeding and coins).
 - :func:`network_picture` chooses who is drawn and where. **Large networks are drawn
-  as a sample**: at most ``max_people`` (300) people, taken breadth-first from the
-  first seed (so the picture shows the message's wave, hop by hop), then, if its
-  component holds fewer, from the other seeds and the best-connected people left;
-  only the ties among the people drawn are drawn, and the page says "showing N of M
-  people". No randomness is involved in the choice; the layout is networkx's spring
-  layout seeded by the scenario's seed (ring-like networks drawn whole go on a
-  circle in node order), computed once per network, seeds and replication.
-- :func:`draw_network`, :func:`draw_curves` and :func:`status_line` draw a model's
-  current state.
+  as a sample** of at most ``max_people`` (300) people that includes the cascade: the
+  run is played to its end once out of sight, and up to three quarters of the
+  picture are people the message reaches, spread from the first reached to the last
+  and joined by who told whom (:func:`cascade_people`); the rest are their friends it
+  never reaches (:func:`grow_sample`). Only the ties among the people drawn are
+  drawn, and the page says "showing N of M people". No randomness is involved in
+  the choice; the layout is networkx's spring layout seeded by the scenario's seed
+  (ring-like networks drawn whole go on a circle in node order), computed once per
+  scenario, slider values and replication.
+- :func:`draw_network`, :func:`draw_curves`, :func:`status_line` and
+  :func:`finished_line` draw and tell a model's current state; :func:`shown_value`
+  writes a slider's value as the page shows it.
 """
 
 from __future__ import annotations
 
-import itertools
 import json
 import threading
 from collections import OrderedDict, deque
@@ -177,76 +179,161 @@ def slider_params(scenario: Scenario, n_people: int, source: str = "<scenario>")
 
 
 # ------------------------------------------------------------------ who is drawn
-def sample_people(graph: Graph, starts: np.ndarray, max_people: int) -> np.ndarray:
-    """Up to ``max_people`` people, breadth-first from ``starts[0]``, in the order reached.
+def grow_sample(graph: Graph, first: np.ndarray, max_people: int,
+                avoid: np.ndarray | None = None) -> np.ndarray:
+    """``first``, then their friends breadth-first, up to ``max_people`` people in all.
 
-    When fewer are reachable, the search goes on from the next of ``starts`` not yet
-    taken, then from the best-connected person not yet taken (lowest index on ties).
-    Deterministic: no randomness is involved.
+    The search starts from all of ``first`` together (the friends of ``first[0]``
+    before those of ``first[1]``, and so on). People marked in ``avoid`` are put
+    aside when found and taken only once nobody else is reachable; after them, the
+    search goes on from the best-connected person not yet taken (lowest index on
+    ties). Deterministic: no randomness is involved.
 
     Examples
     --------
     >>> path = Graph.from_edges([0, 1, 2, 3], [1, 2, 3, 4], n_nodes=5)
-    >>> sample_people(path, np.array([2, 0]), 3).tolist()
+    >>> grow_sample(path, np.array([2]), 3).tolist()
     [2, 1, 3]
+    >>> grow_sample(path, np.array([2]), 3, avoid=np.array([0, 1, 0, 0, 0], bool)).tolist()
+    [2, 3, 4]
     >>> two_parts = Graph.from_edges([0, 2, 2], [1, 3, 4], n_nodes=5)
-    >>> sample_people(two_parts, np.array([0]), 4).tolist()
+    >>> grow_sample(two_parts, np.array([0]), 4).tolist()
     [0, 1, 2, 3]
     """
     limit = min(int(max_people), graph.n_nodes)
+    first = np.asarray(first, dtype=np.int64)[:limit]
+    avoid = np.zeros(graph.n_nodes, dtype=bool) if avoid is None else np.asarray(avoid, bool)
     taken = np.zeros(graph.n_nodes, dtype=bool)
-    order: list[int] = []
-    queue: deque[int] = deque()
-    # restart points: the other starts, then the best-connected, lowest index on ties
-    restarts = itertools.chain(
-        np.asarray(starts, dtype=np.int64).tolist(),
-        np.lexsort((np.arange(graph.n_nodes), -graph.degree)).tolist(),
-    )
+    taken[first] = True
+    set_aside = taken.copy()
+    order: list[int] = first.tolist()
+    queue: deque[int] = deque(order)
+    later: deque[int] = deque()
+    restarts = iter(np.lexsort((np.arange(graph.n_nodes), -graph.degree)).tolist())
+
+    def take(node: int) -> None:
+        taken[node] = set_aside[node] = True
+        order.append(node)
+        queue.append(node)
+
     while len(order) < limit:
-        if not queue:
-            node = next(node for node in restarts if not taken[node])
-            taken[node] = True
-            order.append(node)
-            queue.append(node)
-            continue
-        for neighbour in graph.neighbors(queue.popleft()).tolist():
-            if not taken[neighbour] and len(order) < limit:
-                taken[neighbour] = True
-                order.append(neighbour)
-                queue.append(neighbour)
+        if queue:
+            for neighbour in graph.neighbors(queue.popleft()).tolist():
+                if set_aside[neighbour] or len(order) == limit:
+                    continue
+                if avoid[neighbour]:
+                    set_aside[neighbour] = True
+                    later.append(neighbour)
+                else:
+                    take(neighbour)
+        elif later:
+            take(later.popleft())
+        else:
+            take(next(node for node in restarts if not taken[node]))
     return np.asarray(order, dtype=np.int64)
+
+
+def cascade_people(heard_at: np.ndarray, source: np.ndarray, max_people: int) -> np.ndarray:
+    """Up to ``max_people`` of the people a run reached, joined by who told whom.
+
+    When the run reached no more than ``max_people``, all of them, by the step they
+    heard (then index). Otherwise people spread over the whole cascade, from the
+    first reached to the last: the reached, in the order they heard, are visited
+    from both ends inwards by halving (first, last, middle, quarters...), and each
+    visited person is taken with their chain of tellers back to a starter
+    (``source``) when the whole chain still fits. Everyone taken is linked to a
+    starter through people taken, so the picture shows the message's paths.
+
+    Examples
+    --------
+    >>> never = np.iinfo(np.int32).max
+    >>> heard = np.array([0, 1, 1, 2, 2, 3, never])  # 0 told 1 and 2; 1 told 3, 4; 3 told 5
+    >>> source = np.array([-1, 0, 0, 1, 1, 3, -1])
+    >>> cascade_people(heard, source, 10).tolist()
+    [0, 1, 2, 3, 4, 5]
+    >>> cascade_people(heard, source, 4).tolist()  # the first and the last, with 5's chain
+    [0, 1, 3, 5]
+    """
+    reached = np.flatnonzero(heard_at != NEVER)
+    reached = reached[np.lexsort((reached, heard_at[reached]))]
+    limit = int(max_people)
+    if reached.size <= limit:
+        return reached.astype(np.int64)
+    taken = np.zeros(heard_at.size, dtype=bool)
+    chosen: list[int] = []
+    for index in _halving_order(reached.size):
+        chain = []
+        person = int(reached[index])
+        while person >= 0 and not taken[person]:
+            chain.append(person)
+            person = int(source[person])
+        if len(chosen) + len(chain) <= limit:
+            taken[chain] = True
+            chosen.extend(reversed(chain))
+        if len(chosen) == limit:
+            break
+    chosen_array = np.asarray(chosen, dtype=np.int64)
+    return chosen_array[np.lexsort((chosen_array, heard_at[chosen_array]))]
+
+
+def _halving_order(size: int):
+    """0, size - 1, then the midpoints of ever finer halvings, each index once."""
+    seen = set()
+    parts = 1
+    while len(seen) < size:
+        for index in np.linspace(0, size - 1, parts + 1).round().astype(np.int64).tolist():
+            if index not in seen:
+                seen.add(index)
+                yield index
+        parts *= 2
 
 
 @dataclass(frozen=True)
 class NetworkPicture:
     """Who is drawn and where: ``nodes`` (internal indices), their ``positions``
     (``len(nodes) x 2``), the ``ties`` among them (pairs of row numbers into
-    ``nodes``) and the network's size."""
+    ``nodes``), the network's size, how many people the run reaches in the end
+    (``reached``, any message) and how many of those are drawn (``reached_drawn``)."""
 
     nodes: np.ndarray
     positions: np.ndarray
     ties: np.ndarray
     n_people: int
+    reached: int
+    reached_drawn: int
 
     @property
     def note(self) -> str:
-        """What the page says about the sample."""
+        """What the page says about the people drawn."""
         if self.nodes.size == self.n_people:
-            return f"showing all {self.n_people} people"
-        return (
-            f"showing {self.nodes.size} of {self.n_people} people: those nearest the first "
-            "seed (breadth-first), with only the ties among them"
-        )
+            return f"showing all {self.n_people:,} people"
+        others = self.nodes.size - self.reached_drawn
+        reached = (f"all {self.reached:,} people the run reaches" if
+                   self.reached_drawn == self.reached else
+                   f"{self.reached_drawn:,} of the {self.reached:,} people the run "
+                   "reaches, along who told whom")
+        rest = f", and {others:,} friends it does not reach" if others else ""
+        return (f"showing {self.nodes.size:,} of {self.n_people:,} people: {reached}{rest}; "
+                "only the ties among them")
 
 
 _PICTURES: OrderedDict[str, NetworkPicture] = OrderedDict()
 _PICTURES_KEPT = 8
 _PICTURES_LOCK = threading.Lock()  # browser sessions render in threads
+REACHED_SHARE = 0.75  # of the people drawn, at most this share from the cascade
 
 
 def network_picture(model: BuzzModel, max_people: int = MAX_PEOPLE_DRAWN) -> NetworkPicture:
-    """The people to draw for ``model`` and their layout, computed once per network,
-    seeds and replication (see the module's docstring for the sampling).
+    """The people to draw for ``model``'s run and their layout, computed once per
+    scenario (sliders included) and replication.
+
+    On a network of at most ``max_people`` everyone is drawn. On a larger one, the
+    people drawn include the cascade, so the message is seen travelling: the run is
+    played to its end once, out of sight (a copy of the model, same streams, so the
+    same run), and up to three quarters of the picture go to people it reaches
+    (:func:`cascade_people`: the first message to reach each person says who told
+    them); the rest are their friends, those it never reaches first
+    (:func:`grow_sample`), so the picture also shows where the message stops.
 
     Examples
     --------
@@ -254,37 +341,52 @@ def network_picture(model: BuzzModel, max_people: int = MAX_PEOPLE_DRAWN) -> Net
     >>> scenario = scenario_from_dict({
     ...     "name": "demo", "seed": 3,
     ...     "network": {"model": "watts_strogatz", "n": 1000, "k": 6, "p": 0.1},
-    ...     "messages": [{"name": "promo", "rule": {"model": "independent_cascade", "p": 0.1},
+    ...     "messages": [{"name": "promo", "rule": {"model": "independent_cascade", "p": 0.3},
     ...                   "seeding": {"strategy": "top_degree", "count": 4}}]})
     >>> picture = network_picture(BuzzModel(scenario, create_agents=False), max_people=100)
-    >>> picture.nodes.size, picture.positions.shape
-    (100, (100, 2))
-    >>> picture.note.startswith("showing 100 of 1000 people")
+    >>> picture.nodes.size, picture.positions.shape, picture.reached > 100
+    (100, (100, 2), True)
+    >>> picture.note.startswith("showing 100 of 1,000 people: ")
     True
     """
-    seeds = [track.seeds for track in model.tracks]
-    starts = np.concatenate(seeds) if seeds else np.empty(0, np.int64)
     scenario = model.scenario
-    key = json.dumps(
-        [scenario.seed, model.replication, scenario.network.model_dump(mode="json"),
-         starts.tolist(), int(max_people)],
-        sort_keys=True,
-    )
+    key = json.dumps([scenario.model_dump(mode="json"), model.replication, int(max_people)],
+                     sort_keys=True)
     with _PICTURES_LOCK:
         if key in _PICTURES:
             _PICTURES.move_to_end(key)
             return _PICTURES[key]
     graph = model.graph
-    nodes = sample_people(graph, starts, max_people)
+    heard_at, source = _run_to_the_end(model)
+    reached = int((heard_at != NEVER).sum())
+    if graph.n_nodes <= max_people:
+        nodes = np.arange(graph.n_nodes, dtype=np.int64)
+    else:
+        cascade = cascade_people(heard_at, source, int(REACHED_SHARE * max_people))
+        nodes = grow_sample(graph, cascade, max_people, avoid=heard_at != NEVER)
     ties = _ties_among(graph, nodes)
     ring = scenario.network.model in RING_LIKE and nodes.size == graph.n_nodes
     positions = _layout(nodes, ties, graph.n_nodes, ring, seed=scenario.seed)
-    picture = NetworkPicture(nodes, positions, ties, graph.n_nodes)
+    picture = NetworkPicture(nodes, positions, ties, graph.n_nodes, reached,
+                             int((heard_at[nodes] != NEVER).sum()))
     with _PICTURES_LOCK:
         _PICTURES[key] = picture
         while len(_PICTURES) > _PICTURES_KEPT:
             _PICTURES.popitem(last=False)
     return picture
+
+
+def _run_to_the_end(model: BuzzModel) -> tuple[np.ndarray, np.ndarray]:
+    """When each person first hears any message in ``model``'s run, and who told
+    them then, from a copy of the run played to its end."""
+    whole = BuzzModel(model.scenario, replication=model.replication, graph=model.graph,
+                      source=model.source, create_agents=False)
+    whole.run()
+    heard = np.stack([track.heard_at for track in whole.tracks])
+    first = np.argmin(heard, axis=0)  # the first message to reach each person
+    people = np.arange(heard.shape[1])
+    sources = np.stack([track.source for track in whole.tracks])
+    return heard[first, people], sources[first, people]
 
 
 def _ties_among(graph: Graph, nodes: np.ndarray) -> np.ndarray:
@@ -368,9 +470,58 @@ def status_line(model: BuzzModel) -> str:
     return " · ".join(parts)
 
 
+def finished_line(model: BuzzModel) -> str | None:
+    """What the page announces when a run has ended (``None`` while it goes on): the
+    step, each message's reach and why it stopped.
+
+    Examples
+    --------
+    >>> from sim.config import scenario_from_dict
+    >>> scenario = scenario_from_dict({
+    ...     "name": "demo", "network": {"model": "complete", "n": 4},
+    ...     "messages": [{"name": "m", "rule": {"model": "independent_cascade", "p": 1.0},
+    ...                   "seeding": {"strategy": "nodes", "nodes": [0]}}]})
+    >>> model = BuzzModel(scenario, create_agents=False)
+    >>> finished_line(model) is None
+    True
+    >>> model.run()
+    >>> finished_line(model)
+    'finished at step 2: m reached 4 of 4 people (100%), 4 shared · nothing more can change'
+    """
+    if model.running:
+        return None
+    people = model.graph.n_nodes
+    reach = [
+        f"{track.message.name} reached {model.count('heard', track.message.name):,} of "
+        f"{people:,} people ({model.count('heard', track.message.name) / people:.0%}), "
+        f"{model.count('adopters', track.message.name):,} shared"
+        for track in model.tracks
+    ]
+    why = ("the scenario's last step" if model.t >= model.scenario.steps
+           else "nothing more can change")
+    return f"finished at step {model.t}: {'; '.join(reach)} · {why}"
+
+
+def shown_value(spec: dict, value: float) -> str:
+    """A slider's value as the page shows it: to the slider's step, no float noise.
+
+    Examples
+    --------
+    >>> shown_value({"type": "SliderFloat", "step": 0.01}, 0.15000000000000002)
+    '0.15'
+    >>> shown_value({"type": "SliderFloat", "step": 0.005}, 0.2)
+    '0.2'
+    >>> shown_value({"type": "SliderInt", "step": 1}, 20)
+    '20'
+    """
+    if spec["type"] == "SliderInt":
+        return str(int(value))
+    digits = max(0, -int(np.floor(np.log10(spec["step"])))) + 1
+    return f"{round(float(value), digits):g}"
+
+
 def settings_line(model: BuzzModel) -> str:
-    """The rule, seeds and replication in effect for the first message (the sliders'
-    values take effect at Reset).
+    """The rule, seeds and replication of the run shown, for the first message.
 
     Examples
     --------
@@ -466,7 +617,7 @@ def draw_curves(figure: Figure, model: BuzzModel) -> None:
     axis.set_xlim(0, max(model.t, 5))
     axis.set_ylim(bottom=0)
     axis.set(xlabel="step", ylabel="people",
-             title=f"heard and shared, of {model.graph.n_nodes} people")
+             title=f"heard and shared, of {model.graph.n_nodes:,} people")
     axis.grid(alpha=0.3)
     axis.legend(fontsize=8, loc="upper left")
     figure.tight_layout()
