@@ -22,7 +22,9 @@ Which rules scale with the active people, and which scan everyone: independent
 cascade and the rumour visit only the edges (calls) of this step's sharers
 (spreaders); linear threshold, the edges of this step's new sharers; Bass with
 ``p_external > 0`` looks at everyone who has not adopted, every step (ads reach
-anyone), and says so in its table row.
+anyone), and says so in its table row; sir and sis visit the edges of everyone
+sharing at the step (sharers share for 1 / gamma steps on average), and sis, endemic
+here, runs all ``--steps``.
 """
 
 from __future__ import annotations
@@ -78,6 +80,13 @@ CASES = [
     ("rumor maki_thompson lambda=1 alpha=1", {"model": "rumor", "lambda": 1.0, "alpha": 1.0},
      {}, "active"),
     ("rumor + modifiers", {"model": "rumor", "lambda": 1.0, "alpha": 1.0}, PEOPLE, "active"),
+    ("sir beta=0.1 gamma=0.4", {"model": "sir", "beta": 0.1, "gamma": 0.4}, {},
+     "everyone sharing, not only who started"),
+    ("sir + modifiers", {"model": "sir", "beta": 0.1, "gamma": 0.4}, PEOPLE,
+     "everyone sharing, not only who started"),
+    ("sis beta=0.1 gamma=0.4 (endemic: runs every step)", {"model": "sis", "beta": 0.1,
+                                                           "gamma": 0.4}, {},
+     "everyone sharing, not only who started"),
 ]
 
 

@@ -31,6 +31,7 @@ from sim.rules.common import NEVER, NO_SOURCE
 # the rumour's coin layout (which coin is for what): shared with its kernel, as the
 # hash is; nothing else of the kernels is used here
 from sim.rules.rumor import FORGET_SALT, RUMOR_CONTACT, RUMOR_ORDER, RUMOR_SPREAD, RUMOR_STIFLE
+from sim.rules.sir import CHANCE_SALT, STOP_SALT
 
 _MASK = (1 << 64) - 1
 _GOLDEN, _MIX1, _MIX2 = 0x9E3779B97F4A7C15, 0xBF58476D1CE4E5B9, 0x94D049BB133111EB
@@ -149,6 +150,8 @@ class SharingPerson(Person):
         "independent_cascade": "tell_neighbours",
         "linear_threshold": "weigh_neighbours",
         "bass": "consider_adopting",
+        "sir": "keep_sharing",
+        "sis": "keep_sharing",
     }
 
     def act(self, index: int) -> None:
@@ -255,6 +258,46 @@ class SharingPerson(Person):
             heard_at[me] = shared_at[me] = now + 1
             word_of_mouth = coin >= external and adopted
             source[me] = min(adopted) if word_of_mouth else NO_SOURCE
+
+    def keep_sharing(self, index: int, track: MessageTrack) -> None:
+        """SIR and SIS: while I share, every step I give each neighbour who can catch
+        the message a chance beta; at the end of the step I may stop.
+
+        Who can catch it: someone who never shared (they hear from me as from an
+        independent-cascade sharer, :meth:`hear`) or, under SIS, someone who had
+        stopped by now (they start again at ``now + 1``; their first times stay).
+        My chance at step ``now`` is the pair coin under the key of my episode and
+        ``now`` (:func:`lasting_key`). Then I stop at ``now + 1`` if my stopping coin
+        falls below ``1 - (1 - gamma)(1 - forgetting)``.
+        """
+        shared_at = track.shared_at
+        since, stopped_at = track.work.since, track.work.stopped_at
+        model, me, now, rule = self.model, self.node, self.model.t, track.rule
+        start = episode_start(track, me)
+        if not start <= now < stopped_at[me]:
+            return  # not sharing now
+        with_modifiers = modified(model, index)
+        salt = lasting_key(0, start, now, rule.resharing)
+        graph = model.graph
+        for tie in range(graph.indptr[me], graph.indptr[me + 1]):
+            other = int(graph.indices[tie])
+            chance, key = tie_parameter(track, tie, rule.beta)
+            again = shared_at[other] <= now
+            if again and not (rule.resharing and stopped_at[other] <= now):
+                continue  # sharing now, or stopped for good
+            if with_modifiers:
+                if not (online(model, other, now + 1) and visible(model, me, other)):
+                    continue
+                influence = model.population.influence[me]
+                chance = min(1.0, chance * influence * receptivity(model, index, other, now))
+            convinced = pair_uniform(key ^ salt, me, other) < chance
+            if not again:
+                model.people[other].hear(self, index, now + 1, convinced)
+            elif convinced:
+                since[other], stopped_at[other] = now + 1, NEVER
+        stop = 1.0 - (1.0 - rule.gamma) * (1.0 - track.message.modifiers.forgetting)
+        if pair_uniform(int(track.key) ^ int(STOP_SALT), now + 1, me) < stop:
+            stopped_at[me] = now + 1
 
     def spread_rumor(self, index: int, track: MessageTrack) -> None:
         """Rumour: if I am still a spreader, call one random person my shares reach.
@@ -399,6 +442,35 @@ class ReferenceModel(BuzzModel):
             self.step()
 
 
+def lasting_key(key: int, start: int, step: int, resharing: bool) -> int:
+    """The coin key of a sharer's chance at ``step`` in an episode begun at ``start``
+    (SIR, SIS): the message key for a SIR sharer's first chance, else the key salted
+    with the pair bits of (episode, attempt) under ``CHANCE_SALT``, the episode being
+    ``start + 1`` under SIS and 0 under SIR."""
+    attempt = step - start
+    if not resharing and attempt == 0:
+        return key
+    return key ^ pair_bits(int(CHANCE_SALT), start + 1 if resharing else 0, attempt)
+
+
+def episode_start(track: MessageTrack, person: int) -> int:
+    """When ``person``'s latest sharing episode began: their re-sharing start (SIS),
+    else when they first shared (``NEVER`` if they never did)."""
+    since = int(track.work.since[person])
+    return since if since != NEVER else int(track.shared_at[person])
+
+
+def _lasting_sharers(model: BuzzModel, index: int, track: MessageTrack) -> int:
+    """SIR, SIS: people sharing now; records the step's restarts and stops in
+    ``track.work.episodes`` (from which the rule counts who shares at each step)."""
+    now, stopped_at = model.t, track.work.stopped_at
+    track.work.episodes[now] = (np.sum(track.work.since == now), np.sum(stopped_at == now))
+    return sum(
+        episode_start(track, person) <= now < stopped_at[person]
+        for person in range(model.graph.n_nodes)
+    )
+
+
 def _bass_undecided(model: BuzzModel, index: int, track: MessageTrack) -> int:
     """People who have not adopted yet may: everyone left while ``p_external > 0``,
     else those with an adopter among the people they listen to whose posts reach
@@ -440,4 +512,6 @@ def _rumor_callers(model: BuzzModel, track: MessageTrack) -> list[int]:
 WAITING = {
     "bass": _bass_undecided,
     "rumor": lambda model, index, track: len(_rumor_callers(model, track)),
+    "sir": _lasting_sharers,
+    "sis": _lasting_sharers,
 }

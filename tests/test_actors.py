@@ -36,6 +36,8 @@ RULES = {
     "lt": {"model": "linear_threshold", "count": 1},
     "bass": {"model": "bass", "p_external": 0.0, "q": 0.6},
     "rumor": {"model": "rumor", "lambda": 0.8, "alpha": 0.5},
+    "sir": {"model": "sir", "beta": 0.15, "gamma": 0.4},
+    "sis": {"model": "sis", "beta": 0.1, "gamma": 0.4},
 }
 
 

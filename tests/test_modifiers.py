@@ -22,6 +22,8 @@ RULES = {
     "bass_wom": {"model": "bass", "p_external": 0.0, "q": 0.8},
     "rumor": {"model": "rumor", "lambda": 0.9, "alpha": 0.5},
     "rumor_dk": {"model": "rumor", "variant": "daley_kendall", "lambda": 1.0, "alpha": 0.3},
+    "sir": {"model": "sir", "beta": 0.3, "gamma": 0.4},
+    "sis": {"model": "sis", "beta": 0.2, "gamma": 0.4},
 }
 
 PEOPLE = {
@@ -121,7 +123,8 @@ INTERACTIONS = {
 
 @pytest.mark.parametrize("interactions", INTERACTIONS, ids=str)
 @pytest.mark.parametrize(
-    "rules", [("ic", "ic"), ("lt", "ic"), ("bass", "rumor"), ("rumor", "lt_count")],
+    "rules",
+    [("ic", "ic"), ("lt", "ic"), ("bass", "rumor"), ("rumor", "lt_count"), ("sir", "sis")],
     ids=lambda r: "-".join(r),
 )
 def test_interactions_kernel_equals_reference(interactions, rules):

@@ -32,6 +32,7 @@ from sim.model import BuzzModel
 from sim.network.generators import build_network
 from sim.network.graph import Graph
 from sim.randomness import RunStreams
+from sim.rules import rule_class
 
 RUN_COLUMNS = [
     "run",
@@ -177,6 +178,9 @@ def tabulate_run(spec: RunSpec, model, started: float) -> RunResult:
             else float("nan")
         )
         row.update(reach_by_layer(model.graph, track.source))
+        row.update(track.rule.run_measures(
+            (heard, adopters, sharing), model.graph.n_nodes, spec.scenario.steps
+        ))
         row["total_cost"] = float(sum(model.costs.values()))
         row["final_net_sentiment"] = int(net_sentiment[-1])
         row["min_net_sentiment"] = int(net_sentiment.min())
@@ -219,6 +223,13 @@ def network_key(scenario: Scenario, replication: int) -> str:
 def layer_columns(scenario: Scenario) -> list[str]:
     """The ``reach_<layer>`` columns of a network of several layers."""
     return [f"reach_{name}" for name in getattr(scenario.network, "layer_names", [])]
+
+
+def rule_columns(scenario: Scenario) -> list[str]:
+    """The columns the scenario's rules add (each rule's ``run_columns``), once each."""
+    columns = [column for message in scenario.messages
+               for column in rule_class(message.rule.model).run_columns]
+    return list(dict.fromkeys(columns))
 
 
 def swept_columns(scenario: Scenario) -> list[str]:
@@ -304,7 +315,8 @@ def run_chunk(chunk: Chunk) -> ChunkResult:
     """Execute a chunk's runs in order (the task every executor runs)."""
     results = execute_runs(chunk.specs, chunk.source)
     scenario = chunk.specs[0].scenario
-    columns = RUN_COLUMNS + layer_columns(scenario) + swept_columns(scenario)
+    columns = (RUN_COLUMNS + layer_columns(scenario) + rule_columns(scenario)
+               + swept_columns(scenario))
     runs = pd.DataFrame([row for r in results for row in r.runs]).reindex(columns=columns)
     pieces = [piece for r in results for piece in r.timeseries]
     series = pd.DataFrame({name: np.concatenate([piece[name] for piece in pieces])

@@ -10,7 +10,7 @@ Examples
 --------
 >>> import sim.rules
 >>> sorted(sim.rules.names())
-['bass', 'independent_cascade', 'linear_threshold', 'rumor']
+['bass', 'independent_cascade', 'linear_threshold', 'rumor', 'sir', 'sis']
 """
 
 # ruff: noqa: I001 (the built-in rules register in this order, the order errors list them)
@@ -28,8 +28,11 @@ from sim.rules.independent_cascade import IndependentCascade, IndependentCascade
 from sim.rules.linear_threshold import LinearThreshold, LinearThresholdRule
 from sim.rules.bass import Bass, BassRule
 from sim.rules.rumor import Rumor, RumorRule
+from sim.rules.sir import SIR, SIS, SIRRule, SISRule
 
 __all__ = [
+    "SIR",
+    "SIS",
     "Bass",
     "BassRule",
     "IndependentCascade",
@@ -39,6 +42,8 @@ __all__ = [
     "Rule",
     "Rumor",
     "RumorRule",
+    "SIRRule",
+    "SISRule",
     "Slider",
     "make_rule",
     "names",

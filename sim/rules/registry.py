@@ -78,6 +78,8 @@ class Rule:
     """Whether a message may spread with no seed at all (Bass's ads)."""
     sliders: ClassVar[tuple[Slider, ...]] = ()
     """Parameters the interactive page offers as sliders."""
+    run_columns: ClassVar[tuple[str, ...]] = ()
+    """The rule's own columns of ``runs.parquet`` (:meth:`run_measures` fills them)."""
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -125,6 +127,14 @@ class Rule:
 
     def started(self, model, track, people: np.ndarray) -> None:
         """Called when an actor makes ``people`` start sharing between steps."""
+
+    def run_measures(
+        self, curves: tuple[np.ndarray, np.ndarray, np.ndarray], n_nodes: int, horizon: int
+    ) -> dict[str, float]:
+        """The values of :attr:`run_columns` for a finished run of this rule's message,
+        from its cumulative ``(heard, adopters, sharing)`` curves (steps ``0 .. T``), the
+        number of people and the scenario's ``steps``. None by default."""
+        return {}
 
 
 def register(rule: type[Rule], *, replace: bool = False) -> type[Rule]:
