@@ -176,7 +176,7 @@ def run(
         console.print(f"results: {folder}/ (runs.parquet, timeseries.parquet, scenario.yaml, "
                       f"manifest.json{figure})", markup=False, highlight=False)
         if kept is not None:
-            console.print(f"earlier results: {kept}/", markup=False, highlight=False)
+            console.print(f"earlier results: {kept}/", markup=False, highlight=False, soft_wrap=True)
 
 
 def _keep_earlier_results(folder: Path) -> Path | None:

@@ -186,7 +186,7 @@ def test_version_and_help_read_as_words():
         for python_type in ("<list[str]>", "<int range>", "<str>", "<bool>", "<int>"):
             assert python_type not in result.stdout, (command, python_type)
     run_help = " ".join(buzz("run", "--help").stdout.split())
-    assert "[default: (results/NAME)]" in run_help and "[default: processes]" in run_help
+    assert "[default: (results/NAME)]" in run_help and "[default: auto]" in run_help
     assert "--set KEY=VALUE" in run_help and "--no-resume" not in run_help
 
 
