@@ -241,6 +241,7 @@ def adoption_curve(
         if len(points) > 1:
             axis.set_title(labels.get(point, f"point {point}"), fontsize=10)
         axis.set(xlabel="step", ylabel="fraction of people")
+        axis.xaxis.set_major_locator(ticker.MaxNLocator(integer=True))  # steps are whole
     # The panels share y: set its range once, from every band, after all are drawn.
     axes.flat[0].set_ylim(0, max(min(1.0, 1.05 * top), 1e-3))
     for axis in axes.flat[len(points) :]:
