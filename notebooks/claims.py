@@ -65,22 +65,21 @@ def claim_between(values: Iterable[float], low: float, high: float, claim: str) 
 
 def claim_above(values: Iterable[float], bound: float, claim: str) -> None:
     """Assert that the mean's whole 95% interval lies above ``bound``."""
-    values = list(values)
-    _, lo, _ = interval(values)
-    shown = _shown(values)
-    if lo <= bound:
-        raise AssertionError(f"{claim}: {shown} is not above {bound}")
-    print(f"{claim}: {shown} (claimed above {_number(bound)})")
+    _claim_beyond(values, bound, claim, above=True)
 
 
 def claim_below(values: Iterable[float], bound: float, claim: str) -> None:
     """Assert that the mean's whole 95% interval lies below ``bound``."""
+    _claim_beyond(values, bound, claim, above=False)
+
+
+def _claim_beyond(values: Iterable[float], bound: float, claim: str, above: bool) -> None:
     values = list(values)
-    _, _, hi = interval(values)
-    shown = _shown(values)
-    if hi >= bound:
-        raise AssertionError(f"{claim}: {shown} is not below {bound}")
-    print(f"{claim}: {shown} (claimed below {_number(bound)})")
+    _, lo, hi = interval(values)
+    side = "above" if above else "below"
+    if (lo <= bound) if above else (hi >= bound):
+        raise AssertionError(f"{claim}: {_shown(values)} is not {side} {bound}")
+    print(f"{claim}: {_shown(values)} (claimed {side} {_number(bound)})")
 
 
 def claim_never_rises(groups: Iterable[Iterable[float]], claim: str) -> None:

@@ -287,6 +287,7 @@ def _draw_adoption(curves, point_last, points, messages, colours, labels, title,
         if len(points) > 1:
             axis.set_title(wrapped(labels.get(point, f"point {point}"), 4.4, 10), fontsize=10)
         axis.set(xlabel="step", ylabel="fraction of people")
+        axis.xaxis.set_major_locator(ticker.MaxNLocator(integer=True))  # steps are whole
     # The panels share y: set its range once, from every band, after all are drawn.
     axes.flat[0].set_ylim(0, max(min(1.0, 1.05 * top), 1e-3))
     for axis in axes.flat[len(points) :]:

@@ -78,25 +78,9 @@ class PageSetup:
         return {key: spec["value"] for key, spec in self.sliders.items()}
 
     def build(self, values: dict[str, Any]) -> VizModel:
-        """The run the sliders describe; raises :class:`~sim.errors.InputError` on a
-        value the scenario does not allow.
-
-        Examples
-        --------
-        >>> from pathlib import Path
-        >>> import sim
-        >>> quickstart = Path(sim.__file__).parents[1] / "scenarios" / "quickstart.yaml"
-        >>> setup = page_setup({SCENARIO_ENV: str(quickstart),
-        ...                     OVERRIDES_ENV: '["network.n=500", "steps=20"]'})
-        >>> values = {**setup.initial_values(), "messages.promo.seeding.count": 7}
-        >>> int(setup.build(values).count("heard"))  # 7 seeds at step 0
-        7
-        >>> try:
-        ...     setup.build({**values, "messages.promo.rule.p": 1.5})
-        ... except InputError as error:
-        ...     print(str(error).split(": ", 1)[1])
-        messages.promo.rule.p = 1.5: allowed: input should be less than or equal to 1
-        """
+        """The run the sliders describe (``values``: slider key -> value); raises
+        :class:`~sim.errors.InputError` on a value the scenario does not allow (see
+        :func:`page_setup` for an example)."""
         values = dict(values)
         replication = int(values.pop("replication", 0))
         return VizModel(self.scenario, replication=replication, source=self.source, **values)
@@ -118,6 +102,17 @@ def page_setup(environ: dict | None = None) -> PageSetup:
     ('quickstart', 500, 0)
     >>> list(setup.sliders)
     ['messages.promo.rule.p', 'messages.promo.seeding.count', 'replication']
+
+    A slider move builds the run it describes, or says what the scenario does not allow:
+
+    >>> values = {**setup.initial_values(), "messages.promo.seeding.count": 7}
+    >>> int(setup.build(values).count("heard"))  # 7 seeds at step 0
+    7
+    >>> try:
+    ...     setup.build({**values, "messages.promo.rule.p": 1.5})
+    ... except InputError as error:
+    ...     print(str(error).split(": ", 1)[1])
+    messages.promo.rule.p = 1.5: allowed: input should be less than or equal to 1
     """
     environ = os.environ if environ is None else environ
     path = environ.get(SCENARIO_ENV)

@@ -477,11 +477,9 @@ def finished_line(model: BuzzModel) -> str | None:
     Examples
     --------
     >>> from sim.config import scenario_from_dict
-    >>> scenario = scenario_from_dict({
-    ...     "name": "demo", "network": {"model": "complete", "n": 4},
-    ...     "messages": [{"name": "m", "rule": {"model": "independent_cascade", "p": 1.0},
-    ...                   "seeding": {"strategy": "nodes", "nodes": [0]}}]})
-    >>> model = BuzzModel(scenario, create_agents=False)
+    >>> everyone = {"model": "independent_cascade", "p": 1.0}  # one seed, all hear at step 1
+    >>> model = BuzzModel(scenario_from_dict({"name": "demo", "network": {
+    ...     "model": "complete", "n": 4}, "messages": [{"name": "m", "rule": everyone}]}))
     >>> finished_line(model) is None
     True
     >>> model.run()
