@@ -201,6 +201,10 @@ def viz(
 def network_stats(
     network: Annotated[Path, typer.Argument(help="A scenario YAML file or an edge-list file.")],
     directed: Annotated[bool, typer.Option(help="Read the edge list as directed.")] = False,
+    weight: Annotated[
+        str | None,
+        typer.Option(help="The edge list's weight column: a position (3) or a header name."),
+    ] = None,
     exact_limit: Annotated[
         int,
         typer.Option(
@@ -217,7 +221,8 @@ def network_stats(
 
     from sim.network.stats import network_stats as compute
 
-    graph = _load_network(network, directed)
+    column = int(weight) if weight is not None and weight.isdigit() else weight
+    graph = _load_network(network, directed, column)
     stats = compute(
         graph, exact_limit=exact_limit, n_sources=sources, rng=np.random.default_rng(seed)
     )
@@ -226,7 +231,7 @@ def network_stats(
     typer.echo(json.dumps(stats, indent=2))
 
 
-def _load_network(path: Path, directed: bool):
+def _load_network(path: Path, directed: bool, weight: int | str | None = None):
     from sim.config import load_scenario
     from sim.network.edgelist import read_edgelist
     from sim.network.generators import build_network
@@ -235,7 +240,7 @@ def _load_network(path: Path, directed: bool):
     if path.suffix.lower() in (".yaml", ".yml"):
         scenario = load_scenario(path)
         return build_network(scenario.network, RunStreams(scenario.seed, 0).network_rng())
-    return read_edgelist(path, directed=directed)
+    return read_edgelist(path, directed=directed, weight=weight)
 
 
 def _print_summary(runs) -> None:
