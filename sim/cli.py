@@ -176,7 +176,8 @@ def run(
         console.print(f"results: {folder}/ (runs.parquet, timeseries.parquet, scenario.yaml, "
                       f"manifest.json{figure})", markup=False, highlight=False)
         if kept is not None:
-            console.print(f"earlier results: {kept}/", markup=False, highlight=False, soft_wrap=True)
+            console.print(f"earlier results: {kept}/", markup=False, highlight=False,
+                          soft_wrap=True)
 
 
 def _keep_earlier_results(folder: Path) -> Path | None:
@@ -308,6 +309,11 @@ def network_stats(
         metavar="NETWORK")],
     directed: Annotated[bool, typer.Option("--directed",
                                            help="Read the edge list as directed.")] = False,
+    weight: Annotated[
+        str | None,
+        typer.Option(metavar="COLUMN",
+                     help="The edge list's weight column: a position (3) or a header name."),
+    ] = None,
     exact_limit: Annotated[
         int,
         typer.Option(
@@ -329,7 +335,8 @@ def network_stats(
 
     from sim.network.stats import network_stats as compute
 
-    graph = _load_network(network, directed)
+    column = int(weight) if weight is not None and weight.isdigit() else weight
+    graph = _load_network(network, directed, column)
     stats = compute(
         graph, exact_limit=exact_limit, n_sources=sources, rng=np.random.default_rng(seed)
     )
@@ -338,7 +345,7 @@ def network_stats(
     typer.echo(json.dumps(stats, indent=2))
 
 
-def _load_network(path: Path, directed: bool):
+def _load_network(path: Path, directed: bool, weight: int | str | None = None):
     from sim.config import load_scenario
     from sim.network.edgelist import read_edgelist
     from sim.network.generators import build_network
@@ -347,7 +354,7 @@ def _load_network(path: Path, directed: bool):
     if path.suffix.lower() in (".yaml", ".yml"):
         scenario = load_scenario(path)
         return build_network(scenario.network, RunStreams(scenario.seed, 0).network_rng())
-    return read_edgelist(path, directed=directed)
+    return read_edgelist(path, directed=directed, weight=weight)
 
 
 def main() -> None:

@@ -277,6 +277,7 @@ class BuzzModel(mesa.Model):
             or not modifiers.is_default
             or bool(links)
             or layers.edge_layer.size > 0
+            or self.graph.weighted
             or bool(acted_on & {"promotion", "community"})
             or (answers and manager.credibility != 1.0)
         )
@@ -308,6 +309,8 @@ class BuzzModel(mesa.Model):
                 ahead=np.array(columns[3], dtype=np.int64),
             ),
             layers=layers,
+            tie_weight=(self.graph.edge_weight if self.graph.weighted
+                        else np.empty(0, dtype=np.float64)),
         )
 
     def _layer_parameters(self, message: Message) -> Layers:

@@ -16,16 +16,13 @@ import numpy as np
 from sim.config import (
     ATTRIBUTES,
     PROBABILITY_ATTRIBUTES,
-    BetaDraw,
     DegreePower,
-    LogNormalDraw,
-    NormalDraw,
     People,
     Role,
-    UniformDraw,
 )
 from sim.errors import InputError
 from sim.network.graph import Graph
+from sim.network.weights import draw_values
 from sim.randomness import RunStreams
 from sim.seeding import top_by_score
 
@@ -61,17 +58,6 @@ def draw_attribute(value, graph: Graph, rng: np.random.Generator) -> np.ndarray:
     [2.0, 0.6666666666666666, 0.6666666666666666, 0.6666666666666666]
     """
     n_nodes = graph.n_nodes
-    if isinstance(value, int | float):
-        return np.full(n_nodes, float(value))
-    if isinstance(value, UniformDraw):
-        return rng.uniform(value.low, value.high, n_nodes)
-    if isinstance(value, BetaDraw):
-        return rng.beta(value.a, value.b, n_nodes)
-    if isinstance(value, NormalDraw):
-        high = np.inf if value.high is None else value.high
-        return np.clip(rng.normal(value.mean, value.sd, n_nodes), value.low, high)
-    if isinstance(value, LogNormalDraw):
-        return rng.lognormal(value.mu, value.sigma, n_nodes)
     if isinstance(value, DegreePower):
         degree = graph.degree.astype(np.float64)
         mean_degree = degree.mean() if n_nodes else 0.0
@@ -79,7 +65,7 @@ def draw_attribute(value, graph: Graph, rng: np.random.Generator) -> np.ndarray:
             return np.full(n_nodes, value.scale)
         with np.errstate(divide="ignore"):
             return value.scale * (degree / mean_degree) ** value.exponent
-    raise TypeError(f"not an attribute: {value!r}")
+    return draw_values(value, n_nodes, rng)
 
 
 def role_members(

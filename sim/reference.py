@@ -128,11 +128,42 @@ def tie_parameter(track: MessageTrack, tie: int, parameter: float) -> tuple[floa
     return float(layer_parameter[layer]), int(track.key) ^ int(layer_key[layer])
 
 
-def weight(model: BuzzModel, index: int, sharer: int) -> int:
-    """A sharer's weight in counts, in units of 2**-32: 1, or their influence."""
+def weight(model: BuzzModel, index: int, sharer: int, tie_weight: float = 1.0) -> int:
+    """A sharer's weight in counts, in units of 2**-32: 1, or their influence; on a
+    weighted network, their influence times the weight of the tie that carries it."""
     if not modified(model, index):
         return 1 << 32
-    return int(model.population.influence[sharer] * 4294967296.0 + 0.5)
+    influence = model.population.influence[sharer]
+    if model.graph.weighted:
+        return int(influence * tie_weight * 4294967296.0 + 0.5)
+    return int(influence * 4294967296.0 + 0.5)
+
+
+def per_tie(model: BuzzModel, tie: int, chance: float) -> float:
+    """A chance per contact over tie number ``tie``: a tie of weight w is w contacts,
+    each a chance, so ``1 - (1 - chance) ** w`` (the chance itself for weight 1)."""
+    if not model.graph.weighted or model.graph.edge_weight[tie] == 1.0:
+        return chance
+    return 1.0 - (1.0 - chance) ** float(model.graph.edge_weight[tie])
+
+
+def strength(ties: list[tuple[int, float]]) -> float:
+    """The sum of the weights of ``ties``, added one by one in order (the number of
+    ties when unweighted)."""
+    total = 0.0
+    for _, tie_weight in ties:
+        total += tie_weight
+    return total
+
+
+def ties_in(model: BuzzModel, person: int) -> list[tuple[int, float]]:
+    """The people whose shares reach ``person``, each with the weight of that tie (1
+    on an unweighted network), in the order of ``person``'s row of the reversed graph."""
+    reverse = model.graph.reversed()
+    row = range(reverse.indptr[person], reverse.indptr[person + 1])
+    if not model.graph.weighted:
+        return [(int(reverse.indices[tie]), 1.0) for tie in row]
+    return [(int(reverse.indices[tie]), float(reverse.edge_weight[tie])) for tie in row]
 
 
 class SharingPerson(Person):
@@ -184,6 +215,7 @@ class SharingPerson(Person):
                 if not (online(model, other, now + 1) and visible(model, me, other)):
                     continue  # offline, or cannot see my posts: misses the share
                 influence = model.population.influence[me]
+                chance = per_tie(model, tie, chance)
                 chance = min(1.0, chance * influence * receptivity(model, index, other, now))
             convinced = pair_uniform(key, me, other) < chance
             model.people[other].hear(self, index, now + 1, convinced)
@@ -202,15 +234,15 @@ class SharingPerson(Person):
         if shared_at[me] <= now:
             return  # sharing already
         with_modifiers = modified(model, index)
-        listened = self.listens_to
-        sharers = [person for person in listened if shared_at[person] <= now]
+        ties = ties_in(model, me)
+        sharers = [(person, w) for person, w in ties if shared_at[person] <= now]
         if with_modifiers:
             sharers = [
-                person
-                for person in sharers
+                (person, w)
+                for person, w in sharers
                 if online(model, me, int(shared_at[person]) + 1) and visible(model, person, me)
             ]
-        newest = [person for person in sharers if shared_at[person] == now]
+        newest = [person for person, _ in sharers if shared_at[person] == now]
         if not newest:
             return  # nothing new reaches me, so nothing changes
         if heard_at[me] == NEVER:
@@ -218,9 +250,11 @@ class SharingPerson(Person):
             source[me] = min(newest)
         if rule.count is not None:
             needed = rule.count
+        elif model.graph.weighted:  # a share of the weight of my ties in, and some of it
+            needed = max(2.0**-32, track.work.thresholds[me] * strength(ties))
         else:
-            needed = max(1, math.ceil(track.work.thresholds[me] * len(listened)))
-        weighted = sum(weight(model, index, person) for person in sharers)
+            needed = max(1, math.ceil(track.work.thresholds[me] * len(ties)))
+        weighted = sum(weight(model, index, person, w) for person, w in sharers)
         if with_modifiers:
             enough = weighted * 2.0**-32 * receptivity(model, index, me, now) >= needed
         else:
@@ -243,12 +277,13 @@ class SharingPerson(Person):
         with_modifiers = modified(model, index)
         if with_modifiers and not online(model, me, now + 1):
             return
-        listened = self.listens_to
-        adopted = [person for person in listened if shared_at[person] <= now]
+        ties = ties_in(model, me)
+        adopted = [(person, w) for person, w in ties if shared_at[person] <= now]
         if with_modifiers:
-            adopted = [person for person in adopted if visible(model, person, me)]
-        weighted = sum(weight(model, index, person) for person in adopted) * 2.0**-32
-        fraction = weighted / len(listened) if listened else 0.0
+            adopted = [(person, w) for person, w in adopted if visible(model, person, me)]
+        weighted = sum(weight(model, index, person, w) for person, w in adopted) * 2.0**-32
+        fraction = weighted / strength(ties) if strength(ties) > 0 else 0.0
+        adopted = [person for person, _ in adopted]
         external, word_of_mouth = rule.p_external, rule.q * fraction
         if with_modifiers:
             openness = receptivity(model, index, me, now)
@@ -289,6 +324,7 @@ class SharingPerson(Person):
                 if not (online(model, other, now + 1) and visible(model, me, other)):
                     continue
                 influence = model.population.influence[me]
+                chance = per_tie(model, tie, chance)
                 chance = min(1.0, chance * influence * receptivity(model, index, other, now))
             convinced = pair_uniform(key ^ salt, me, other) < chance
             if not again:
@@ -316,7 +352,7 @@ class SharingPerson(Person):
         if with_modifiers and not online(model, me, later):
             return  # offline: no call this step
         reach = self.neighbors
-        pick = rumor_bits(track.key, later, RUMOR_CONTACT, me) % len(reach)
+        pick = called_tie(model, me, rumor_bits(track.key, later, RUMOR_CONTACT, me))
         other = reach[pick].node
         spread = tie_parameter(track, int(model.graph.indptr[me]) + pick, rule.spread)[0]
         if with_modifiers and not (online(model, other, later) and visible(model, me, other)):
@@ -492,6 +528,39 @@ def _bass_undecided(model: BuzzModel, index: int, track: MessageTrack) -> int:
     )
 
 
+def called_tie(model: BuzzModel, caller: int, bits: int) -> int:
+    """Which of ``caller``'s ties (its place in their row) a call goes over, from 53
+    random ``bits``: ``bits % out-degree``; on a weighted network, the first tie whose
+    running sum of weights passes ``bits * 2**-53`` times their total (the last tie of
+    positive weight if none does)."""
+    graph = model.graph
+    start, end = int(graph.indptr[caller]), int(graph.indptr[caller + 1])
+    if not graph.weighted:
+        return bits % (end - start)
+    weights = [float(w) for w in graph.edge_weight[start:end]]
+    total = 0.0
+    for tie_weight in weights:
+        total += tie_weight
+    target = bits * 2.0**-53 * total
+    running, last = 0.0, 0
+    for place, tie_weight in enumerate(weights):
+        running += tie_weight
+        if tie_weight > 0.0:
+            last = place
+            if running > target:
+                return place
+    return last
+
+
+def can_call(model: BuzzModel, person: int) -> bool:
+    """Whether ``person`` has someone to call: a tie out (of positive weight)."""
+    graph = model.graph
+    row = slice(graph.indptr[person], graph.indptr[person + 1])
+    if not graph.weighted:
+        return row.stop > row.start
+    return bool((graph.edge_weight[row] > 0.0).any())
+
+
 def _rumor_callers(model: BuzzModel, track: MessageTrack) -> list[int]:
     """The spreaders now (not stifled) with someone to call, in this step's calling
     order: by the top 32 of their order bits for step ``t + 1``, ties by number."""
@@ -502,7 +571,7 @@ def _rumor_callers(model: BuzzModel, track: MessageTrack) -> list[int]:
         for person in model.people
         if shared_at[person.node] <= model.t
         and stifled_at[person.node] == NEVER
-        and len(person.neighbor_nodes) > 0
+        and can_call(model, person.node)
     ]
     return sorted(callers, key=lambda me: (rumor_bits(track.key, later, RUMOR_ORDER, me) >> 21, me))
 

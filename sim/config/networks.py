@@ -6,7 +6,12 @@ from typing import Annotated, Any, Literal
 
 from pydantic import Field, PositiveInt, model_validator
 
-from sim.schema import Frozen, Identifier, KeyedError, Probability
+from sim.config.people import BetaDraw, LogNormalDraw, NormalDraw, UniformDraw
+from sim.schema import Frozen, Identifier, KeyedError, Positive, Probability
+
+WeightDraw = Annotated[
+    UniformDraw | BetaDraw | NormalDraw | LogNormalDraw, Field(discriminator="distribution")
+]
 
 _DETERMINISTIC_NETWORKS = ("ring_lattice", "complete", "edgelist")
 
@@ -25,6 +30,12 @@ class _Network(Frozen):
 
     model: str  # each subclass narrows it to its own name; declared here to come first
     fixed: bool = False
+    weights: Positive | WeightDraw | None = None
+
+    @property
+    def weighted(self) -> bool:
+        """Whether the network's ties have weights (drawn, or read from a column)."""
+        return self.weights is not None
 
     @property
     def shared_by_replications(self) -> bool:
@@ -166,13 +177,34 @@ class Follower(_Network):
         return self
 
 
+class Columns(Frozen):
+    """Which column of an edge list holds what besides the two ids: a 1-based position
+    (``3``) or a header name (``weight``)."""
+
+    weight: Annotated[int, Field(ge=3)] | Annotated[str, Field(min_length=1)] | None = None
+
+
 class EdgeList(_Network):
     """A network read from a file of ``u v`` pairs (whitespace or commas, ``#``/``%``
-    comments, optional header, ``.gz``). Relative paths are relative to the scenario."""
+    comments, optional header, ``.gz``). Relative paths are relative to the scenario.
+    ``columns.weight`` reads each tie's weight from a column (finite, at least 0)."""
 
     model: Literal["edgelist"]
     path: str
     directed: bool = False
+    columns: Columns = Columns()
+
+    @model_validator(mode="after")
+    def _one_source_of_weights(self):
+        if self.weights is not None and self.columns.weight is not None:
+            raise KeyedError("weights", self.weights.model_dump() if isinstance(
+                self.weights, Frozen) else self.weights, "no weights to draw when "
+                "columns.weight reads them from the file")
+        return self
+
+    @property
+    def weighted(self) -> bool:
+        return self.weights is not None or self.columns.weight is not None
 
 
 _ONE_NETWORK = (
@@ -210,6 +242,11 @@ class Layer(Frozen):
             raise KeyedError(
                 "membership", self.membership, "1 for an edge list (its members are listed)"
             )
+        if self.network.weighted:
+            key, value = ("network.weights", self.network.weights) if (
+                self.network.weights is not None
+            ) else ("network.columns.weight", self.network.columns.weight)
+            raise KeyedError(key, value, "none on a layer (weighted layers are not supported)")
         return self
 
 
@@ -221,6 +258,13 @@ class Layered(_Network):
     model: Literal["layers"]
     n: PositiveInt
     layers: Annotated[list[Layer], Field(min_length=1, max_length=16)]
+
+    @model_validator(mode="after")
+    def _no_weights(self):
+        if self.weights is not None:
+            raise KeyedError("weights", self.weights, "none on a network of layers "
+                             "(weighted layers are not supported)")
+        return self
 
     @model_validator(mode="before")
     @classmethod

@@ -3,7 +3,10 @@
 What :func:`read_edgelist` accepts:
 
 - ids separated by spaces, tabs or one comma (``1 2``, ``1\\t2``, ``1,2``);
-- columns after the first two (weights, timestamps) are ignored;
+- columns after the first two (weights, timestamps) are ignored, unless ``weight``
+  names the column of each tie's weight: a 1-based position (``3``) or a header
+  name (``weight``); weights are numbers, finite and at least 0 (a line that breaks
+  this is named in the error), and a repeated tie keeps its largest weight;
 - comment lines starting with ``#`` or ``%`` and blank lines anywhere;
 - one optional header line: the first non-comment line, taken as a header when its
   ids are not integers but the next line's are, or when both are usual column names
@@ -62,7 +65,12 @@ _INTEGER = re.compile(r"[+-]?[0-9]+")
 
 
 # ------------------------------------------------------------------------ reading
-def read_edgelist(path: str | Path, directed: bool = False, source: str | None = None) -> Graph:
+def read_edgelist(
+    path: str | Path,
+    directed: bool = False,
+    source: str | None = None,
+    weight: int | str | None = None,
+) -> Graph:
     """Read a network from an edge-list file (see the module notes for the format).
 
     Parameters
@@ -73,6 +81,9 @@ def read_edgelist(path: str | Path, directed: bool = False, source: str | None =
         Read ``u v`` as the arc ``u -> v`` (v sees what u shares) instead of a tie.
     source : str, optional
         The name errors give for the file; defaults to ``path``.
+    weight : int or str, optional
+        The column of the ties' weights: its 1-based position, or its name in the
+        file's header. Without it, ties are unweighted.
 
     Returns
     -------
@@ -94,6 +105,9 @@ def read_edgelist(path: str | Path, directed: bool = False, source: str | None =
     >>> g = read_edgelist(path)
     >>> g.node_ids.tolist(), g.n_edges, g.dropped_duplicates
     (['ann', 'bob', 'cat'], 2, 1)
+    >>> _ = path.write_text("u v strength\\n1 2 2\\n2 3 0.5\\n")
+    >>> read_edgelist(path, weight="strength").strength.tolist()
+    [2.0, 2.5, 0.5]
     """
     source = str(path) if source is None else source
     text = _read_text(Path(path), source)
@@ -104,7 +118,13 @@ def read_edgelist(path: str | Path, directed: bool = False, source: str | None =
     first, second = pair
     if first.size == 0:
         raise InputError(source, "", None, "an edge list with at least one 'u v' line (none found)")
-    return _graph_from_ids(first, second, directed)
+    if weight is None:
+        return _graph_from_ids(first, second, directed)
+    column = _weight_column(text, header_lineno, weight, source)
+    weights = _parse_weights(body, first.size, column)
+    if weights is None:  # some weight is not a finite number >= 0: find its line
+        weights = _weights_by_lines(text, header_lineno, column, source)
+    return _graph_from_ids(first, second, directed, weights)
 
 
 def _read_text(path: Path, source: str) -> str:
@@ -242,6 +262,71 @@ def _parse_by_lines(
     return _as_ids(np.asarray(first, dtype=str), np.asarray(second, dtype=str))
 
 
+def _weight_column(text: str, header_lineno: int | None, weight: int | str, source: str) -> int:
+    """The 0-based column of the weights: a 1-based position, or a header name."""
+    if isinstance(weight, int):
+        if weight < 3:
+            raise InputError(source, "network.columns.weight", weight,
+                             "a position of 3 or more (columns 1 and 2 are the ids)")
+        return weight - 1
+    names = []
+    if header_lineno is not None:
+        header = text.split("\n", header_lineno)[header_lineno - 1]
+        names = [token.strip("\"'") for token in _split(header)]
+    lowered = [name.lower() for name in names]
+    if weight.lower() not in lowered:
+        allowed = (f"a column of the header ({', '.join(names)}) or a position (3, 4, ...)"
+                   if names else "a position (3, 4, ...): the file has no header line")
+        raise InputError(source, "network.columns.weight", weight, allowed)
+    column = lowered.index(weight.lower())
+    if column < 2:
+        raise InputError(source, "network.columns.weight", weight,
+                         "a column after the two ids")
+    return column
+
+
+def _parse_weights(body: str, n_pairs: int, column: int) -> np.ndarray | None:
+    """The weights in ``column`` as float64 by the C reader, or ``None`` when a line
+    lacks one or one is not a finite number at least 0."""
+    try:
+        table = pd.read_csv(
+            io.StringIO(body), sep=r"\s+", header=None, usecols=[column], dtype=str,
+            quoting=csv.QUOTE_NONE, na_filter=False, engine="c",
+        )
+    except (pd.errors.ParserError, ValueError):
+        return None
+    weights = pd.to_numeric(table[column].to_numpy(dtype=str), errors="coerce")
+    weights = np.asarray(weights, dtype=np.float64)
+    if weights.size != n_pairs or not (np.isfinite(weights) & (weights >= 0)).all():
+        return None
+    return weights
+
+
+def _weights_by_lines(
+    text: str, header_lineno: int | None, column: int, source: str
+) -> np.ndarray:
+    """The slow path: each line's weight, raising on the first line without a finite
+    number at least 0 in ``column``."""
+    weights = []
+    where = f"a weight in column {column + 1}"
+    for lineno, line in _data_lines(text):
+        if lineno == header_lineno:
+            continue
+        tokens = _split(line)
+        if len(tokens) <= column:
+            raise InputError(source, f"line {lineno}", line.strip(), f"{where} (none there)")
+        try:
+            value = float(tokens[column])
+        except ValueError:
+            raise InputError(source, f"line {lineno}", tokens[column],
+                             f"{where} that is a number") from None
+        if not (np.isfinite(value) and value >= 0):
+            raise InputError(source, f"line {lineno}", tokens[column],
+                             f"{where} that is finite and at least 0")
+        weights.append(value)
+    return np.asarray(weights, dtype=np.float64)
+
+
 def _as_ids(first: np.ndarray, second: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Integer ids if every token is an int64, else the strings unchanged."""
     both = np.concatenate([first, second])
@@ -253,8 +338,11 @@ def _as_ids(first: np.ndarray, second: np.ndarray) -> tuple[np.ndarray, np.ndarr
     return first, second
 
 
-def _graph_from_ids(first: np.ndarray, second: np.ndarray, directed: bool) -> Graph:
-    """Number the people (sorted integers, or strings by first appearance) and build."""
+def _graph_from_ids(
+    first: np.ndarray, second: np.ndarray, directed: bool, weights: np.ndarray | None = None
+) -> Graph:
+    """Number the people (sorted integers, or strings by first appearance) and build
+    (with one weight per line when ``weights`` is given)."""
     if first.dtype.kind == "i":
         codes, ids = pd.factorize(np.concatenate([first, second]), sort=True)
         src, dst = codes[: first.size], codes[first.size :]
@@ -264,6 +352,10 @@ def _graph_from_ids(first: np.ndarray, second: np.ndarray, directed: bool) -> Gr
         codes, ids = pd.factorize(in_line_order, sort=False)
         src, dst = codes[0::2], codes[1::2]
         ids = np.asarray(ids, dtype=str)
+    if weights is not None:
+        return Graph.from_weighted_edges(
+            src, dst, weights, len(ids), directed=directed, node_ids=np.asarray(ids)
+        )
     return Graph.from_edges(src, dst, len(ids), directed=directed, node_ids=np.asarray(ids))
 
 

@@ -42,6 +42,7 @@ from sim.config import (
 )
 from sim.config.networks import lattice_fits
 from sim.network.graph import INT32_MAX, Graph, index_dtype
+from sim.network.weights import draw_values
 
 __all__ = [
     "barabasi_albert",
@@ -739,6 +740,14 @@ def build_network(spec, rng: np.random.Generator) -> Graph:
     >>> build_network(spec, np.random.default_rng(0)).n_edges
     900
     """
+    graph = _build_unweighted(spec, rng)
+    if spec.weights is None:
+        return graph
+    return graph.with_weights(draw_values(spec.weights, graph.n_edges, rng))
+
+
+def _build_unweighted(spec, rng: np.random.Generator) -> Graph:
+    """The graph of ``spec`` before any weights are drawn (an edge list may read its own)."""
     if isinstance(spec, WattsStrogatz):
         return watts_strogatz(spec.n, spec.k, spec.p, rng=rng)
     if isinstance(spec, NewmanWatts):
@@ -760,7 +769,7 @@ def build_network(spec, rng: np.random.Generator) -> Graph:
     if isinstance(spec, EdgeList):
         from sim.network.edgelist import read_edgelist  # edgelist imports pandas: load on demand
 
-        return read_edgelist(spec.path, directed=spec.directed)
+        return read_edgelist(spec.path, directed=spec.directed, weight=spec.columns.weight)
     if isinstance(spec, Layered):
         return layered(spec, rng)
     raise TypeError(f"unknown network spec: {type(spec).__name__}")

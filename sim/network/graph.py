@@ -142,6 +142,10 @@ class Graph:
         ``indices`` (int8); a tie on two layers is two entries, next to each other.
     layer_names : tuple of str
         The layers' names, by number.
+    edge_weight : numpy.ndarray or None
+        For a weighted network, the weight of each entry of ``indices`` (float64,
+        finite, at least 0; an undirected tie has the same weight in both rows);
+        ``None`` means every tie weighs 1.
 
     Examples
     --------
@@ -160,6 +164,7 @@ class Graph:
     dropped_duplicates: int = 0
     edge_layer: np.ndarray | None = None
     layer_names: tuple[str, ...] = ()
+    edge_weight: np.ndarray | None = None
     _cache: dict = field(default_factory=dict, repr=False, compare=False)
 
     def cached(self, key: Hashable, make: Callable[[], Any]) -> Any:
@@ -270,6 +275,87 @@ class Graph:
             dropped_duplicates=n_given - n_kept,
         )
 
+    @classmethod
+    def from_weighted_edges(
+        cls,
+        src,
+        dst,
+        weights,
+        n_nodes: int | None = None,
+        *,
+        directed: bool = False,
+        node_ids: np.ndarray | None = None,
+    ) -> Graph:
+        """Build a weighted graph from endpoint arrays and one weight per pair.
+
+        As :meth:`from_edges`; a repeated tie (an undirected one given both ways
+        included) keeps its largest weight.
+
+        Examples
+        --------
+        >>> g = Graph.from_weighted_edges([0, 1, 1], [1, 0, 2], [2.0, 5.0, 0.5])
+        >>> g.n_edges, g.dropped_duplicates, g.edge_weight.tolist()
+        (2, 1, [5.0, 5.0, 0.5, 0.5])
+        """
+        weights = np.asarray(weights, dtype=np.float64).ravel()
+        plain = cls.from_edges(src, dst, n_nodes, directed=directed, node_ids=node_ids)
+        src = np.asarray(src, dtype=np.int64).ravel()
+        dst = np.asarray(dst, dtype=np.int64).ravel()
+        if weights.shape != src.shape:
+            raise ValueError(f"one weight per pair: {weights.size} weights, {src.size} pairs")
+        keep = src != dst
+        src, dst, weights = src[keep], dst[keep], weights[keep]
+        if not directed:
+            src, dst = np.concatenate([src, dst]), np.concatenate([dst, src])
+            weights = np.concatenate([weights, weights])
+        # each (row, neighbour) once, the largest weight first: the CSR order
+        order = np.lexsort((-weights, dst, src))
+        src, dst, weights = src[order], dst[order], weights[order]
+        first = np.ones(src.size, dtype=bool)
+        first[1:] = (src[1:] != src[:-1]) | (dst[1:] != dst[:-1])
+        return cls(
+            indptr=plain.indptr, indices=plain.indices, directed=directed,
+            node_ids=plain.node_ids, dropped_self_loops=plain.dropped_self_loops,
+            dropped_duplicates=plain.dropped_duplicates, edge_weight=weights[first],
+        )
+
+    def with_weights(self, weights: np.ndarray) -> Graph:
+        """This graph with one weight per tie (in the order of :meth:`edges`; each
+        undirected tie's weight goes to both of its rows).
+
+        Examples
+        --------
+        >>> g = Graph.from_edges([0, 1], [1, 2]).with_weights(np.array([3.0, 0.5]))
+        >>> g.edge_weight.tolist(), g.strength.tolist()
+        ([3.0, 3.0, 0.5, 0.5], [3.0, 3.5, 0.5])
+        """
+        src, dst = self.edges()
+        return Graph.from_weighted_edges(
+            src, dst, weights, self.n_nodes, directed=self.directed, node_ids=self.node_ids
+        )
+
+    @property
+    def weighted(self) -> bool:
+        """Whether ties have weights of their own."""
+        return self.edge_weight is not None
+
+    @property
+    def strength(self) -> np.ndarray:
+        """Each person's out-strength: the sum of the weights of their ties out (their
+        out-degree when unweighted). Summed row by row in order."""
+        if self.edge_weight is None:
+            return self.degree.astype(np.float64)
+        return self.cached("strength", lambda: _row_sums(self.indptr, self.edge_weight))
+
+    @property
+    def in_strength(self) -> np.ndarray:
+        """Each person's in-strength: the sum of the weights of the ties that reach them,
+        summed in the order of their row in :meth:`reversed` (rules and the reference
+        read this one array, so their sums agree to the last bit)."""
+        if not self.directed:
+            return self.strength
+        return self.cached("in_strength", lambda: self.reversed().strength)
+
     @property
     def n_nodes(self) -> int:
         """Number of people."""
@@ -307,6 +393,15 @@ class Graph:
             src, dst = src[keep], dst[keep]
         return src, dst
 
+    def edges_weights(self) -> np.ndarray:
+        """The weight of each tie, in the order of :meth:`edges` (1 when unweighted)."""
+        if self.edge_weight is None:
+            return np.ones(self.n_edges)
+        if self.directed:
+            return self.edge_weight.copy()
+        src = np.repeat(np.arange(self.n_nodes, dtype=self.indices.dtype), self.degree)
+        return self.edge_weight[src < self.indices]
+
     def reversed(self) -> Graph:
         """The graph with every arc reversed (who each person listens to).
 
@@ -317,6 +412,12 @@ class Graph:
         return self.cached("reversed", self._build_reversed)
 
     def _build_reversed(self) -> Graph:
+        if self.edge_weight is not None:
+            src = np.repeat(np.arange(self.n_nodes), self.degree)
+            return Graph.from_weighted_edges(
+                self.indices, src, self.edge_weight, self.n_nodes, directed=True,
+                node_ids=self.node_ids,
+            )
         if self.edge_layer is not None:
             src = np.repeat(np.arange(self.n_nodes), self.degree)
             return Graph.from_layered_arcs(
@@ -370,5 +471,18 @@ class Graph:
 
     @property
     def nbytes(self) -> int:
-        """Memory held by the CSR arrays."""
-        return int(self.indptr.nbytes + self.indices.nbytes)
+        """Memory held by the CSR arrays (and the weights)."""
+        weights = 0 if self.edge_weight is None else self.edge_weight.nbytes
+        return int(self.indptr.nbytes + self.indices.nbytes + weights)
+
+
+@numba.njit(cache=True)
+def _row_sums(indptr, values):
+    """``values`` summed row by row, each row in order from its start."""
+    sums = np.zeros(indptr.size - 1)
+    for row in range(indptr.size - 1):
+        total = 0.0
+        for entry in range(indptr[row], indptr[row + 1]):
+            total += values[entry]
+        sums[row] = total
+    return sums

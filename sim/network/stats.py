@@ -286,15 +286,16 @@ def _giant_component(graph: Graph, labels: np.ndarray) -> Graph:
     return Graph(indptr=sub_ptr, indices=sub_idx, directed=False)
 
 
-def _summary(values: np.ndarray) -> dict:
+def _summary(values: np.ndarray, whole: bool = True) -> dict:
     if values.size == 0:
         return dict.fromkeys(("mean", "std", "min", "max", "median", "p90", "p99"))
     median, p90, p99 = np.percentile(values, [50, 90, 99])
+    extreme = int if whole else float
     return {
         "mean": float(values.mean()),
         "std": float(values.std()),
-        "min": int(values.min()),
-        "max": int(values.max()),
+        "min": extreme(values.min()),
+        "max": extreme(values.max()),
         "median": float(median),
         "p90": float(p90),
         "p99": float(p99),
@@ -530,6 +531,9 @@ def network_stats(
         - ``nodes``, ``edges`` (undirected ties once, directed arcs each), ``directed``;
         - ``degree``: ``mean``, ``std``, ``min``, ``max``, ``median``, ``p90``,
           ``p99`` (out-degree if directed, and then also ``in_degree``);
+        - on a weighted network, ``strength``, the weighted degree (the sum of the
+          weights of one's ties; out-ties if directed, and then also
+          ``in_strength``), summarised alike, and ``weight``, the ties' weights;
         - ``isolated_nodes``: nodes with no tie in either direction;
         - ``components``: ``count`` and ``kind`` (``"connected"`` or
           ``"weakly connected"``); ``giant_component``: ``nodes``, ``edges``,
@@ -547,6 +551,9 @@ def network_stats(
     (5, 4, 1, 1)
     >>> stats["giant_component"], stats["paths"]["diameter"]
     ({'nodes': 4, 'edges': 4, 'fraction': 0.8}, 2)
+    >>> weighted = network_stats(g.with_weights(np.array([1.0, 2.0, 0.5, 3.0])))
+    >>> weighted["strength"]["max"], weighted["weight"]["mean"]
+    (5.5, 1.625)
     """
     _check_path_options(exact_limit, n_sources)
     n_nodes = graph.n_nodes
@@ -565,6 +572,11 @@ def network_stats(
     }
     if graph.directed:
         stats["in_degree"] = _summary(graph.in_degree)
+    if graph.weighted:
+        stats["strength"] = _summary(graph.strength, whole=False)
+        if graph.directed:
+            stats["in_strength"] = _summary(graph.in_strength, whole=False)
+        stats["weight"] = _summary(graph.edges_weights(), whole=False)
     stats["isolated_nodes"] = int(np.count_nonzero(degree == 0))
     stats["components"] = {
         "count": n_components,

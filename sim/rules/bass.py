@@ -14,7 +14,15 @@ import numpy as np
 
 from sim.jit import njit
 from sim.rules.coins import pair_uniform
-from sim.rules.common import NEVER, TRANSITIONS, online, receptivity, visible, weight
+from sim.rules.common import (
+    NEVER,
+    TRANSITIONS,
+    online,
+    receptivity,
+    tie_weight,
+    visible,
+    weight,
+)
 from sim.rules.registry import Rule, Slider, register
 from sim.schema import Frozen, Probability
 
@@ -29,7 +37,8 @@ class Bass(Frozen):
 
 
 class BassParams(NamedTuple):
-    """The rates, the coin key, and per person: in-degree (int32), the weight of
+    """The rates, the coin key, and per person: in-degree (int32; on a weighted network
+    in-strength, the weight of one's ties in, float64), the weight of
     adopted in-neighbours (int64, units of 2**-32), the lowest-numbered adopted
     in-neighbour (int32, ``NEVER`` if none) and the list of people who may adopt
     (``pending[:n_waiting]``, compacted in place)."""
@@ -95,7 +104,7 @@ def bass_step(
             if modified and not visible(mods, adopter, person):
                 continue
             first = lowest_adopted_neighbour[person] == NEVER
-            n_neighbours_adopted[person] += adopter_weight
+            n_neighbours_adopted[person] += tie_weight(mods, adopter, edge, adopter_weight)
             if adopter < lowest_adopted_neighbour[person]:
                 lowest_adopted_neighbour[person] = adopter
             if word_of_mouth_only and q > 0.0 and first:
@@ -205,7 +214,7 @@ class BassRule(Rule):
             float(self.p_external),
             float(self.q),
             np.uint64(track.key),
-            graph.in_degree.astype(np.int32),
+            graph.in_strength if graph.weighted else graph.in_degree.astype(np.int32),
             np.zeros(n_nodes, dtype=np.int64),
             np.full(n_nodes, NEVER, dtype=np.int32),
             pending,

@@ -112,7 +112,8 @@ class Modifiers(NamedTuple):
     ``susceptibility``, ``activity`` (chance to be online at a step), ``visibility``
     (share of friends a protected account reaches); ``keys`` the run's activity and
     visibility coin keys; ``step_factor[t]`` the message's novelty decay times its
-    negativity bias (and a brand's promotions) at step ``t``."""
+    negativity bias (and a brand's promotions) at step ``t``; ``tie_weight`` the weight
+    of each tie (an entry per ``graph.indices``; empty on an unweighted network)."""
 
     on: bool
     influence: np.ndarray
@@ -123,7 +124,7 @@ class Modifiers(NamedTuple):
     step_factor: np.ndarray
     links: Links
     layers: Layers
-
+    tie_weight: np.ndarray
 
 
 def no_layers() -> Layers:
@@ -178,6 +179,29 @@ def weight(mods, sharer):
     if not mods.on:
         return np.int64(1) << np.int64(32)
     return np.int64(mods.influence[sharer] * 4294967296.0 + 0.5)
+
+
+@njit(inline="always")
+def tie_weight(mods, sharer, edge, sharer_weight):
+    """What ``sharer`` adds to a count over tie ``edge`` (threshold, word of mouth), in
+    units of 2**-32: their :func:`weight`, or on a weighted network their influence
+    times the tie's weight, rounded once."""
+    if mods.tie_weight.size == 0:
+        return sharer_weight
+    return np.int64(mods.influence[sharer] * mods.tie_weight[edge] * 4294967296.0 + 0.5)
+
+
+@njit(inline="always")
+def contacts_chance(mods, edge, chance):
+    """The chance over tie ``edge`` of a rule whose ``chance`` is per contact: a tie of
+    weight ``w`` is ``w`` contacts, ``1 - (1 - chance) ** w`` (the chance itself on an
+    unweighted network or a tie of weight 1)."""
+    if mods.tie_weight.size == 0:
+        return chance
+    contacts = mods.tie_weight[edge]
+    if contacts == 1.0:
+        return chance
+    return 1.0 - (1.0 - chance) ** contacts
 
 
 @njit(inline="always")

@@ -15,7 +15,15 @@ import numpy as np
 
 from sim.jit import njit
 from sim.rules.coins import chance_bits, pair_bits
-from sim.rules.common import NEVER, TRANSITIONS, layer_chance, online, receptivity, visible
+from sim.rules.common import (
+    NEVER,
+    TRANSITIONS,
+    contacts_chance,
+    layer_chance,
+    online,
+    receptivity,
+    visible,
+)
 from sim.rules.registry import Rule, Slider, register
 from sim.schema import Frozen, Probability
 
@@ -50,10 +58,12 @@ class CascadeParams(NamedTuple):
 def convinces(key, sharer, person, edge, step, p_share, threshold, mods):
     """Whether ``sharer`` convinces ``person`` over tie ``edge``: the pair coin against
     ``p_share``, or, with modifiers, against ``p * influence[sharer] * receptivity``
-    with the tie's layer's ``p`` and key."""
+    with the tie's layer's ``p`` and key (on a weighted network ``p`` is first made
+    the tie's, ``1 - (1 - p) ** weight``: :func:`~sim.rules.common.contacts_chance`)."""
     if not mods.on:
         return pair_bits(key, sharer, person) < threshold
     p_tie, tie_key = layer_chance(mods, edge, p_share, key)
+    p_tie = contacts_chance(mods, edge, p_tie)
     probability = min(1.0, p_tie * mods.influence[sharer] * receptivity(mods, person, step))
     return pair_bits(tie_key, sharer, person) < chance_bits(probability)
 

@@ -16,7 +16,15 @@ import numpy as np
 from pydantic import PositiveInt, model_validator
 
 from sim.jit import njit
-from sim.rules.common import NEVER, TRANSITIONS, online, receptivity, visible, weight
+from sim.rules.common import (
+    NEVER,
+    TRANSITIONS,
+    online,
+    receptivity,
+    tie_weight,
+    visible,
+    weight,
+)
 from sim.rules.registry import Rule, Slider, register
 from sim.schema import Frozen, KeyedError, Probability
 
@@ -50,9 +58,10 @@ class LinearThreshold(Frozen):
 
 
 class ThresholdParams(NamedTuple):
-    """Per person: how many sharing in-neighbours they need (int32), the weight of
-    those they have seen (int64, units of 2**-32), and their fractional threshold
-    (float64; empty with ``count``)."""
+    """Per person: how many sharing in-neighbours they need (int32; on a weighted
+    network the weight of ties they need, float64), the weight of those they have
+    seen (int64, units of 2**-32), and their fractional threshold (float64; empty
+    with ``count``)."""
 
     needed: np.ndarray
     n_neighbours_shared: np.ndarray
@@ -116,7 +125,7 @@ def threshold_step(
                 online(mods, person, next_step) and visible(mods, sharer, person)
             ):
                 continue
-            n_neighbours_shared[person] += sharer_weight
+            n_neighbours_shared[person] += tie_weight(mods, sharer, edge, sharer_weight)
             person_heard_at = heard_at[person]
             if person_heard_at == NEVER:
                 heard_at[person] = next_step
@@ -235,9 +244,13 @@ class LinearThresholdRule(Rule):
     def prepare(self, model, track) -> ThresholdParams:
         thresholds = self.thresholds(model)
         n_nodes = model.graph.n_nodes
-        if thresholds is None:
-            needed = np.full(n_nodes, self.count, dtype=np.int32)
+        weighted = model.graph.weighted
+        if thresholds is None:  # on a weighted network, that much weight of ties
+            needed = np.full(n_nodes, self.count, dtype=np.float64 if weighted else np.int32)
             thresholds = np.empty(0)
+        elif weighted:
+            # a share of the weight of one's ties in (Kempe et al. 2003), and some of it
+            needed = np.maximum(2.0**-32, thresholds * model.graph.in_strength)
         else:
             # n >= x exactly when n >= ceil(x) for whole n: the same test as the reference's
             needed = np.maximum(1.0, np.ceil(thresholds * model.graph.in_degree)).astype(np.int32)

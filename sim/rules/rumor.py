@@ -61,7 +61,8 @@ class RumorParams(NamedTuple):
     :func:`~sim.rules.coins.chance_bits`) of alpha and of the forgetting probability;
     ``both`` is true for Daley-Kendall; ``key`` the coin key. Per person:
     ``stifled_at`` (int32, ``NEVER`` if not), the spreaders who can call
-    (``spreaders[:n_waiting]``) and ``order``, a uint64 scratch array."""
+    (``spreaders[:n_waiting]``), ``order``, a uint64 scratch array, and ``can_call``
+    (bool: someone to call, a tie out of positive weight)."""
 
     spread: float
     stifle: np.uint64
@@ -71,6 +72,7 @@ class RumorParams(NamedTuple):
     stifled_at: np.ndarray
     spreaders: np.ndarray
     order: np.ndarray
+    can_call: np.ndarray
 
 
 @njit(inline="always")
@@ -79,6 +81,32 @@ def rumor_bits(key, step, purpose, person):
     bits of ``(4 * step + purpose, person)``. Purposes: 0 the caller order, 1 the
     contact, 2 the spreading coin, 3 the stifling coin."""
     return pair_bits(key, np.uint64(step) * np.uint64(4) + np.uint64(purpose), person)
+
+
+@njit(inline="always")
+def contact(indptr, caller, bits, mods):
+    """The tie ``caller`` calls over, from 53 random ``bits``: uniformly among their
+    out-ties (``bits % out_degree``), or on a weighted network with probability
+    proportional to the tie's weight: the first tie whose running sum of weights (in
+    row order) exceeds ``bits * 2**-53`` times the row's total (the last tie of positive
+    weight if rounding leaves none)."""
+    start, end = indptr[caller], indptr[caller + 1]
+    weights = mods.tie_weight
+    if weights.size == 0:
+        return start + np.int64(bits % np.uint64(end - start))
+    total = 0.0
+    for edge in range(start, end):
+        total += weights[edge]
+    target = np.float64(bits) * 2.0**-53 * total
+    running = 0.0
+    last = start
+    for edge in range(start, end):
+        running += weights[edge]
+        if weights[edge] > 0.0:
+            last = edge
+            if running > target:
+                return edge
+    return last
 
 
 @TRANSITIONS.register(RumorParams)
@@ -100,7 +128,8 @@ def rumor_step(graph, state, next_frontier, step, params, n_waiting, mods):
     ``(order bits >> 21, person)`` (the top 32 of the order bits of
     ``(step + 1, person)``, ties by number). A caller who is no longer a spreader
     when their turn comes (stifled earlier in this step, Daley-Kendall) does not
-    call. The contact is ``indices[indptr[u] + contact bits % out_degree]``; what
+    call. The contact is ``indices[indptr[u] + contact bits % out_degree]`` (on a
+    weighted network, drawn in proportion to the ties' weights: :func:`contact`); what
     earlier callers of the step did is visible: a person made a spreader earlier in
     the step counts as a spreader (but does not call until the next step).
 
@@ -144,10 +173,7 @@ def rumor_step(graph, state, next_frontier, step, params, n_waiting, mods):
             callers[n_kept] = caller
             n_kept += 1
             continue
-        start = indptr[caller]
-        degree = np.uint64(indptr[caller + 1] - start)
-        pick = rumor_bits(key, next_step, RUMOR_CONTACT, caller) % degree
-        edge = start + np.int64(pick)
+        edge = contact(indptr, caller, rumor_bits(key, next_step, RUMOR_CONTACT, caller), mods)
         person = indices[edge]
         if modified and not (online(mods, person, next_step) and visible(mods, caller, person)):
             callers[n_kept] = caller
@@ -200,7 +226,7 @@ def add_callers(graph, params, started, n_started, n_waiting):
     n_callers = n_waiting
     for i in range(n_started):
         person = started[i]
-        if params.stifled_at[person] == NEVER and graph.indptr[person + 1] > graph.indptr[person]:
+        if params.stifled_at[person] == NEVER and params.can_call[person]:
             params.spreaders[n_callers] = person
             n_callers += 1
     return n_callers
@@ -303,9 +329,10 @@ class RumorRule(Rule):
         """``stifled_at``, the spreaders who can call (the seeds so far) and a scratch."""
         n_nodes = model.graph.n_nodes
         spreaders = np.empty(n_nodes, dtype=np.int32)
-        can_call = np.flatnonzero((track.shared_at != NEVER) & (model.graph.degree > 0))
-        spreaders[: can_call.size] = can_call
-        track.n_waiting = int(can_call.size)
+        can_call = model.graph.strength > 0.0
+        callers = np.flatnonzero((track.shared_at != NEVER) & can_call)
+        spreaders[: callers.size] = callers
+        track.n_waiting = int(callers.size)
         return RumorParams(
             float(self.spread),
             chance_bits(float(self.alpha)),
@@ -315,6 +342,7 @@ class RumorRule(Rule):
             np.full(n_nodes, NEVER, dtype=np.int32),
             spreaders,
             np.empty(n_nodes, dtype=np.uint64),
+            can_call,
         )
 
     def sharing(self, track, adopters: np.ndarray, until_step: int) -> np.ndarray:
@@ -328,7 +356,7 @@ class RumorRule(Rule):
     def started(self, model, track, people: np.ndarray) -> None:
         """People made spreaders between steps (by an actor) who can call join the callers."""
         work = track.work
-        callers = people[(model.graph.degree[people] > 0) & (work.stifled_at[people] == NEVER)]
+        callers = people[work.can_call[people] & (work.stifled_at[people] == NEVER)]
         n_spreaders = track.n_waiting
         work.spreaders[n_spreaders : n_spreaders + callers.size] = callers
         track.n_waiting = n_spreaders + callers.size
