@@ -262,7 +262,7 @@ def viz(
                            help="Log every HTTP request (to see an asset that fails to load).")
     ] = False,
 ) -> None:
-    """Serve the interactive page (Mesa's SolaraViz) for a scenario; Ctrl-C stops it.
+    """Serve the interactive page (Solara, over the Mesa model) for a scenario; Ctrl-C stops it.
 
     Example: buzz viz scenarios/quickstart.yaml --port 8765
     """
