@@ -173,8 +173,9 @@ def run(
         from sim.results.terminal import print_summary
 
         print_summary(console, batch.runs, loaded.model_dump(mode="json"))
+        # paths whole on their line, to copy
         console.print(f"results: {folder}/ (runs.parquet, timeseries.parquet, scenario.yaml, "
-                      f"manifest.json{figure})", markup=False, highlight=False)
+                      f"manifest.json{figure})", markup=False, highlight=False, soft_wrap=True)
         if kept is not None:
             console.print(f"earlier results: {kept}/", markup=False, highlight=False,
                           soft_wrap=True)

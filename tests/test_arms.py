@@ -110,6 +110,17 @@ def test_unnamed_points_are_named_by_what_varies():
                                "strategy=random, nodes=none"]
 
 
+def test_a_baseline_left_by_a_replaced_sweep_is_not_an_error():
+    """Replacing a scenario's arms by a grid (--set sweep=...) keeps it valid: the
+    report then compares with the first point."""
+    from sim.config import with_overrides
+
+    crisis = load_scenario(PROJECT / "scenarios" / "crisis.yaml")
+    assert crisis.report.baseline == "no answer"
+    grid = with_overrides(crisis, ["sweep={grid: {community_manager.credibility: [0.4, 1.0]}}"])
+    assert grid.point_labels() == ["credibility=0.4", "credibility=1"]
+
+
 def test_every_ready_made_comparison_names_its_points_in_words():
     for path in sorted((PROJECT / "scenarios").glob("*.yaml")):
         scenario = load_scenario(path)

@@ -126,7 +126,7 @@ def test_running_again_keeps_the_earlier_results_under_a_numbered_folder(tmp_pat
     first = pd.read_parquet(out / "runs.parquet")
     again = buzz("run", scenario, "--out", out, "--set", "messages.promo.rule.p=0.5")
     assert again.returncode == 0, again.stderr
-    assert f"earlier results: {out}.1/" in again.stdout
+    assert f"earlier results: {out}.1/\n" in again.stdout  # the path whole, on one line
     pd.testing.assert_frame_equal(pd.read_parquet(tmp_path / "out.1" / "runs.parquet"), first)
     assert yaml.safe_load((out / "scenario.yaml").read_text())["messages"][0]["rule"]["p"] == 0.5
     assert buzz("run", scenario, "--out", out, "--quiet").returncode == 0

@@ -88,7 +88,8 @@ class Report(Frozen):
     ``cost_per_reach``, ``roi``, ``final_net_sentiment``...: one with a better
     direction); ``message``: the message it is read on (default: the first);
     ``baseline``: the arm every other is compared with, pair by pair (default: the
-    first point); ``show``: measures shown besides those the scenario makes
+    first arm; a sweep without named arms compares with its first point unless
+    ``baseline`` is one of its labels); ``show``: measures shown besides those the scenario makes
     meaningful (cascade shape: ``funnel_share``, ``structural_virality``...);
     ``currency``: how money is written (``$``, ``€``, ``EUR``; default none).
     """

@@ -164,14 +164,13 @@ class Scenario(Frozen):
         for message in (self.value.messages or []) if self.value is not None else []:
             if message not in names:
                 raise KeyedError("value.messages", message, f"a message name: {', '.join(names)}")
-        if self.report.baseline is not None:
-            arms = [arm.name for arm in self.sweep.arms] if self.sweep is not None else []
-            labels = self.point_labels()
-            if self.report.baseline not in arms and self.report.baseline not in labels:
-                shown = arms or labels[:8] + (["..."] if len(labels) > 8 else [])
-                raise KeyedError("report.baseline", self.report.baseline,
-                                 f"an arm of the sweep: {', '.join(shown)}"
-                                 if self.sweep is not None else "no baseline: nothing is swept")
+        arms = [arm.name for arm in self.sweep.arms] if self.sweep is not None else []
+        baseline = self.report.baseline
+        # Named arms: the baseline must be one (a typo is an error). A sweep without
+        # names (one that replaced the file's arms, say) compares with its first point
+        # unless the baseline is one of its labels.
+        if arms and baseline is not None and baseline not in arms + self.point_labels():
+            raise KeyedError("report.baseline", baseline, f"an arm of the sweep: {', '.join(arms)}")
         return self
 
     def point_labels(self) -> list[str]:
