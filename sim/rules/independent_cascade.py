@@ -114,47 +114,26 @@ def cascade_step(
                 online(mods, person, next_step) and visible(mods, sharer, person)
             ):
                 continue
-            n_next, new_heard = tell(
-                heard_at, shared_at, source, person_shared_at, sharer, person, edge, step,
-                key, p_share, threshold, mods, next_frontier, n_next, new_heard,
-            )
+            if person_shared_at == next_step:
+                # converted this step by someone else: only the source may change
+                if sharer < source[person] and convinces(
+                    key, sharer, person, edge, step, p_share, threshold, mods
+                ):
+                    source[person] = sharer
+                continue
+            person_heard_at = heard_at[person]
+            if person_heard_at == NEVER:
+                heard_at[person] = next_step
+                source[person] = sharer
+                new_heard += 1
+            if convinces(key, sharer, person, edge, step, p_share, threshold, mods):
+                shared_at[person] = next_step
+                source[person] = sharer
+                next_frontier[n_next] = person
+                n_next += 1
+            elif person_heard_at == next_step and sharer < source[person]:
+                source[person] = sharer
     return n_next, new_heard, n_waiting
-
-
-@njit(inline="always")
-def tell(
-    heard_at, shared_at, source, person_shared_at, sharer, person, edge, step, key, p_share,
-    threshold, mods, next_frontier, n_next, new_heard,
-):
-    """``sharer``'s chance, over tie ``edge`` and under coin ``key``, to make ``person``
-    (who had not shared by ``step`` and sees the share) hear and share at ``step + 1``.
-
-    A person converted this step by someone else keeps sharing from ``step + 1``: only
-    their source may change (to the lowest-numbered sharer whose coin succeeded).
-    Otherwise they hear (if first) and share if the coin succeeds; a person who only
-    heard keeps the lowest-numbered sharer who exposed them first. Returns the new
-    ``(n_next, new_heard)``; the new sharer goes to ``next_frontier``.
-    """
-    next_step = np.int32(step + 1)
-    if person_shared_at == next_step:
-        if sharer < source[person] and convinces(
-            key, sharer, person, edge, step, p_share, threshold, mods
-        ):
-            source[person] = sharer
-        return n_next, new_heard
-    person_heard_at = heard_at[person]
-    if person_heard_at == NEVER:
-        heard_at[person] = next_step
-        source[person] = sharer
-        new_heard += 1
-    if convinces(key, sharer, person, edge, step, p_share, threshold, mods):
-        shared_at[person] = next_step
-        source[person] = sharer
-        next_frontier[n_next] = person
-        n_next += 1
-    elif person_heard_at == next_step and sharer < source[person]:
-        source[person] = sharer
-    return n_next, new_heard
 
 
 @njit(inline="always")

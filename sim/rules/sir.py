@@ -19,7 +19,7 @@ import numpy as np
 from sim.jit import njit
 from sim.rules.coins import chance_bits, pair_bits
 from sim.rules.common import AFTER_STEP, NEVER, TRANSITIONS, online, visible
-from sim.rules.independent_cascade import convinces, tell
+from sim.rules.independent_cascade import CascadeParams, cascade_step, convinces
 from sim.rules.registry import Rule, Slider, register
 from sim.schema import Frozen, Probability
 
@@ -100,20 +100,33 @@ def transition(graph, state, frontier, n_frontier, next_frontier, step, params, 
     return lasting_step(graph, state, next_frontier, step, params, n_waiting, mods)
 
 
+@njit(inline="always")
+def episode_start(shared_at, since, person):
+    """When ``person``'s latest sharing episode began: their re-sharing start, else
+    when they first shared."""
+    return since[person] if since[person] != NEVER else shared_at[person]
+
+
 @njit(cache=True)
 def lasting_step(graph, state, next_frontier, step, params, n_waiting, mods):
     """One synchronous SIR or SIS step from ``step`` to ``step + 1``.
 
     Every sharer at ``step`` (``params.sharers[:n_waiting]``) gives each out-neighbour
-    who can catch the message a chance: someone who has never shared (they hear and may
-    start, as under the independent cascade: see
-    :func:`~sim.rules.independent_cascade.tell`) or, with re-sharing, someone who
-    stopped by ``step`` (they may start a new episode at ``step + 1``; their
-    ``heard_at``, ``shared_at`` and ``source`` keep the first time). With modifiers a
-    neighbour offline at ``step + 1``, or who cannot see the sharer, misses the share,
-    and the chance is ``beta * influence * receptivity`` (``beta`` of the tie's layer).
-    Then each sharer stops at ``step + 1`` if their stopping coin, the pair ``(step +
-    1, sharer)`` under the key salted for stopping, falls below ``params.stop``.
+    who can catch the message a chance. Someone who has never shared hears and may
+    start, exactly as from an independent-cascade sharer: the sharers whose episodes
+    began at the same step share a coin key (:func:`chance_key`), and each such group
+    is one :func:`~sim.rules.independent_cascade.cascade_step` with ``p = beta``
+    (which also does the modifiers: a neighbour offline at ``step + 1``, or who cannot
+    see the sharer, misses the share; the chance is ``beta * influence *
+    receptivity``, ``beta`` of the tie's layer, per contact on a weighted network).
+    With re-sharing, a second pass gives the same chance, under the same coin, to
+    those who stopped by ``step``: they start a new episode at ``step + 1`` (their
+    ``heard_at``, ``shared_at`` and ``source`` keep the first time). Then each sharer
+    stops at ``step + 1`` if their stopping coin, the pair ``(step + 1, sharer)`` under
+    the key salted for stopping, falls below ``params.stop``.
+
+    The sharers are listed in the order their episodes began (who goes on keeps their
+    place; who starts is appended), so a group is a run of the list.
 
     Returns ``(n_next, new_heard, n_sharing)``: the first-time sharers go to
     ``next_frontier``; the sharers who go on and those who restart are compacted in
@@ -121,39 +134,46 @@ def lasting_step(graph, state, next_frontier, step, params, n_waiting, mods):
     :func:`add_sharers`).
     """
     indptr, indices = graph
-    heard_at, shared_at, source = state
+    shared_at = state.shared_at
     beta, resharing = params.beta, params.resharing
     sharers, since, stopped_at = params.sharers, params.since, params.stopped_at
-    threshold = chance_bits(beta)
     next_step = np.int32(step + 1)
     key = np.uint64(params.key)
-    modified = mods.on
     n_next = 0
     new_heard = 0
+    first = 0
+    while first < n_waiting:
+        start = episode_start(shared_at, since, sharers[first])
+        last = first + 1
+        while last < n_waiting and episode_start(shared_at, since, sharers[last]) == start:
+            last += 1
+        chances = CascadeParams(beta, chance_key(key, start, step, resharing))
+        n_started, n_heard, _ = cascade_step(
+            graph, state, sharers[first:last], last - first, next_frontier[n_next:], step,
+            chances, 0, mods,
+        )
+        n_next += n_started
+        new_heard += n_heard
+        first = last
     n_again = 0
-    for i in range(n_waiting):
-        sharer = sharers[i]
-        start = since[sharer] if since[sharer] != NEVER else shared_at[sharer]
-        sharer_key = chance_key(key, start, step, resharing)
-        for edge in range(indptr[sharer], indptr[sharer + 1]):
-            person = indices[edge]
-            again = shared_at[person] <= step
-            if again and not (resharing and stopped_at[person] <= step):
-                continue  # sharing now, or stopped for good
-            if modified and not (
-                online(mods, person, next_step) and visible(mods, sharer, person)
-            ):
-                continue
-            if not again:
-                n_next, new_heard = tell(
-                    heard_at, shared_at, source, shared_at[person], sharer, person, edge,
-                    step, sharer_key, beta, threshold, mods, next_frontier, n_next, new_heard,
-                )
-            elif convinces(sharer_key, sharer, person, edge, step, beta, threshold, mods):
-                since[person] = next_step
-                stopped_at[person] = NEVER
-                sharers[n_waiting + n_again] = person  # past the sharers of this step
-                n_again += 1
+    if resharing:
+        threshold = chance_bits(beta)
+        for i in range(n_waiting):
+            sharer = sharers[i]
+            sharer_key = chance_key(key, episode_start(shared_at, since, sharer), step, True)
+            for edge in range(indptr[sharer], indptr[sharer + 1]):
+                person = indices[edge]
+                if shared_at[person] > step or stopped_at[person] > step:
+                    continue  # never shared (done above), or sharing now
+                if mods.on and not (
+                    online(mods, person, next_step) and visible(mods, sharer, person)
+                ):
+                    continue
+                if convinces(sharer_key, sharer, person, edge, step, beta, threshold, mods):
+                    since[person] = next_step
+                    stopped_at[person] = NEVER
+                    sharers[n_waiting + n_again] = person  # past the sharers of this step
+                    n_again += 1
     stop_key = key ^ STOP_SALT
     n_kept = 0
     for i in range(n_waiting):
