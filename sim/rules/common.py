@@ -113,7 +113,9 @@ class Modifiers(NamedTuple):
     (share of friends a protected account reaches); ``keys`` the run's activity and
     visibility coin keys; ``step_factor[t]`` the message's novelty decay times its
     negativity bias (and a brand's promotions) at step ``t``; ``tie_weight`` the weight
-    of each tie (an entry per ``graph.indices``; empty on an unweighted network)."""
+    of each tie (an entry per ``graph.indices``; empty on an unweighted network);
+    ``edge_step`` the step of each contact on a temporal network (int32, empty
+    otherwise)."""
 
     on: bool
     influence: np.ndarray
@@ -125,6 +127,7 @@ class Modifiers(NamedTuple):
     links: Links
     layers: Layers
     tie_weight: np.ndarray
+    edge_step: np.ndarray
 
 
 def no_layers() -> Layers:
@@ -189,6 +192,13 @@ def tie_weight(mods, sharer, edge, sharer_weight):
     if mods.tie_weight.size == 0:
         return sharer_weight
     return np.int64(mods.influence[sharer] * mods.tie_weight[edge] * 4294967296.0 + 0.5)
+
+
+@njit(inline="always")
+def contact_now(mods, edge, step):
+    """Whether tie ``edge`` can carry a share made at ``step``: always on a static
+    network; on a temporal one, when its contact happens at ``step``."""
+    return mods.edge_step.size == 0 or mods.edge_step[edge] == step
 
 
 @njit(inline="always")

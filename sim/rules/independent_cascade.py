@@ -18,6 +18,7 @@ from sim.rules.coins import chance_bits, pair_bits
 from sim.rules.common import (
     NEVER,
     TRANSITIONS,
+    contact_now,
     contacts_chance,
     layer_chance,
     online,
@@ -90,7 +91,8 @@ def cascade_step(
 
     With modifiers a neighbour offline at ``step + 1``, or who cannot see the
     sharer's posts (protected account), misses the share altogether: they neither
-    hear nor get a coin.
+    hear nor get a coin; so does one whose contact with the sharer (on a temporal
+    network) is not at ``step``.
 
     Returns ``(n_next, new_heard, n_waiting)``; the new sharers are in
     ``next_frontier`` (nobody waits: ``n_waiting`` stays 0).
@@ -111,7 +113,9 @@ def cascade_step(
             if person_shared_at <= step:
                 continue  # already sharing: exposure changes nothing
             if modified and not (
-                online(mods, person, next_step) and visible(mods, sharer, person)
+                contact_now(mods, edge, step)
+                and online(mods, person, next_step)
+                and visible(mods, sharer, person)
             ):
                 continue
             if person_shared_at == next_step:
@@ -213,6 +217,7 @@ class IndependentCascadeRule(Rule):
     name = "independent_cascade"
     schema = IndependentCascade
     layer_parameter = "p"
+    temporal = True
     sliders = (Slider("p", "sharing probability p", 0.0, 1.0, 0.01),)
 
     p_share: float

@@ -18,7 +18,7 @@ import numpy as np
 
 from sim.jit import njit
 from sim.rules.coins import chance_bits, pair_bits
-from sim.rules.common import AFTER_STEP, NEVER, TRANSITIONS, online, visible
+from sim.rules.common import AFTER_STEP, NEVER, TRANSITIONS, contact_now, online, visible
 from sim.rules.independent_cascade import CascadeParams, cascade_step, convinces
 from sim.rules.registry import Rule, Slider, register
 from sim.schema import Frozen, Probability
@@ -166,7 +166,9 @@ def lasting_step(graph, state, next_frontier, step, params, n_waiting, mods):
                 if shared_at[person] > step or stopped_at[person] > step:
                     continue  # never shared (done above), or sharing now
                 if mods.on and not (
-                    online(mods, person, next_step) and visible(mods, sharer, person)
+                    contact_now(mods, edge, step)
+                    and online(mods, person, next_step)
+                    and visible(mods, sharer, person)
                 ):
                     continue
                 if convinces(sharer_key, sharer, person, edge, step, beta, threshold, mods):
@@ -279,6 +281,7 @@ class SIRRule(Rule):
     name = "sir"
     schema = SIR
     layer_parameter = "beta"
+    temporal = True
     keeps_spreading = True
     resharing: ClassVar[bool] = False
     run_columns = RUN_COLUMNS
