@@ -195,13 +195,6 @@ def tie_weight(mods, sharer, edge, sharer_weight):
 
 
 @njit(inline="always")
-def contact_now(mods, edge, step):
-    """Whether tie ``edge`` can carry a share made at ``step``: always on a static
-    network; on a temporal one, when its contact happens at ``step``."""
-    return mods.edge_step.size == 0 or mods.edge_step[edge] == step
-
-
-@njit(inline="always")
 def contacts_chance(mods, edge, chance):
     """The chance over tie ``edge`` of a rule whose ``chance`` is per contact: a tie of
     weight ``w`` is ``w`` contacts, ``1 - (1 - chance) ** w`` (the chance itself on an

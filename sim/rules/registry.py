@@ -80,7 +80,7 @@ class Rule:
     """Parameters the interactive page offers as sliders."""
     temporal: ClassVar[bool] = False
     """Whether the rule honours contacts at times (a temporal network): a sharer passes
-    a message only over a contact at a step they share (``contact_now``)."""
+    a message at step ``t`` only over ties with ``mods.edge_step[edge] == t``."""
     run_columns: ClassVar[tuple[str, ...]] = ()
     """The rule's own columns of ``runs.parquet`` (:meth:`run_measures` fills them)."""
 

@@ -18,7 +18,7 @@ import numpy as np
 
 from sim.jit import njit
 from sim.rules.coins import chance_bits, pair_bits
-from sim.rules.common import AFTER_STEP, NEVER, TRANSITIONS, contact_now, online, visible
+from sim.rules.common import AFTER_STEP, NEVER, TRANSITIONS, online, visible
 from sim.rules.independent_cascade import CascadeParams, cascade_step, convinces
 from sim.rules.registry import Rule, Slider, register
 from sim.schema import Frozen, Probability
@@ -158,6 +158,8 @@ def lasting_step(graph, state, next_frontier, step, params, n_waiting, mods):
     n_again = 0
     if resharing:
         threshold = chance_bits(beta)
+        contacts = mods.edge_step
+        temporal = contacts.size > 0
         for i in range(n_waiting):
             sharer = sharers[i]
             sharer_key = chance_key(key, episode_start(shared_at, since, sharer), step, True)
@@ -166,9 +168,9 @@ def lasting_step(graph, state, next_frontier, step, params, n_waiting, mods):
                 if shared_at[person] > step or stopped_at[person] > step:
                     continue  # never shared (done above), or sharing now
                 if mods.on and not (
-                    contact_now(mods, edge, step)
-                    and online(mods, person, next_step)
+                    online(mods, person, next_step)
                     and visible(mods, sharer, person)
+                    and (not temporal or contacts[edge] == step)  # in contact at this step
                 ):
                     continue
                 if convinces(sharer_key, sharer, person, edge, step, beta, threshold, mods):
