@@ -52,6 +52,7 @@ try:
 except ModuleNotFoundError:  # run from a checkout that is not pip-installed
     sys.path.insert(0, str(ROOT))
 
+from sim import rules  # noqa: E402
 from sim.config import scenario_from_dict  # noqa: E402
 from sim.model import BuzzModel  # noqa: E402
 from sim.randomness import RunStreams  # noqa: E402
@@ -117,6 +118,10 @@ def time_cases(
     for label, rule, people, _ in CASES:
         if only not in label:
             continue
+        if rule["model"] not in rules.names() or (
+            label == WEIGHTED_IC and not hasattr(plain, "with_weights")
+        ):
+            continue  # a tree from before the rule or the weights (--against)
         spec = scenario(n_nodes, rule, people, steps)
         graph = plain
         if label == WEIGHTED_IC:
@@ -171,7 +176,7 @@ def against(rev: str, n_nodes: int, steps: int, repeats: int, rounds: int, only:
         f"| rule | this tree (s) | {rev} (s) | ratio | same reach |",
         "|---|---:|---:|---:|---|",
     ]
-    for label in seconds[new]:
+    for label in [label for label in seconds[new] if label in seconds[old]]:
         a, b = statistics.median(seconds[new][label]), statistics.median(seconds[old][label])
         same = reaches[new][label] == reaches[old][label]
         lines.append(f"| {label} | {a:.3f} | {b:.3f} | {a / b:.3f} | {'yes' if same else 'NO'} |")

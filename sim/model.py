@@ -278,6 +278,7 @@ class BuzzModel(mesa.Model):
             or bool(links)
             or layers.edge_layer.size > 0
             or self.graph.weighted
+            or self.graph.temporal
             or bool(acted_on & {"promotion", "community"})
             or (answers and manager.credibility != 1.0)
         )
@@ -311,6 +312,8 @@ class BuzzModel(mesa.Model):
             layers=layers,
             tie_weight=(self.graph.edge_weight if self.graph.weighted
                         else np.empty(0, dtype=np.float64)),
+            edge_step=(self.graph.edge_step if self.graph.temporal
+                       else np.empty(0, dtype=np.int32)),
         )
 
     def _layer_parameters(self, message: Message) -> Layers:

@@ -139,6 +139,11 @@ def weight(model: BuzzModel, index: int, sharer: int, tie_weight: float = 1.0) -
     return int(influence * 4294967296.0 + 0.5)
 
 
+def contact_at(model: BuzzModel, tie: int, step: int) -> bool:
+    """Whether tie number ``tie`` is a contact at ``step`` (always, on a static network)."""
+    return not model.graph.temporal or int(model.graph.edge_step[tie]) == step
+
+
 def per_tie(model: BuzzModel, tie: int, chance: float) -> float:
     """A chance per contact over tie number ``tie``: a tie of weight w is w contacts,
     each a chance, so ``1 - (1 - chance) ** w`` (the chance itself for weight 1)."""
@@ -212,6 +217,8 @@ class SharingPerson(Person):
             if with_modifiers:
                 if track.shared_at[other] <= now:
                     continue  # sharing already: nothing to miss
+                if not contact_at(model, tie, now):
+                    continue  # we are not in contact now (temporal network)
                 if not (online(model, other, now + 1) and visible(model, me, other)):
                     continue  # offline, or cannot see my posts: misses the share
                 influence = model.population.influence[me]
@@ -321,6 +328,8 @@ class SharingPerson(Person):
             if again and not (rule.resharing and stopped_at[other] <= now):
                 continue  # sharing now, or stopped for good
             if with_modifiers:
+                if not contact_at(model, tie, now):
+                    continue  # we are not in contact now (temporal network)
                 if not (online(model, other, now + 1) and visible(model, me, other)):
                     continue
                 influence = model.population.influence[me]

@@ -626,11 +626,15 @@ def test_every_ready_made_scenario_gets_sliders_and_steps():
     """Each scenario in scenarios/ opens on the page: its sliders are valid values
     (a budget slider where seeds are bought with a budget) and Step moves it."""
     from sim.config import load_scenario
+    from sim.network.generators import build_network
     from sim.viz.page import VizModel, slider_params
 
     for path in sorted((PROJECT / "scenarios").glob("*.yaml")):
         scenario = load_scenario(path)
-        params = slider_params(scenario, scenario.network.n)
+        n_people = getattr(scenario.network, "n", None)
+        if n_people is None:  # an edge list: as many people as it names
+            n_people = build_network(scenario.network, np.random.default_rng(0)).n_nodes
+        params = slider_params(scenario, n_people)
         values = {key: spec["value"] for key, spec in params.items()
                   if isinstance(spec, dict) and key != "replication"}
         seeding = scenario.messages[0].seeding

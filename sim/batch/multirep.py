@@ -40,7 +40,7 @@ def multirep_applies(scenario: Scenario) -> bool:
     nothing but ``p`` (its other options at their defaults), seeded at step 0, with
     no modifiers; people are all alike (default ``people``); messages do not
     interact; no actor (brand, community manager) acts between steps; the network
-    is a single layer without weights; and the replications share it (a
+    is a single layer without weights or times; and the replications share it (a
     deterministic network, or ``network.fixed``). Anything added later stays on the
     one-run-at-a-time path until this function admits it.
 
@@ -57,8 +57,8 @@ def multirep_applies(scenario: Scenario) -> bool:
     """
     if scenario.network.model == "layers" or not scenario.network.shared_by_replications:
         return False
-    if scenario.network.weighted:
-        return False  # its kernels know no weights
+    if scenario.network.weighted or scenario.network.temporal:
+        return False  # its kernels know no weights and no times
     if scenario.interactions or not scenario.people.is_default:
         return False
     if scenario.campaign.actions or scenario.community_manager is not None:

@@ -38,6 +38,11 @@ class _Network(Frozen):
         return self.weights is not None
 
     @property
+    def temporal(self) -> bool:
+        """Whether the network is made of contacts at times (an edge list's time column)."""
+        return False
+
+    @property
     def shared_by_replications(self) -> bool:
         """Whether every replication runs on the same network."""
         return self.fixed or self.model in _DETERMINISTIC_NETWORKS
@@ -177,34 +182,52 @@ class Follower(_Network):
         return self
 
 
+Column = Annotated[int, Field(ge=3)] | Annotated[str, Field(min_length=1)]
+
+
 class Columns(Frozen):
     """Which column of an edge list holds what besides the two ids: a 1-based position
-    (``3``) or a header name (``weight``)."""
+    (``3``) or a header name (``weight``, ``time``)."""
 
-    weight: Annotated[int, Field(ge=3)] | Annotated[str, Field(min_length=1)] | None = None
+    weight: Column | None = None
+    time: Column | None = None
 
 
 class EdgeList(_Network):
     """A network read from a file of ``u v`` pairs (whitespace or commas, ``#``/``%``
     comments, optional header, ``.gz``). Relative paths are relative to the scenario.
-    ``columns.weight`` reads each tie's weight from a column (finite, at least 0)."""
+    ``columns.weight`` reads each tie's weight from a column (finite, at least 0).
+    ``columns.time`` makes each line a contact at a time: the network is temporal, and
+    a contact at time ``t`` happens at step ``floor((t - t0) / step_duration)``, ``t0``
+    the file's first time (a message passes along a contact only at its step)."""
 
     model: Literal["edgelist"]
     path: str
     directed: bool = False
     columns: Columns = Columns()
+    step_duration: Positive | None = None
 
     @model_validator(mode="after")
-    def _one_source_of_weights(self):
+    def _columns_fit(self):
         if self.weights is not None and self.columns.weight is not None:
             raise KeyedError("weights", self.weights.model_dump() if isinstance(
                 self.weights, Frozen) else self.weights, "no weights to draw when "
                 "columns.weight reads them from the file")
+        if self.step_duration is not None and self.columns.time is None:
+            raise KeyedError("step_duration", self.step_duration,
+                             "only with columns.time (a step_duration maps times to steps)")
+        if self.columns.time is not None and self.weighted:
+            raise KeyedError("columns.time", self.columns.time, "no times on weighted "
+                             "ties (weights and times together are not supported)")
         return self
 
     @property
     def weighted(self) -> bool:
         return self.weights is not None or self.columns.weight is not None
+
+    @property
+    def temporal(self) -> bool:
+        return self.columns.time is not None
 
 
 _ONE_NETWORK = (
@@ -242,6 +265,9 @@ class Layer(Frozen):
             raise KeyedError(
                 "membership", self.membership, "1 for an edge list (its members are listed)"
             )
+        if self.network.temporal:
+            raise KeyedError("network.columns.time", self.network.columns.time,
+                             "none on a layer (temporal layers are not supported)")
         if self.network.weighted:
             key, value = ("network.weights", self.network.weights) if (
                 self.network.weights is not None

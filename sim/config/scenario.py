@@ -121,6 +121,22 @@ class Scenario(Frozen):
         return self
 
     @model_validator(mode="after")
+    def _rules_know_time(self):
+        if not self.network.temporal:
+            return self
+        for message in self.messages:
+            if not rule_registry.rule_class(message.rule.model).temporal:
+                known = [name for name, rule in rule_registry.rules().items() if rule.temporal]
+                raise KeyedError(f"messages.{message.name}.rule.model", message.rule.model,
+                                 f"a rule that knows contacts at times: {', '.join(known)}")
+            if message.seeding.strategy in ("greedy", "degree_discount"):
+                raise KeyedError(f"messages.{message.name}.seeding.strategy",
+                                 message.seeding.strategy,
+                                 "a strategy that needs no plan on a static network "
+                                 "(the network is temporal)")
+        return self
+
+    @model_validator(mode="after")
     def _actors_name_messages(self):
         messages = {message.name: message for message in self.messages}
         names = ", ".join(messages)

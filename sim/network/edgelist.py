@@ -6,7 +6,9 @@ What :func:`read_edgelist` accepts:
 - columns after the first two (weights, timestamps) are ignored, unless ``weight``
   names the column of each tie's weight: a 1-based position (``3``) or a header
   name (``weight``); weights are numbers, finite and at least 0 (a line that breaks
-  this is named in the error), and a repeated tie keeps its largest weight;
+  this is named in the error), and a repeated tie keeps its largest weight; and
+  ``time`` names the column of each contact's time (a finite number), which makes
+  the network temporal (:func:`contact_steps`);
 - comment lines starting with ``#`` or ``%`` and blank lines anywhere;
 - one optional header line: the first non-comment line, taken as a header when its
   ids are not integers but the next line's are, or when both are usual column names
@@ -70,6 +72,8 @@ def read_edgelist(
     directed: bool = False,
     source: str | None = None,
     weight: int | str | None = None,
+    time: int | str | None = None,
+    step_duration: float = 1.0,
 ) -> Graph:
     """Read a network from an edge-list file (see the module notes for the format).
 
@@ -84,6 +88,10 @@ def read_edgelist(
     weight : int or str, optional
         The column of the ties' weights: its 1-based position, or its name in the
         file's header. Without it, ties are unweighted.
+    time, step_duration : int or str, float
+        The column of each contact's time (a position or a header name), and the
+        time a step lasts: each line is then a contact at step ``floor((t - t0) /
+        step_duration)``, ``t0`` the first time in the file (a temporal network).
 
     Returns
     -------
@@ -118,13 +126,16 @@ def read_edgelist(
     first, second = pair
     if first.size == 0:
         raise InputError(source, "", None, "an edge list with at least one 'u v' line (none found)")
-    if weight is None:
-        return _graph_from_ids(first, second, directed)
-    column = _weight_column(text, header_lineno, weight, source)
-    weights = _parse_weights(body, first.size, column)
-    if weights is None:  # some weight is not a finite number >= 0: find its line
-        weights = _weights_by_lines(text, header_lineno, column, source)
-    return _graph_from_ids(first, second, directed, weights)
+    weights = steps = None
+    if weight is not None:
+        column = _column(text, header_lineno, weight, "network.columns.weight", source)
+        weights = _read_numbers(body, text, header_lineno, first.size, column, "weight",
+                                source)
+    if time is not None:
+        column = _column(text, header_lineno, time, "network.columns.time", source)
+        times = _read_numbers(body, text, header_lineno, first.size, column, "time", source)
+        steps = contact_steps(times, step_duration)
+    return _graph_from_ids(first, second, directed, weights, steps)
 
 
 def _read_text(path: Path, source: str) -> str:
@@ -262,53 +273,47 @@ def _parse_by_lines(
     return _as_ids(np.asarray(first, dtype=str), np.asarray(second, dtype=str))
 
 
-def _weight_column(text: str, header_lineno: int | None, weight: int | str, source: str) -> int:
-    """The 0-based column of the weights: a 1-based position, or a header name."""
-    if isinstance(weight, int):
-        if weight < 3:
-            raise InputError(source, "network.columns.weight", weight,
+def _column(text: str, header_lineno: int | None, column: int | str, key: str,
+            source: str) -> int:
+    """The 0-based position of a column given as a 1-based position or a header name."""
+    if isinstance(column, int):
+        if column < 3:
+            raise InputError(source, key, column,
                              "a position of 3 or more (columns 1 and 2 are the ids)")
-        return weight - 1
+        return column - 1
     names = []
     if header_lineno is not None:
         header = text.split("\n", header_lineno)[header_lineno - 1]
         names = [token.strip("\"'") for token in _split(header)]
     lowered = [name.lower() for name in names]
-    if weight.lower() not in lowered:
+    if column.lower() not in lowered:
         allowed = (f"a column of the header ({', '.join(names)}) or a position (3, 4, ...)"
                    if names else "a position (3, 4, ...): the file has no header line")
-        raise InputError(source, "network.columns.weight", weight, allowed)
-    column = lowered.index(weight.lower())
-    if column < 2:
-        raise InputError(source, "network.columns.weight", weight,
-                         "a column after the two ids")
-    return column
+        raise InputError(source, key, column, allowed)
+    position = lowered.index(column.lower())
+    if position < 2:
+        raise InputError(source, key, column, "a column after the two ids")
+    return position
 
 
-def _parse_weights(body: str, n_pairs: int, column: int) -> np.ndarray | None:
-    """The weights in ``column`` as float64 by the C reader, or ``None`` when a line
-    lacks one or one is not a finite number at least 0."""
+def _read_numbers(body: str, text: str, header_lineno: int | None, n_pairs: int,
+                  column: int, what: str, source: str) -> np.ndarray:
+    """The numbers of ``column`` (0-based) on each line, as float64: finite, and at
+    least 0 for weights. The C reader first; if it fails or a value is refused, a scan
+    line by line names the first bad line."""
     try:
         table = pd.read_csv(
             io.StringIO(body), sep=r"\s+", header=None, usecols=[column], dtype=str,
             quoting=csv.QUOTE_NONE, na_filter=False, engine="c",
         )
+        values = pd.to_numeric(table[column].to_numpy(dtype=str), errors="coerce")
+        values = np.asarray(values, dtype=np.float64)
+        if values.size == n_pairs and _acceptable(values, what).all():
+            return values
     except (pd.errors.ParserError, ValueError):
-        return None
-    weights = pd.to_numeric(table[column].to_numpy(dtype=str), errors="coerce")
-    weights = np.asarray(weights, dtype=np.float64)
-    if weights.size != n_pairs or not (np.isfinite(weights) & (weights >= 0)).all():
-        return None
-    return weights
-
-
-def _weights_by_lines(
-    text: str, header_lineno: int | None, column: int, source: str
-) -> np.ndarray:
-    """The slow path: each line's weight, raising on the first line without a finite
-    number at least 0 in ``column``."""
-    weights = []
-    where = f"a weight in column {column + 1}"
+        pass
+    values = []
+    where = f"a {what} in column {column + 1}"
     for lineno, line in _data_lines(text):
         if lineno == header_lineno:
             continue
@@ -320,11 +325,29 @@ def _weights_by_lines(
         except ValueError:
             raise InputError(source, f"line {lineno}", tokens[column],
                              f"{where} that is a number") from None
-        if not (np.isfinite(value) and value >= 0):
-            raise InputError(source, f"line {lineno}", tokens[column],
-                             f"{where} that is finite and at least 0")
-        weights.append(value)
-    return np.asarray(weights, dtype=np.float64)
+        if not _acceptable(np.array([value]), what)[0]:
+            limits = "finite and at least 0" if what == "weight" else "finite"
+            raise InputError(source, f"line {lineno}", tokens[column], f"{where} that is {limits}")
+        values.append(value)
+    return np.asarray(values, dtype=np.float64)
+
+
+def _acceptable(values: np.ndarray, what: str) -> np.ndarray:
+    """Weights are finite and at least 0; times are finite."""
+    finite = np.isfinite(values)
+    return finite & (values >= 0) if what == "weight" else finite
+
+
+def contact_steps(times: np.ndarray, step_duration: float) -> np.ndarray:
+    """The step of each contact: ``floor((t - t0) / step_duration)``, ``t0`` the first
+    time.
+
+    Examples
+    --------
+    >>> contact_steps(np.array([7200.0, 3600.0, 0.0, 5000.0]), 3600.0).tolist()
+    [2, 1, 0, 1]
+    """
+    return np.floor((times - times.min()) / step_duration).astype(np.int64)
 
 
 def _as_ids(first: np.ndarray, second: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -339,10 +362,14 @@ def _as_ids(first: np.ndarray, second: np.ndarray) -> tuple[np.ndarray, np.ndarr
 
 
 def _graph_from_ids(
-    first: np.ndarray, second: np.ndarray, directed: bool, weights: np.ndarray | None = None
+    first: np.ndarray,
+    second: np.ndarray,
+    directed: bool,
+    weights: np.ndarray | None = None,
+    steps: np.ndarray | None = None,
 ) -> Graph:
     """Number the people (sorted integers, or strings by first appearance) and build
-    (with one weight per line when ``weights`` is given)."""
+    (with one weight, or one contact step, per line when given)."""
     if first.dtype.kind == "i":
         codes, ids = pd.factorize(np.concatenate([first, second]), sort=True)
         src, dst = codes[: first.size], codes[first.size :]
@@ -352,6 +379,10 @@ def _graph_from_ids(
         codes, ids = pd.factorize(in_line_order, sort=False)
         src, dst = codes[0::2], codes[1::2]
         ids = np.asarray(ids, dtype=str)
+    if steps is not None:
+        return Graph.from_contacts(
+            src, dst, steps, len(ids), directed=directed, node_ids=np.asarray(ids)
+        )
     if weights is not None:
         return Graph.from_weighted_edges(
             src, dst, weights, len(ids), directed=directed, node_ids=np.asarray(ids)

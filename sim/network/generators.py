@@ -769,7 +769,10 @@ def _build_unweighted(spec, rng: np.random.Generator) -> Graph:
     if isinstance(spec, EdgeList):
         from sim.network.edgelist import read_edgelist  # edgelist imports pandas: load on demand
 
-        return read_edgelist(spec.path, directed=spec.directed, weight=spec.columns.weight)
+        return read_edgelist(
+            spec.path, directed=spec.directed, weight=spec.columns.weight,
+            time=spec.columns.time, step_duration=spec.step_duration or 1.0,
+        )
     if isinstance(spec, Layered):
         return layered(spec, rng)
     raise TypeError(f"unknown network spec: {type(spec).__name__}")

@@ -146,6 +146,10 @@ class Graph:
         For a weighted network, the weight of each entry of ``indices`` (float64,
         finite, at least 0; an undirected tie has the same weight in both rows);
         ``None`` means every tie weighs 1.
+    edge_step : numpy.ndarray or None
+        For a temporal network, the step of each entry of ``indices`` (int32): each
+        entry is a contact, and two people in contact at several steps have an entry
+        for each (a row is sorted by neighbour, then step).
 
     Examples
     --------
@@ -165,6 +169,7 @@ class Graph:
     edge_layer: np.ndarray | None = None
     layer_names: tuple[str, ...] = ()
     edge_weight: np.ndarray | None = None
+    edge_step: np.ndarray | None = None
     _cache: dict = field(default_factory=dict, repr=False, compare=False)
 
     def cached(self, key: Hashable, make: Callable[[], Any]) -> Any:
@@ -319,6 +324,71 @@ class Graph:
             dropped_duplicates=plain.dropped_duplicates, edge_weight=weights[first],
         )
 
+    @classmethod
+    def from_contacts(
+        cls,
+        src,
+        dst,
+        steps,
+        n_nodes: int | None = None,
+        *,
+        directed: bool = False,
+        node_ids: np.ndarray | None = None,
+    ) -> Graph:
+        """Build a temporal network from contacts ``src - dst`` at ``steps`` (a contact
+        given twice, or both ways when undirected, is kept once; self-loops dropped).
+
+        Examples
+        --------
+        >>> g = Graph.from_contacts([0, 1, 0], [1, 2, 1], [2, 1, 2])
+        >>> g.n_edges, g.dropped_duplicates, g.edge_step.tolist(), g.neighbors(1).tolist()
+        (2, 1, [2, 2, 1, 1], [0, 2])
+        """
+        src = np.asarray(src, dtype=np.int64).ravel()
+        dst = np.asarray(dst, dtype=np.int64).ravel()
+        steps = np.asarray(steps, dtype=np.int64).ravel()
+        if not src.shape == dst.shape == steps.shape:
+            raise ValueError(f"one step per contact: {steps.size} steps, {src.size} contacts")
+        if n_nodes is None:
+            n_nodes = int(max(src.max(initial=-1), dst.max(initial=-1)) + 1)
+        loops = src == dst
+        src, dst, steps = src[~loops], dst[~loops], steps[~loops]
+        n_given = src.size
+        if not directed:
+            src, dst = np.concatenate([src, dst]), np.concatenate([dst, src])
+            steps = np.concatenate([steps, steps])
+        order = np.lexsort((steps, dst, src))
+        src, dst, steps = src[order], dst[order], steps[order]
+        first = np.ones(src.size, dtype=bool)
+        first[1:] = (src[1:] != src[:-1]) | (dst[1:] != dst[:-1]) | (steps[1:] != steps[:-1])
+        src, dst, steps = src[first], dst[first], steps[first]
+        indptr = np.zeros(n_nodes + 1, dtype=index_dtype(max(src.size, 1)))
+        np.cumsum(np.bincount(src, minlength=n_nodes), out=indptr[1:])
+        n_kept = src.size if directed else src.size // 2
+        return cls(
+            indptr=indptr,
+            indices=dst.astype(index_dtype(max(n_nodes, 1))),
+            directed=directed,
+            node_ids=None if node_ids is None else np.asarray(node_ids),
+            dropped_self_loops=int(loops.sum()),
+            dropped_duplicates=n_given - n_kept,
+            edge_step=steps.astype(np.int32),
+        )
+
+    @property
+    def temporal(self) -> bool:
+        """Whether ties are contacts at steps."""
+        return self.edge_step is not None
+
+    def static(self) -> Graph:
+        """The graph itself, or for a temporal network who was ever in contact with
+        whom: each pair once, whatever the steps (same people and ids)."""
+        if self.edge_step is None:
+            return self
+        src = np.repeat(np.arange(self.n_nodes, dtype=self.indices.dtype), self.degree)
+        return Graph.from_edges(src, self.indices, self.n_nodes, directed=self.directed,
+                                node_ids=self.node_ids)
+
     def with_weights(self, weights: np.ndarray) -> Graph:
         """This graph with one weight per tie (in the order of :meth:`edges`; each
         undirected tie's weight goes to both of its rows).
@@ -412,6 +482,12 @@ class Graph:
         return self.cached("reversed", self._build_reversed)
 
     def _build_reversed(self) -> Graph:
+        if self.edge_step is not None:
+            src = np.repeat(np.arange(self.n_nodes), self.degree)
+            return Graph.from_contacts(
+                self.indices, src, self.edge_step, self.n_nodes, directed=True,
+                node_ids=self.node_ids,
+            )
         if self.edge_weight is not None:
             src = np.repeat(np.arange(self.n_nodes), self.degree)
             return Graph.from_weighted_edges(
@@ -429,7 +505,8 @@ class Graph:
 
     def undirected(self) -> Graph:
         """The graph itself if undirected, else its undirected version: ``u - v`` when
-        ``u -> v`` or ``v -> u``, once (same people and ids; layers are dropped).
+        ``u -> v`` or ``v -> u``, once (same people and ids; layers are dropped; a
+        temporal network gives who was ever in contact).
 
         The measures that ignore direction (clustering, components, path lengths in
         :mod:`sim.network.stats`; core numbers and communities in
@@ -444,7 +521,7 @@ class Graph:
         (False, 2, [0, 2])
         """
         if not self.directed:
-            return self
+            return self.static()
         src, dst = self.edges()
         return Graph.from_edges(src, dst, self.n_nodes, directed=False, node_ids=self.node_ids)
 
@@ -472,8 +549,9 @@ class Graph:
     @property
     def nbytes(self) -> int:
         """Memory held by the CSR arrays (and the weights)."""
-        weights = 0 if self.edge_weight is None else self.edge_weight.nbytes
-        return int(self.indptr.nbytes + self.indices.nbytes + weights)
+        extra = sum(array.nbytes for array in (self.edge_weight, self.edge_step)
+                    if array is not None)
+        return int(self.indptr.nbytes + self.indices.nbytes + extra)
 
 
 @numba.njit(cache=True)

@@ -541,7 +541,9 @@ def network_stats(
         - ``triangles``, ``average_clustering`` (mean over all nodes, 0 for those
           with fewer than two neighbours), ``transitivity``, and
           ``clustering_on`` (``"graph"``, or ``"undirected version"`` if directed);
-        - ``paths``: as :func:`shortest_path_stats` (``None`` for an empty graph).
+        - ``paths``: as :func:`shortest_path_stats` (``None`` for an empty graph);
+        - for a temporal network, everything above is of who was ever in contact with
+          whom, and ``temporal`` gives the number of ``contacts`` and of ``steps``.
 
     Examples
     --------
@@ -556,6 +558,11 @@ def network_stats(
     (5.5, 1.625)
     """
     _check_path_options(exact_limit, n_sources)
+    contacts = None
+    if graph.temporal:  # measured on who was ever in contact with whom
+        contacts = {"contacts": int(graph.n_edges),
+                    "steps": int(graph.edge_step.max(initial=-1)) + 1}
+        graph = graph.static()
     n_nodes = graph.n_nodes
     undirected = graph.undirected()
     degree = undirected.degree
@@ -602,4 +609,6 @@ def network_stats(
         if giant is None
         else {**_paths_on_connected(giant, exact_limit, n_sources, rng), "on": _paths_on(graph)}
     )
+    if contacts is not None:
+        stats["temporal"] = contacts
     return stats

@@ -113,7 +113,9 @@ class Modifiers(NamedTuple):
     (share of friends a protected account reaches); ``keys`` the run's activity and
     visibility coin keys; ``step_factor[t]`` the message's novelty decay times its
     negativity bias (and a brand's promotions) at step ``t``; ``tie_weight`` the weight
-    of each tie (an entry per ``graph.indices``; empty on an unweighted network)."""
+    of each tie (an entry per ``graph.indices``; empty on an unweighted network);
+    ``edge_step`` the step of each contact on a temporal network (int32, empty
+    otherwise)."""
 
     on: bool
     influence: np.ndarray
@@ -125,6 +127,7 @@ class Modifiers(NamedTuple):
     links: Links
     layers: Layers
     tie_weight: np.ndarray
+    edge_step: np.ndarray
 
 
 def no_layers() -> Layers:

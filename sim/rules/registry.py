@@ -78,6 +78,9 @@ class Rule:
     """Whether a message may spread with no seed at all (Bass's ads)."""
     sliders: ClassVar[tuple[Slider, ...]] = ()
     """Parameters the interactive page offers as sliders."""
+    temporal: ClassVar[bool] = False
+    """Whether the rule honours contacts at times (a temporal network): a sharer passes
+    a message at step ``t`` only over ties with ``mods.edge_step[edge] == t``."""
     run_columns: ClassVar[tuple[str, ...]] = ()
     """The rule's own columns of ``runs.parquet`` (:meth:`run_measures` fills them)."""
 

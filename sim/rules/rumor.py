@@ -84,14 +84,13 @@ def rumor_bits(key, step, purpose, person):
 
 
 @njit(inline="always")
-def contact(indptr, caller, bits, mods):
+def contact(indptr, caller, bits, weights):
     """The tie ``caller`` calls over, from 53 random ``bits``: uniformly among their
-    out-ties (``bits % out_degree``), or on a weighted network with probability
+    out-ties (``bits % out_degree``), or with tie ``weights`` (not empty) with probability
     proportional to the tie's weight: the first tie whose running sum of weights (in
     row order) exceeds ``bits * 2**-53`` times the row's total (the last tie of positive
     weight if rounding leaves none)."""
     start, end = indptr[caller], indptr[caller + 1]
-    weights = mods.tie_weight
     if weights.size == 0:
         return start + np.int64(bits % np.uint64(end - start))
     total = 0.0
@@ -156,6 +155,7 @@ def rumor_step(graph, state, next_frontier, step, params, n_waiting, mods):
     next_step = np.int32(step + 1)
     key = np.uint64(params.key)
     modified = mods.on
+    weights = mods.tie_weight  # empty on an unweighted network
     low = np.uint64(0xFFFFFFFF)
     for i in range(n_callers):
         person = callers[i]
@@ -173,7 +173,7 @@ def rumor_step(graph, state, next_frontier, step, params, n_waiting, mods):
             callers[n_kept] = caller
             n_kept += 1
             continue
-        edge = contact(indptr, caller, rumor_bits(key, next_step, RUMOR_CONTACT, caller), mods)
+        edge = contact(indptr, caller, rumor_bits(key, next_step, RUMOR_CONTACT, caller), weights)
         person = indices[edge]
         if modified and not (online(mods, person, next_step) and visible(mods, caller, person)):
             callers[n_kept] = caller

@@ -158,6 +158,8 @@ def lasting_step(graph, state, next_frontier, step, params, n_waiting, mods):
     n_again = 0
     if resharing:
         threshold = chance_bits(beta)
+        contacts = mods.edge_step
+        temporal = contacts.size > 0
         for i in range(n_waiting):
             sharer = sharers[i]
             sharer_key = chance_key(key, episode_start(shared_at, since, sharer), step, True)
@@ -166,7 +168,9 @@ def lasting_step(graph, state, next_frontier, step, params, n_waiting, mods):
                 if shared_at[person] > step or stopped_at[person] > step:
                     continue  # never shared (done above), or sharing now
                 if mods.on and not (
-                    online(mods, person, next_step) and visible(mods, sharer, person)
+                    online(mods, person, next_step)
+                    and visible(mods, sharer, person)
+                    and (not temporal or contacts[edge] == step)  # in contact at this step
                 ):
                     continue
                 if convinces(sharer_key, sharer, person, edge, step, beta, threshold, mods):
@@ -279,6 +283,7 @@ class SIRRule(Rule):
     name = "sir"
     schema = SIR
     layer_parameter = "beta"
+    temporal = True
     keeps_spreading = True
     resharing: ClassVar[bool] = False
     run_columns = RUN_COLUMNS
