@@ -38,7 +38,8 @@ many times longer each took than ``buzz run`` (median of the rounds' ratios).
    executor, warm numba cache) against a hand-written CyNetDiff script doing the same
    20 cascades: each replication builds its own Watts-Strogatz network (n = 10^4,
    k = 10, rewiring 0.1: the scenario draws one per replication), seeds the 20 people
-   of highest degree, and runs one cascade with p = 0.12. And ``buzz validate`` on it.
+   of highest degree, and runs one cascade with p = 0.12. And ``buzz validate`` on it,
+   and ``buzz run`` with an empty numba cache (a first run after a fresh install).
 
 Every contestant's mean final adopters must agree with buzz's within standard
 errors (|z| <= 3): the report prints the check. The networks differ (buzz's
@@ -256,14 +257,18 @@ class Contestant:
     command: list[str]
     results: Callable[[subprocess.CompletedProcess], dict]  # adopters, loop_seconds
     replications: int  # run per process (fewer than the batch's: projected)
+    fresh_cache: bool = False  # every run with an empty numba cache: a fresh install
     walls: list[float] = field(default_factory=list)
     loops: list[float] = field(default_factory=list)
     adopters: list[list[float]] = field(default_factory=list)
 
     def run(self, env: dict[str, str]) -> float:
-        start = time.perf_counter()
-        done = subprocess.run(self.command, capture_output=True, text=True, env=env)
-        wall = time.perf_counter() - start
+        with tempfile.TemporaryDirectory(prefix="buzz_numba_") as cache:
+            if self.fresh_cache:
+                env = {**env, "NUMBA_CACHE_DIR": cache}
+            start = time.perf_counter()
+            done = subprocess.run(self.command, capture_output=True, text=True, env=env)
+            wall = time.perf_counter() - start
         if done.returncode != 0:
             raise RuntimeError(f"{self.name} failed ({done.returncode}):\n{done.stderr[-3000:]}")
         found = self.results(done)
@@ -366,6 +371,8 @@ def main() -> None:
                         help="replications run by the slow peers (projected to 200), "
                              f"default {' '.join(f'{k}={v}' for k, v in DEFAULT_SUBSET.items())}"
                              "; 200 runs them whole")
+    parser.add_argument("--cold-rounds", type=int, default=3,
+                        help="runs of the quickstart with an empty numba cache")
     parser.add_argument("--only", choices=("batch", "quickstart"),
                         help="one part only")
     parser.add_argument("--n", type=int, default=STANDARD["N"],
@@ -393,7 +400,8 @@ def main() -> None:
             sections.append(standard_batch(standard, folder, python, buzz, subset, args.rounds,
                                            env))
         if args.only in (None, "quickstart"):
-            sections.append(quickstart(folder, python, buzz, args.rounds, env))
+            sections.append(quickstart(folder, python, buzz, args.rounds, args.cold_rounds,
+                                       env))
     finally:
         if args.keep is None:
             shutil.rmtree(folder, ignore_errors=True)
@@ -458,7 +466,7 @@ def standard_batch(standard: dict[str, float], folder: Path, python: str, buzz: 
     ])
 
 
-def quickstart(folder: Path, python: str, buzz: list[str], rounds: int,
+def quickstart(folder: Path, python: str, buzz: list[str], rounds: int, cold_rounds: int,
                env: dict[str, str]) -> str:
     scenario = ROOT / "scenarios" / "quickstart.yaml"
     out = folder / "out_quickstart"
@@ -479,6 +487,10 @@ def quickstart(folder: Path, python: str, buzz: list[str], rounds: int,
         c.walls.clear()
         c.loops.clear()
     rounds_of([*contestants, validate], rounds, env)
+    cold = Contestant("buzz run scenarios/quickstart.yaml, empty numba cache",
+                      contestants[0].command, buzz_results(out), QUICKSTART["REPLICATIONS"],
+                      fresh_cache=True)
+    rounds_of([cold], cold_rounds, env)
     buzz_run, script = contestants
     ratios = [b / s for b, s in zip(buzz_run.walls, script.walls, strict=True)]
     z, ok = agreement(buzz_run.all_adopters, script.all_adopters)
@@ -489,12 +501,16 @@ def quickstart(folder: Path, python: str, buzz: list[str], rounds: int,
         "| contestant | wall s (median) | per round |",
         "|---|---:|---|",
         *(f"| {c.name} | {fmt(median(c.walls))} | {' '.join(fmt(w) for w in c.walls)} |"
-          for c in (*contestants, validate)),
+          for c in (*contestants, validate, cold)),
         "",
         f"buzz's time over the script's: **{median(ratios):.2f}x** (median of rounds: "
         f"{' '.join(f'{r:.2f}' for r in ratios)}); target at most 0.6x.",
         "",
         validate_line(validate.walls),
+        "",
+        f"First run after a fresh install (an empty numba cache, every kernel compiled): "
+        f"**{median(cold.walls):.1f} s** median ({' '.join(f'{w:.1f}' for w in cold.walls)}); "
+        "target at most 12 s.",
         "",
         f"Agreement: buzz {fmt(mb)} ± {fmt(sb)} mean final adopters, the script {fmt(ms)} ± "
         f"{fmt(ss)} (20 networks each); z = {z:+.2f}: {'agrees' if ok else '**DISAGREES**'}.",

@@ -42,6 +42,7 @@ from sim.config.labels import format_value as format_value  # re-exported for re
 from sim.config.labels import short_key_names, value_labels
 
 
+@lru_cache(maxsize=256)
 def t_quantile(n: int, confidence: float = 0.95) -> float:
     """Two-sided Student t quantile for a mean of ``n`` values (``n - 1`` degrees of freedom).
 
@@ -50,11 +51,13 @@ def t_quantile(n: int, confidence: float = 0.95) -> float:
     >>> round(t_quantile(5), 4), round(t_quantile(10_000), 3)
     (2.7764, 1.96)
     """
-    from scipy import stats  # here, not at import: workers that only run models skip scipy
+    # scipy.special, not scipy.stats: the same quantile without importing every
+    # distribution (0.35 s of each `buzz run`, which draws bands with it)
+    from scipy.special import stdtrit
 
     if n < 2:
         return float("nan")
-    return float(stats.t.ppf(0.5 + confidence / 2.0, n - 1))
+    return float(stdtrit(n - 1, 0.5 + confidence / 2.0))
 
 
 def mean_ci(values: Iterable[float], confidence: float = 0.95) -> tuple[float, float, float]:
@@ -113,9 +116,9 @@ def expanded_tail(n: int, confidence: float = 0.95) -> float:
     >>> round(expanded_tail(5), 5), round(expanded_tail(20), 4), round(expanded_tail(10**6), 4)
     (0.00095, 0.0159, 0.025)
     """
-    from scipy import stats
+    from scipy.special import ndtr
 
-    return float(stats.norm.sf(np.sqrt(n / (n - 1)) * t_quantile(n, confidence)))
+    return float(ndtr(-np.sqrt(n / (n - 1)) * t_quantile(n, confidence)))
 
 
 def mean_interval(values: Iterable[float], confidence: float = 0.95) -> tuple[float, float, float]:
