@@ -180,6 +180,7 @@ class BuzzModel(mesa.Model):
                 scenario.network,
                 RunStreams(root_seed, scenario.network.graph_replication(replication))
                 .network_rng(),
+                scenario.steps,
             )
         )
         self.graph_arrays = GraphArrays(self.graph.indptr, self.graph.indices)

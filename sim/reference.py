@@ -25,7 +25,11 @@ from typing import ClassVar
 import numpy as np
 
 from sim.agents import Person
+from sim.config import ActivityDriven
 from sim.model import BuzzModel, MessageTrack
+from sim.network.graph import Graph
+from sim.network.weights import draw_values
+from sim.randomness import RunStreams
 from sim.rules.common import NEVER, NO_SOURCE
 
 # the rumour's coin layout (which coin is for what): shared with its kernel, as the
@@ -425,6 +429,16 @@ class ReferenceModel(BuzzModel):
     """
 
     person_class = SharingPerson
+
+    def __init__(self, scenario, *, replication: int = 0, rng: int | None = None,
+                 graph=None, **options) -> None:
+        if graph is None and isinstance(scenario.network, ActivityDriven):
+            # contacts drawn person by person too (the same stream as the kernel's)
+            root_seed = scenario.seed if rng is None else int(rng)
+            graph = activity_driven_graph(scenario.network, scenario.steps, RunStreams(
+                root_seed, scenario.network.graph_replication(replication)).network_rng())
+        super().__init__(scenario, replication=replication, rng=rng, graph=graph, **options)
+
     # rules sequential within a step: the model steps their message (one method each)
     STEPPED_BY_MODEL: ClassVar[dict[str, str]] = {"rumor": "step_rumor"}
 
@@ -593,3 +607,63 @@ WAITING = {
     "sir": _lasting_sharers,
     "sis": _lasting_sharers,
 }
+
+
+class Caller:
+    """A person of the activity-driven model (:mod:`sim.network.temporal`): their
+    activity, and with memory the people they have met, in the order first met."""
+
+    def __init__(self, number: int, activity: float) -> None:
+        self.number = number
+        self.activity = activity
+        self.met: list[int] = []
+
+    def step(self, people: list[Caller], m: int, memory: float | None,
+             rng: np.random.Generator) -> list[int]:
+        """Whom I call this step (nobody unless I am active): ``m`` people, each new
+        (uniform among those I have not met) or, with memory, someone I have met with
+        probability ``k / (k + c)`` for ``k`` met so far."""
+        if rng.random() >= self.activity:
+            return []
+        called = []
+        for _ in range(m):
+            known = len(self.met)
+            again = memory is not None and known > 0 and (
+                known >= len(people) - 1 or rng.random() * (known + memory) >= memory)
+            if again:
+                called.append(self.met[int(rng.integers(0, known))])
+                continue
+            while True:
+                other = int(rng.integers(0, len(people) - 1))
+                other += other >= self.number  # nobody calls themselves
+                if memory is None or other not in self.met:
+                    break
+            called.append(other)
+            if memory is not None:
+                self.met.append(other)
+                people[other].met.append(self.number)
+        return called
+
+
+def activity_driven_contacts(activity: np.ndarray, m: int, n_steps: int,
+                             memory: float | None, rng: np.random.Generator):
+    """The activity-driven model's contacts drawn person by person, in the kernel's
+    draw order: ``(caller, called, step)`` arrays, as
+    :func:`sim.network.temporal.activity_contacts` returns them."""
+    people = [Caller(number, float(a)) for number, a in enumerate(activity)]
+    contacts = []
+    for step in range(n_steps):
+        for person in people:
+            contacts += [(person.number, other, step)
+                         for other in person.step(people, m, memory, rng)]
+    table = np.array(contacts, dtype=np.int64).reshape(-1, 3)
+    return table[:, 0], table[:, 1], table[:, 2]
+
+
+def activity_driven_graph(spec: ActivityDriven, n_steps: int, rng: np.random.Generator) -> Graph:
+    """The temporal graph of an ``activity_driven`` network section, drawn by
+    :func:`activity_driven_contacts` (activities first, from the same ``rng``)."""
+    activity = draw_values(spec.activity, spec.n, rng)
+    memory = None if spec.memory is None else spec.memory.c
+    src, dst, steps = activity_driven_contacts(activity, spec.m, n_steps, memory, rng)
+    return Graph.from_contacts(src, dst, steps, spec.n)
