@@ -215,7 +215,7 @@ def network_key(scenario: Scenario, replication: int) -> str:
     """What identifies a run's graph: the network section and the replication whose
     network stream draws it (replication 0 for a network all replications share)."""
     drawn_by = scenario.network.graph_replication(replication)
-    horizon = scenario.steps if scenario.network.model == "activity_driven" else None
+    horizon = scenario.steps if scenario.network.temporal else None  # contacts drawn for it
     return json.dumps(
         [scenario.seed, drawn_by, scenario.network.model_dump(mode="json"), horizon],
         sort_keys=True,

@@ -16,6 +16,13 @@ WeightDraw = Annotated[
 _DETERMINISTIC_NETWORKS = ("ring_lattice", "complete", "edgelist")
 
 
+class Turnover(Frozen):
+    """Ties that form and dissolve: at each step after the first, each tie is rewired
+    with probability ``rate`` (one end moves to a person drawn at random)."""
+
+    rate: Probability
+
+
 class _Network(Frozen):
     """What every network section has besides its model's own keys.
 
@@ -24,13 +31,25 @@ class _Network(Frozen):
     coins. By default (``false``) each replication draws its own network, so results
     average over networks of the model as well. Replication 0's network is the
     same either way, and deterministic networks (``ring_lattice``, ``complete``,
-    ``edgelist``) are shared whatever ``fixed`` says. Replications that share a
-    network can run together (:mod:`sim.batch.multirep`).
+    ``edgelist``) are shared whatever ``fixed`` says (unless ``turnover`` changes
+    them). Replications that share a network can run together
+    (:mod:`sim.batch.multirep`).
+
+    ``turnover``: ties that form and dissolve during a run
+    (:func:`sim.network.temporal.with_turnover`); the network is then temporal.
     """
 
     model: str  # each subclass narrows it to its own name; declared here to come first
     fixed: bool = False
     weights: Positive | WeightDraw | None = None
+    turnover: Turnover | None = None
+
+    @model_validator(mode="after")
+    def _turnover_on_ties_of_one_kind(self):
+        if self.turnover is not None and self.weights is not None:
+            raise KeyedError("turnover", self.turnover.model_dump(), "no turnover of "
+                             "weighted ties (weights and times together are not supported)")
+        return self
 
     @property
     def weighted(self) -> bool:
@@ -39,13 +58,14 @@ class _Network(Frozen):
 
     @property
     def temporal(self) -> bool:
-        """Whether the network is made of contacts at times (an edge list's time column)."""
-        return False
+        """Whether the network changes during a run: contacts at times (an edge list's
+        time column, an activity-driven network) or ties with turnover."""
+        return self.turnover is not None
 
     @property
     def shared_by_replications(self) -> bool:
         """Whether every replication runs on the same network."""
-        return self.fixed or self.model in _DETERMINISTIC_NETWORKS
+        return self.fixed or (self.model in _DETERMINISTIC_NETWORKS and self.turnover is None)
 
     def graph_replication(self, replication: int) -> int:
         """Whose network stream draws the network of ``replication``."""
@@ -225,6 +245,9 @@ class ActivityDriven(_Network):
     def _fits(self):
         if self.m >= self.n:
             raise KeyedError("m", self.m, f"a whole number smaller than n = {self.n}")
+        if self.turnover is not None:
+            raise KeyedError("turnover", self.turnover.model_dump(), "none on contacts that "
+                             "last one step (turnover rewires the ties of a static generator)")
         if self.weights is not None:
             raise KeyedError("weights", self.weights.model_dump() if isinstance(
                 self.weights, Frozen) else self.weights, "none on contacts (an activity-"
@@ -294,6 +317,9 @@ class EdgeList(_Network):
 
     @model_validator(mode="after")
     def _columns_fit(self):
+        if self.turnover is not None:
+            raise KeyedError("turnover", self.turnover.model_dump(), "none on an edge list "
+                             "(turnover rewires the ties of a generated network)")
         if self.weights is not None and self.columns.weight is not None:
             raise KeyedError("weights", self.weights.model_dump() if isinstance(
                 self.weights, Frozen) else self.weights, "no weights to draw when "
@@ -354,6 +380,9 @@ class Layer(Frozen):
         if isinstance(self.network, ActivityDriven):
             raise KeyedError("network.model", self.network.model,
                              "a static network on a layer (temporal layers are not supported)")
+        if self.network.turnover is not None:
+            raise KeyedError("network.turnover", self.network.turnover.model_dump(),
+                             "none on a layer (temporal layers are not supported)")
         if self.network.temporal:
             raise KeyedError("network.columns.time", self.network.columns.time,
                              "none on a layer (temporal layers are not supported)")
@@ -376,6 +405,9 @@ class Layered(_Network):
 
     @model_validator(mode="after")
     def _no_weights(self):
+        if self.turnover is not None:
+            raise KeyedError("turnover", self.turnover.model_dump(), "none on a network of "
+                             "layers (temporal layers are not supported)")
         if self.weights is not None:
             raise KeyedError("weights", self.weights, "none on a network of layers "
                              "(weighted layers are not supported)")

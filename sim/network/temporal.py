@@ -178,3 +178,116 @@ def _grown_list(values, used):
     for i in range(used):
         out[i] = values[i]
     return out
+
+
+def with_turnover(graph: Graph, rate: float, n_steps: int, *, rng: np.random.Generator) -> Graph:
+    """``graph`` with ties that form and dissolve: at each step ``t = 1 .. n_steps - 1``
+    each tie is rewired with probability ``rate`` (people who unfollow someone and
+    follow someone else).
+
+    A rewired tie ``u - v`` ends at ``t``: one of its ends, each with probability 1/2,
+    keeps it and the other end moves to a person drawn uniformly among those the kept
+    end is not tied to (an arc keeps its direction: ``u -> w`` or ``w -> v``); the new
+    tie is there from ``t`` on. A person tied to everyone already keeps the tie as it
+    is. The number of ties stays that of ``graph`` at every step, and the result is a
+    temporal graph whose entries are ties that last (``Graph.edge_until``): one per
+    tie of ``graph`` plus one per change, never one per step.
+
+    Draw order (the contract of the reference,
+    :func:`sim.reference.turnover_ties`): the ties in the order of ``graph.edges()``;
+    at each step the rewired ones are found by skipping a geometric number of ties,
+    ``floor(log(1 - random()) / log(1 - rate))`` (none when ``rate`` is 0, every tie
+    when 1); a rewired tie draws ``random() < 0.5`` (the first end keeps it) and then
+    ``integers(0, n - 1)``, moved past the kept end, until the person drawn is not
+    tied to it.
+
+    Examples
+    --------
+    >>> from sim.network.generators import ring_lattice
+    >>> g = with_turnover(ring_lattice(20, 2), 0.5, 10, rng=np.random.default_rng(0))
+    >>> g.temporal, int(((g.edge_step <= 9) & (9 < g.edge_until)).sum()) // 2
+    (True, 20)
+    """
+    if not 0.0 <= rate <= 1.0:
+        raise ValueError(f"rate must lie in [0, 1], got {rate}")
+    src, dst = graph.edges()
+    ties = _turnover(src.astype(np.int64), dst.astype(np.int64), graph.n_nodes,
+                     graph.directed, float(rate), max(int(n_steps), 1), rng)
+    return Graph.from_contacts(*ties[:3], graph.n_nodes, directed=graph.directed,
+                               node_ids=graph.node_ids, until=ties[3])
+
+
+@numba.njit(cache=True)
+def _pair(u, v, n_people, directed):
+    if directed or u < v:
+        return u * n_people + v
+    return v * n_people + u
+
+
+@numba.njit(cache=True)
+def _turnover(src, dst, n_people, directed, rate, n_steps, rng):
+    n_ties = src.size
+    tail, head = src.copy(), dst.copy()
+    start = np.zeros(n_ties, dtype=np.int64)
+    present = dict()
+    out_degree = np.zeros(n_people, dtype=np.int64)
+    in_degree = np.zeros(n_people, dtype=np.int64)
+    for i in range(n_ties):
+        present[_pair(tail[i], head[i], n_people, directed)] = True
+        out_degree[tail[i]] += 1
+        in_degree[head[i]] += 1
+    if not directed:
+        out_degree += in_degree
+        in_degree = out_degree
+    ended = np.empty((16, 4), dtype=np.int64)
+    n_ended = 0
+    skip = np.log(1.0 - rate) if rate < 1.0 else 0.0
+    for step in range(1, n_steps if rate > 0.0 else 1):
+        tie = -1
+        while True:
+            if rate < 1.0:
+                tie += 1 + int(np.floor(np.log(1.0 - rng.random()) / skip))
+            else:
+                tie += 1
+            if tie >= n_ties:
+                break
+            u, v = tail[tie], head[tie]
+            keep_tail = rng.random() < 0.5
+            kept = u if keep_tail else v
+            if (out_degree[kept] if keep_tail else in_degree[kept]) >= n_people - 1:
+                continue  # tied to everyone: nobody to move to
+            while True:
+                other = rng.integers(0, n_people - 1)
+                if other >= kept:
+                    other += 1
+                new_tail, new_head = (kept, other) if keep_tail else (other, kept)
+                if _pair(new_tail, new_head, n_people, directed) not in present:
+                    break
+            if n_ended == ended.shape[0]:
+                ended = _grown(ended)
+            ended[n_ended, 0] = u
+            ended[n_ended, 1] = v
+            ended[n_ended, 2] = start[tie]
+            ended[n_ended, 3] = step
+            n_ended += 1
+            del present[_pair(u, v, n_people, directed)]
+            present[_pair(new_tail, new_head, n_people, directed)] = True
+            moved = v if keep_tail else u
+            if keep_tail:
+                in_degree[moved] -= 1
+                in_degree[other] += 1
+            else:
+                out_degree[moved] -= 1
+                out_degree[other] += 1
+            tail[tie], head[tie], start[tie] = new_tail, new_head, step
+    total = n_ended + n_ties
+    out = np.empty((4, total), dtype=np.int64)
+    for i in range(n_ended):
+        for j in range(4):
+            out[j, i] = ended[i, j]
+    for i in range(n_ties):
+        out[0, n_ended + i] = tail[i]
+        out[1, n_ended + i] = head[i]
+        out[2, n_ended + i] = start[i]
+        out[3, n_ended + i] = n_steps
+    return out[0], out[1], out[2], out[3]
