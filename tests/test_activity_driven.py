@@ -22,6 +22,7 @@ from .conftest import assert_same_state, make_scenario, run_three_ways
 from .test_batch import assert_same_tables
 from .test_cli import assert_one_line_error, buzz
 from .test_modifiers import PEOPLE
+from .test_temporal import TEMPORAL_RULES
 
 POWER_LAW = {"distribution": "power_law", "exponent": 2.1, "low": 0.05}
 
@@ -69,11 +70,7 @@ def test_contacts_per_step_follow_the_model():
     assert remembering.static().n_edges < plain.static().n_edges / 3
 
 
-@pytest.mark.parametrize("rule", [
-    {"model": "independent_cascade", "p": 0.9},
-    {"model": "sir", "beta": 0.5, "gamma": 0.2},
-    {"model": "sis", "beta": 0.5, "gamma": 0.3},
-], ids=["independent_cascade", "sir", "sis"])
+@TEMPORAL_RULES
 @pytest.mark.parametrize("people", ["none", "everything"])
 @pytest.mark.parametrize("memory", [None, {"c": 1.0}])
 def test_rules_on_activity_driven_contacts_equal_the_reference(rule, people, memory):

@@ -21,6 +21,7 @@ from .conftest import assert_same_state, make_scenario, run_three_ways
 from .test_batch import assert_same_tables
 from .test_cli import assert_one_line_error, buzz
 from .test_modifiers import PEOPLE
+from .test_temporal import TEMPORAL_RULES
 
 
 def _ties_at(graph, step: int) -> np.ndarray:
@@ -124,11 +125,7 @@ def test_turnover_carries_a_cascade_along_a_ring(p_share, rate):
     assert changing - static > 4 * np.hypot(static_error, changing_error), reach
 
 
-@pytest.mark.parametrize("rule", [
-    {"model": "independent_cascade", "p": 0.5},
-    {"model": "sir", "beta": 0.3, "gamma": 0.2},
-    {"model": "sis", "beta": 0.3, "gamma": 0.3},
-], ids=["independent_cascade", "sir", "sis"])
+@TEMPORAL_RULES
 @pytest.mark.parametrize("people", ["none", "everything"])
 @pytest.mark.parametrize("network", [
     {"model": "watts_strogatz", "n": 150, "k": 4, "p": 0.05},
