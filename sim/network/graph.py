@@ -368,12 +368,8 @@ class Graph:
         if not directed:
             src, dst = np.concatenate([src, dst]), np.concatenate([dst, src])
             steps, ends = np.concatenate([steps, steps]), np.concatenate([ends, ends])
-        order = np.lexsort((ends, steps, dst, src))
-        src, dst, steps, ends = src[order], dst[order], steps[order], ends[order]
-        first = np.ones(src.size, dtype=bool)
-        first[1:] = ((src[1:] != src[:-1]) | (dst[1:] != dst[:-1]) | (steps[1:] != steps[:-1])
-                     | (ends[1:] != ends[:-1]))
-        src, dst, steps, ends = src[first], dst[first], steps[first], ends[first]
+        src, dst, steps, ends = _sorted_unique_contacts(src, dst, steps, ends, n_nodes,
+                                                        lasting=until is not None)
         indptr = np.zeros(n_nodes + 1, dtype=index_dtype(max(src.size, 1)))
         np.cumsum(np.bincount(src, minlength=n_nodes), out=indptr[1:])
         n_kept = src.size if directed else src.size // 2
@@ -565,6 +561,37 @@ class Graph:
         extra = sum(array.nbytes for array in (self.edge_weight, self.edge_step,
                                                self.edge_until) if array is not None)
         return int(self.indptr.nbytes + self.indices.nbytes + extra)
+
+
+def _sorted_unique_contacts(src, dst, steps, ends, n_nodes: int, *, lasting: bool):
+    """The contacts sorted by ``(src, dst, step, end)``, each once. One int64 key per
+    contact when the four fit in it (a sort of one array: ten times faster than
+    ``lexsort`` on millions of contacts), else ``lexsort``. Without ``lasting``
+    ends follow from steps and are left out of the key."""
+    if src.size == 0:
+        return src, dst, steps, ends
+    low_step, low_end = int(steps.min()), int(ends.min())
+    n_steps = int(steps.max()) - low_step + 1
+    n_ends = int(ends.max()) - low_end + 1 if lasting else 1
+    if n_nodes * n_nodes * n_steps * n_ends < 2**62:
+        key = (src * n_nodes + dst) * n_steps + (steps - low_step)
+        if lasting:
+            key = key * n_ends + (ends - low_end)
+        key.sort()  # (numpy 2.4's np.unique is thirty times slower than this)
+        key = key[np.concatenate(([True], key[1:] != key[:-1]))]  # each once
+        if lasting:
+            key, ends = np.divmod(key, n_ends)
+            ends += low_end
+        key, steps = np.divmod(key, n_steps)
+        steps += low_step
+        src, dst = np.divmod(key, n_nodes)
+        return src, dst, steps, ends if lasting else steps + 1
+    order = np.lexsort((ends, steps, dst, src))
+    src, dst, steps, ends = src[order], dst[order], steps[order], ends[order]
+    first = np.ones(src.size, dtype=bool)
+    first[1:] = ((src[1:] != src[:-1]) | (dst[1:] != dst[:-1]) | (steps[1:] != steps[:-1])
+                 | (ends[1:] != ends[:-1]))
+    return src[first], dst[first], steps[first], ends[first]
 
 
 @numba.njit(cache=True)
