@@ -196,3 +196,21 @@ def test_seeding_plans_are_refused_with_turnover():
                          "seeding": {"strategy": "greedy", "count": 2}}]}
     with pytest.raises(InputError, match=r"messages\.m\.seeding\.strategy.*temporal"):
         scenario_from_dict(raw)
+
+
+@pytest.mark.parametrize("lasting", [False, True])
+def test_contacts_sorted_by_one_key_as_by_four(lasting):
+    """Graph.from_contacts sorts by one int64 key where the four fit in it, else by
+    lexsort (forced here by a huge number of people): the same contacts, the same
+    order."""
+    from sim.network.graph import _sorted_unique_contacts
+
+    rng = np.random.default_rng(8)
+    src, dst = rng.integers(0, 40, 4000), rng.integers(0, 40, 4000)
+    steps = rng.integers(0, 6, 4000)
+    ends = steps + (rng.integers(1, 4, 4000) if lasting else 1)
+    by_key = _sorted_unique_contacts(src, dst, steps, ends, 40, lasting=lasting)
+    by_lexsort = _sorted_unique_contacts(src, dst, steps, ends, 2**31, lasting=lasting)
+    assert by_key[0].size < 4000
+    for a, b in zip(by_key, by_lexsort, strict=True):
+        np.testing.assert_array_equal(a, b)
