@@ -354,7 +354,8 @@ def _load_network(path: Path, directed: bool, weight: int | str | None = None):
 
     if path.suffix.lower() in (".yaml", ".yml"):
         scenario = load_scenario(path)
-        return build_network(scenario.network, RunStreams(scenario.seed, 0).network_rng())
+        return build_network(scenario.network, RunStreams(scenario.seed, 0).network_rng(),
+                             scenario.steps)
     return read_edgelist(path, directed=directed, weight=weight)
 
 

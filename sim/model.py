@@ -180,6 +180,7 @@ class BuzzModel(mesa.Model):
                 scenario.network,
                 RunStreams(root_seed, scenario.network.graph_replication(replication))
                 .network_rng(),
+                scenario.steps,
             )
         )
         self.graph_arrays = GraphArrays(self.graph.indptr, self.graph.indices)
@@ -314,6 +315,8 @@ class BuzzModel(mesa.Model):
                         else np.empty(0, dtype=np.float64)),
             edge_step=(self.graph.edge_step if self.graph.temporal
                        else np.empty(0, dtype=np.int32)),
+            edge_until=(self.graph.edge_until if self.graph.edge_until is not None
+                        else np.empty(0, dtype=np.int32)),
         )
 
     def _layer_parameters(self, message: Message) -> Layers:

@@ -25,7 +25,12 @@ from typing import ClassVar
 import numpy as np
 
 from sim.agents import Person
+from sim.config import ActivityDriven
 from sim.model import BuzzModel, MessageTrack
+from sim.network.generators import build_network
+from sim.network.graph import Graph
+from sim.network.weights import draw_values
+from sim.randomness import RunStreams
 from sim.rules.common import NEVER, NO_SOURCE
 
 # the rumour's coin layout (which coin is for what): shared with its kernel, as the
@@ -141,7 +146,12 @@ def weight(model: BuzzModel, index: int, sharer: int, tie_weight: float = 1.0) -
 
 def contact_at(model: BuzzModel, tie: int, step: int) -> bool:
     """Whether tie number ``tie`` is a contact at ``step`` (always, on a static network)."""
-    return not model.graph.temporal or int(model.graph.edge_step[tie]) == step
+    graph = model.graph
+    if not graph.temporal:
+        return True
+    if graph.edge_until is None:  # a contact, at its one step
+        return int(graph.edge_step[tie]) == step
+    return int(graph.edge_step[tie]) <= step < int(graph.edge_until[tie])  # a lasting tie
 
 
 def per_tie(model: BuzzModel, tie: int, chance: float) -> float:
@@ -425,6 +435,20 @@ class ReferenceModel(BuzzModel):
     """
 
     person_class = SharingPerson
+
+    def __init__(self, scenario, *, replication: int = 0, rng: int | None = None,
+                 graph=None, **options) -> None:
+        network = scenario.network
+        if graph is None and (isinstance(network, ActivityDriven) or network.turnover):
+            # contacts drawn person by person, ties rewired tie by tie, here too (from
+            # the same stream as the kernels')
+            root_seed = scenario.seed if rng is None else int(rng)
+            stream = RunStreams(root_seed, network.graph_replication(replication)).network_rng()
+            graph = (activity_driven_graph(network, scenario.steps, stream)
+                     if isinstance(network, ActivityDriven)
+                     else turnover_graph(network, scenario.steps, stream))
+        super().__init__(scenario, replication=replication, rng=rng, graph=graph, **options)
+
     # rules sequential within a step: the model steps their message (one method each)
     STEPPED_BY_MODEL: ClassVar[dict[str, str]] = {"rumor": "step_rumor"}
 
@@ -593,3 +617,119 @@ WAITING = {
     "sir": _lasting_sharers,
     "sis": _lasting_sharers,
 }
+
+
+class Caller:
+    """A person of the activity-driven model (:mod:`sim.network.temporal`): their
+    activity, and with memory the people they have met, in the order first met."""
+
+    def __init__(self, number: int, activity: float) -> None:
+        self.number = number
+        self.activity = activity
+        self.met: list[int] = []
+
+    def step(self, people: list[Caller], m: int, memory: float | None,
+             rng: np.random.Generator) -> list[int]:
+        """Whom I call this step (nobody unless I am active): ``m`` people, each new
+        (uniform among those I have not met) or, with memory, someone I have met with
+        probability ``k / (k + c)`` for ``k`` met so far."""
+        if rng.random() >= self.activity:
+            return []
+        called = []
+        for _ in range(m):
+            known = len(self.met)
+            again = memory is not None and known > 0 and (
+                known >= len(people) - 1 or rng.random() * (known + memory) >= memory)
+            if again:
+                called.append(self.met[int(rng.integers(0, known))])
+                continue
+            while True:
+                other = int(rng.integers(0, len(people) - 1))
+                other += other >= self.number  # nobody calls themselves
+                if memory is None or other not in self.met:
+                    break
+            called.append(other)
+            if memory is not None:
+                self.met.append(other)
+                people[other].met.append(self.number)
+        return called
+
+
+def activity_driven_contacts(activity: np.ndarray, m: int, n_steps: int,
+                             memory: float | None, rng: np.random.Generator):
+    """The activity-driven model's contacts drawn person by person, in the kernel's
+    draw order: ``(caller, called, step)`` arrays, as
+    :func:`sim.network.temporal.activity_contacts` returns them."""
+    people = [Caller(number, float(a)) for number, a in enumerate(activity)]
+    contacts = []
+    for step in range(n_steps):
+        for person in people:
+            contacts += [(person.number, other, step)
+                         for other in person.step(people, m, memory, rng)]
+    table = np.array(contacts, dtype=np.int64).reshape(-1, 3)
+    return table[:, 0], table[:, 1], table[:, 2]
+
+
+def activity_driven_graph(spec: ActivityDriven, n_steps: int, rng: np.random.Generator) -> Graph:
+    """The temporal graph of an ``activity_driven`` network section, drawn by
+    :func:`activity_driven_contacts` (activities first, from the same ``rng``)."""
+    activity = draw_values(spec.activity, spec.n, rng)
+    memory = None if spec.memory is None else spec.memory.c
+    src, dst, steps = activity_driven_contacts(activity, spec.m, n_steps, memory, rng)
+    return Graph.from_contacts(src, dst, steps, spec.n)
+
+
+def turnover_ties(src, dst, n_people: int, directed: bool, rate: float, n_steps: int,
+                  rng: np.random.Generator):
+    """:func:`sim.network.temporal.with_turnover`'s ties in plain Python, tie by tie in
+    the same draw order: ``(tail, head, start, until)`` arrays, the ended ties first
+    (in the order they ended), then the ties there at the end."""
+    def pair(u: int, v: int) -> tuple[int, int]:
+        return (u, v) if directed or u < v else (v, u)
+
+    ties = [[int(u), int(v), 0] for u, v in zip(src, dst, strict=True)]
+    present = {pair(u, v) for u, v, _ in ties}
+    ended = []
+
+    def partners(person: int, as_tail: bool) -> int:
+        """How many ties ``person`` has (as tail, or as head, of an arc)."""
+        if not directed:
+            return sum(person in (u, v) for u, v in present)
+        return sum((u if as_tail else v) == person for u, v in present)
+
+    for step in range(1, n_steps if rate > 0.0 else 1):
+        tie = -1
+        while True:
+            tie += 1 if rate == 1.0 else 1 + math.floor(
+                math.log(1.0 - rng.random()) / math.log(1.0 - rate))
+            if tie >= len(ties):
+                break
+            u, v, start = ties[tie]
+            keep_tail = rng.random() < 0.5
+            kept = u if keep_tail else v
+            if partners(kept, keep_tail) >= n_people - 1:
+                continue  # tied to everyone: nobody to move to
+            while True:
+                other = int(rng.integers(0, n_people - 1))
+                other += other >= kept
+                new = (kept, other) if keep_tail else (other, kept)
+                if pair(*new) not in present:
+                    break
+            ended.append((u, v, start, step))
+            present.discard(pair(u, v))
+            present.add(pair(*new))
+            ties[tie] = [new[0], new[1], step]
+    rows = ended + [(u, v, start, n_steps) for u, v, start in ties]
+    table = np.array(rows, dtype=np.int64).reshape(-1, 4)
+    return table[:, 0], table[:, 1], table[:, 2], table[:, 3]
+
+
+def turnover_graph(spec, n_steps: int, rng: np.random.Generator) -> Graph:
+    """The temporal graph of a network section with ``turnover``: the generator's
+    static network, then its ties rewired by :func:`turnover_ties` (same ``rng``)."""
+    static = build_network(spec.model_copy(update={"turnover": None}), rng)
+    src, dst = static.edges()
+    tail, head, start, until = turnover_ties(src, dst, static.n_nodes, static.directed,
+                                             spec.turnover.rate, max(n_steps, 1), rng)
+    return Graph.from_contacts(tail, head, start, static.n_nodes, directed=static.directed,
+                               node_ids=static.node_ids, until=until)

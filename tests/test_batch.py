@@ -219,9 +219,9 @@ def test_a_graph_is_built_once_per_replication(tmp_path, monkeypatch):
     built = []
     real_build = experiment.build_network
 
-    def counting_build(spec, rng):
+    def counting_build(spec, rng, n_steps=None):
         built.append(spec)
-        return real_build(spec, rng)
+        return real_build(spec, rng, n_steps)
 
     monkeypatch.setattr(experiment, "build_network", counting_build)
     experiment._GRAPHS.clear()

@@ -19,6 +19,12 @@ from .test_cli import assert_one_line_error, buzz
 from .test_modifiers import PEOPLE
 
 SHARE_FOREVER = {"model": "sir", "beta": 1.0, "gamma": 0.0}
+# the rules that know time, each once (the networks that change test them all)
+TEMPORAL_RULES = pytest.mark.parametrize("rule", [
+    {"model": "independent_cascade", "p": 0.9},
+    {"model": "sir", "beta": 0.5, "gamma": 0.2},
+    {"model": "sis", "beta": 0.5, "gamma": 0.3},
+], ids=["independent_cascade", "sir", "sis"])
 
 
 def _contacts(tmp_path, text: str, **network) -> dict:
@@ -70,11 +76,7 @@ def _random_contacts(n_people: int, n_contacts: int, n_hours: int, seed: int) ->
     return "".join(f"{u} {v} {t}\n" for (u, v), t in zip(pairs, times, strict=True))
 
 
-@pytest.mark.parametrize("rule", [
-    {"model": "independent_cascade", "p": 0.9},
-    {"model": "sir", "beta": 0.5, "gamma": 0.2},
-    {"model": "sis", "beta": 0.5, "gamma": 0.3},
-], ids=["independent_cascade", "sir", "sis"])
+@TEMPORAL_RULES
 @pytest.mark.parametrize("people", ["none", "everything"])
 @pytest.mark.parametrize("directed", [False, True])
 def test_temporal_kernel_equals_reference(tmp_path, rule, people, directed):

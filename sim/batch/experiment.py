@@ -215,8 +215,10 @@ def network_key(scenario: Scenario, replication: int) -> str:
     """What identifies a run's graph: the network section and the replication whose
     network stream draws it (replication 0 for a network all replications share)."""
     drawn_by = scenario.network.graph_replication(replication)
+    horizon = scenario.steps if scenario.network.temporal else None  # contacts drawn for it
     return json.dumps(
-        [scenario.seed, drawn_by, scenario.network.model_dump(mode="json")], sort_keys=True
+        [scenario.seed, drawn_by, scenario.network.model_dump(mode="json"), horizon],
+        sort_keys=True,
     )
 
 
@@ -251,7 +253,7 @@ def graph_for(spec: RunSpec) -> Graph:
             return _GRAPHS[key]
     streams = RunStreams(spec.scenario.seed,
                          spec.scenario.network.graph_replication(spec.replication))
-    graph = build_network(spec.scenario.network, streams.network_rng())
+    graph = build_network(spec.scenario.network, streams.network_rng(), spec.scenario.steps)
     with _GRAPHS_LOCK:
         _GRAPHS[key] = graph
         while len(_GRAPHS) > _GRAPHS_KEPT:

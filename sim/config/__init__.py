@@ -48,6 +48,7 @@ from sim.config.loading import (
     with_values,
 )
 from sim.config.networks import (
+    ActivityDriven,
     AnyNetwork,
     BarabasiAlbert,
     Complete,
@@ -73,6 +74,7 @@ from sim.config.people import (
     Modifiers,
     NormalDraw,
     People,
+    PowerLawDraw,
     Role,
     RoleSelect,
     UniformDraw,
@@ -86,12 +88,14 @@ from sim.schema import Frozen, Probability
 
 __all__ = [
     "ATTRIBUTES", "MEASURES", "PROBABILITY_ATTRIBUTES", "SEEDING_STRATEGIES", "Action",
-    "AnyNetwork", "Arm", "BarabasiAlbert", "Bass", "BetaDraw", "Broadcast", "Campaign",
+    "ActivityDriven", "AnyNetwork", "Arm", "BarabasiAlbert", "Bass", "BetaDraw", "Broadcast",
+    "Campaign",
     "CommunityBuilding", "CommunityChoice", "CommunityManager", "Complete", "DegreeCost",
     "DegreePower", "EdgeList", "ErdosRenyi", "Factor", "FlatCost", "Follower", "Frozen",
     "HolmeKim", "IndependentCascade", "Interaction", "Layer", "Layered", "LinearThreshold",
     "LogNormalDraw", "Measure", "Message", "Modifiers", "NetworkSpec", "NewmanWatts",
-    "NormalDraw", "People", "Probability", "Promotion", "Report", "RingLattice", "Role",
+    "NormalDraw", "People", "PowerLawDraw", "Probability", "Promotion", "Report",
+    "RingLattice", "Role",
     "RoleSelect", "RuleSpec", "Rumor", "SampleSweep", "Scenario", "SeedCost", "SeedWave",
     "Seeding", "StochasticBlock", "Sweep", "UniformDraw", "Value", "WattsStrogatz",
     "apply_overrides", "get_dotted", "load_scenario", "measure_column", "parse_yaml",

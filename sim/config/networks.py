@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import Field, PositiveInt, model_validator
+from pydantic import Discriminator, Field, PositiveInt, Tag, model_validator
 
-from sim.config.people import BetaDraw, LogNormalDraw, NormalDraw, UniformDraw
+from sim.config.people import BetaDraw, LogNormalDraw, NormalDraw, PowerLawDraw, UniformDraw
 from sim.schema import Frozen, Identifier, KeyedError, Positive, Probability
 
 WeightDraw = Annotated[
@@ -14,6 +14,13 @@ WeightDraw = Annotated[
 ]
 
 _DETERMINISTIC_NETWORKS = ("ring_lattice", "complete", "edgelist")
+
+
+class Turnover(Frozen):
+    """Ties that form and dissolve: at each step after the first, each tie is rewired
+    with probability ``rate`` (one end moves to a person drawn at random)."""
+
+    rate: Probability
 
 
 class _Network(Frozen):
@@ -24,13 +31,25 @@ class _Network(Frozen):
     coins. By default (``false``) each replication draws its own network, so results
     average over networks of the model as well. Replication 0's network is the
     same either way, and deterministic networks (``ring_lattice``, ``complete``,
-    ``edgelist``) are shared whatever ``fixed`` says. Replications that share a
-    network can run together (:mod:`sim.batch.multirep`).
+    ``edgelist``) are shared whatever ``fixed`` says (unless ``turnover`` changes
+    them). Replications that share a network can run together
+    (:mod:`sim.batch.multirep`).
+
+    ``turnover``: ties that form and dissolve during a run
+    (:func:`sim.network.temporal.with_turnover`); the network is then temporal.
     """
 
     model: str  # each subclass narrows it to its own name; declared here to come first
     fixed: bool = False
     weights: Positive | WeightDraw | None = None
+    turnover: Turnover | None = None
+
+    @model_validator(mode="after")
+    def _turnover_on_ties_of_one_kind(self):
+        if self.turnover is not None and self.weights is not None:
+            raise KeyedError("turnover", self.turnover.model_dump(), "no turnover of "
+                             "weighted ties (weights and times together are not supported)")
+        return self
 
     @property
     def weighted(self) -> bool:
@@ -39,13 +58,14 @@ class _Network(Frozen):
 
     @property
     def temporal(self) -> bool:
-        """Whether the network is made of contacts at times (an edge list's time column)."""
-        return False
+        """Whether the network changes during a run: contacts at times (an edge list's
+        time column, an activity-driven network) or ties with turnover."""
+        return self.turnover is not None
 
     @property
     def shared_by_replications(self) -> bool:
         """Whether every replication runs on the same network."""
-        return self.fixed or self.model in _DETERMINISTIC_NETWORKS
+        return self.fixed or (self.model in _DETERMINISTIC_NETWORKS and self.turnover is None)
 
     def graph_replication(self, replication: int) -> int:
         """Whose network stream draws the network of ``replication``."""
@@ -182,6 +202,94 @@ class Follower(_Network):
         return self
 
 
+def _distribution_or_value(value: Any) -> str | None:
+    """A constant's tag, ``value``, or a distribution's name (dict or model)."""
+    if isinstance(value, dict):
+        return value.get("distribution")
+    return getattr(value, "distribution", "value")
+
+
+# tagged by hand so that an error inside a distribution names its key, not the constant's
+Activity = Annotated[
+    Annotated[Annotated[float, Field(gt=0.0, le=1.0, allow_inf_nan=False)], Tag("value")]
+    | Annotated[UniformDraw, Tag("uniform")]
+    | Annotated[BetaDraw, Tag("beta")]
+    | Annotated[PowerLawDraw, Tag("power_law")],
+    Discriminator(_distribution_or_value),
+]
+
+
+class Memory(Frozen):
+    """Ties that last (Karsai, Perra and Vespignani 2014): an active person who has met
+    ``n`` distinct people so far contacts someone new with probability ``c / (n + c)``,
+    else one of those ``n``, chosen uniformly."""
+
+    c: Positive = 1.0
+
+
+class ActivityDriven(_Network):
+    """Contacts that last one step (Perra, Goncalves, Pastor-Satorras and Vespignani
+    2012): each of ``n`` people has an ``activity`` ``a`` (a probability in (0, 1], or
+    drawn per person: uniform, beta or power_law within it); at each step a person is
+    active with probability ``a`` and then contacts ``m`` people chosen uniformly at
+    random (with ``memory``, mostly people met before). A new set of contacts is drawn
+    for every step of the run, from the run's network stream."""
+
+    model: Literal["activity_driven"]
+    n: Annotated[int, Field(ge=2)]
+    m: PositiveInt = 1
+    activity: Activity
+    memory: Memory | None = None
+
+    @model_validator(mode="after")
+    def _fits(self):
+        if self.m >= self.n:
+            raise KeyedError("m", self.m, f"a whole number smaller than n = {self.n}")
+        if self.turnover is not None:
+            raise KeyedError("turnover", self.turnover.model_dump(), "none on contacts that "
+                             "last one step (turnover rewires the ties of a static generator)")
+        if self.weights is not None:
+            raise KeyedError("weights", self.weights.model_dump() if isinstance(
+                self.weights, Frozen) else self.weights, "none on contacts (an activity-"
+                "driven network has no weighted ties)")
+        activity = self.activity
+        if isinstance(activity, UniformDraw | PowerLawDraw) and activity.high > 1.0:
+            raise KeyedError("activity.high", activity.high, "at most 1 (an activity is a "
+                             "chance per step, in (0, 1])")
+        if isinstance(activity, UniformDraw) and activity.high <= 0.0:
+            raise KeyedError("activity.high", activity.high, "more than 0 (an activity is a "
+                             "chance per step, in (0, 1])")
+        return self
+
+    @property
+    def temporal(self) -> bool:
+        return True
+
+    def activity_moment(self, order: int) -> float:
+        """The mean of ``a ** order`` over the activity's distribution.
+
+        Examples
+        --------
+        >>> spec = ActivityDriven(model="activity_driven", n=10, activity=0.2)
+        >>> round(spec.activity_moment(2), 6)
+        0.04
+        """
+        activity = self.activity
+        if isinstance(activity, float | int):
+            return float(activity) ** order
+        if isinstance(activity, PowerLawDraw):
+            return activity.moment(order)
+        if isinstance(activity, UniformDraw):
+            low, high = activity.low, activity.high
+            if high == low:
+                return low**order
+            return (high ** (order + 1) - low ** (order + 1)) / ((order + 1) * (high - low))
+        mean = 1.0  # beta: E[x^k] = prod_{i<k} (a + i) / (a + b + i)
+        for i in range(order):
+            mean *= (activity.a + i) / (activity.a + activity.b + i)
+        return mean
+
+
 Column = Annotated[int, Field(ge=3)] | Annotated[str, Field(min_length=1)]
 
 
@@ -209,6 +317,9 @@ class EdgeList(_Network):
 
     @model_validator(mode="after")
     def _columns_fit(self):
+        if self.turnover is not None:
+            raise KeyedError("turnover", self.turnover.model_dump(), "none on an edge list "
+                             "(turnover rewires the ties of a generated network)")
         if self.weights is not None and self.columns.weight is not None:
             raise KeyedError("weights", self.weights.model_dump() if isinstance(
                 self.weights, Frozen) else self.weights, "no weights to draw when "
@@ -241,6 +352,7 @@ _ONE_NETWORK = (
     | Complete
     | Follower
     | EdgeList
+    | ActivityDriven
 )
 NetworkSpec = Annotated[_ONE_NETWORK, Field(discriminator="model")]
 
@@ -265,6 +377,12 @@ class Layer(Frozen):
             raise KeyedError(
                 "membership", self.membership, "1 for an edge list (its members are listed)"
             )
+        if isinstance(self.network, ActivityDriven):
+            raise KeyedError("network.model", self.network.model,
+                             "a static network on a layer (temporal layers are not supported)")
+        if self.network.turnover is not None:
+            raise KeyedError("network.turnover", self.network.turnover.model_dump(),
+                             "none on a layer (temporal layers are not supported)")
         if self.network.temporal:
             raise KeyedError("network.columns.time", self.network.columns.time,
                              "none on a layer (temporal layers are not supported)")
@@ -287,6 +405,9 @@ class Layered(_Network):
 
     @model_validator(mode="after")
     def _no_weights(self):
+        if self.turnover is not None:
+            raise KeyedError("turnover", self.turnover.model_dump(), "none on a network of "
+                             "layers (temporal layers are not supported)")
         if self.weights is not None:
             raise KeyedError("weights", self.weights, "none on a network of layers "
                              "(weighted layers are not supported)")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from typing import Annotated, Literal
 
 from pydantic import ConfigDict, Field, model_validator
@@ -47,6 +48,38 @@ class LogNormalDraw(Frozen):
     distribution: Literal["lognormal"]
     mu: Real = 0.0
     sigma: NonNegative = 1.0
+
+
+class PowerLawDraw(Frozen):
+    """Each value drawn from the density ``F(x) ~ x ** -exponent`` on ``[low, high]``
+    (``0 < low < high``): many small values, a few large ones (Perra et al. 2012's
+    activities, with ``low`` their epsilon)."""
+
+    distribution: Literal["power_law"]
+    exponent: Real = 2.1
+    low: Positive = 0.001
+    high: Positive = 1.0
+
+    @model_validator(mode="after")
+    def _ordered(self):
+        if not self.low < self.high:
+            raise KeyedError("high", self.high, f"more than low = {self.low}")
+        return self
+
+    def moment(self, order: int) -> float:
+        """The mean of ``x ** order`` under this density.
+
+        Examples
+        --------
+        >>> round(PowerLawDraw(distribution="power_law", exponent=0.0, low=0.5).moment(1), 6)
+        0.75
+        """
+        def integral(power: float) -> float:  # of x ** power over [low, high]
+            if abs(power + 1.0) < 1e-12:
+                return math.log(self.high / self.low)
+            return (self.high ** (power + 1) - self.low ** (power + 1)) / (power + 1)
+
+        return integral(order - self.exponent) / integral(-self.exponent)
 
 
 class DegreePower(Frozen):

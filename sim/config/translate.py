@@ -20,6 +20,14 @@ def first_error(err: ValidationError, raw: dict, source: str) -> InputError:
     key, value, model_cls = _dotted(loc, raw)
     kind = error["type"]
     ctx = error.get("ctx") or {}
+    if ctx.get("discriminator", "").endswith("()"):  # a number, or a distribution by name
+        tags = [tag for tag in ctx.get("expected_tags", "").replace("'", "").split(", ")
+                if tag and tag != "value"]
+        allowed = "a number or a distribution" + (f" ({', '.join(tags)})" if tags else "")
+        if kind == "union_tag_invalid":
+            return InputError(source, _join(key, "distribution"), ctx.get("tag"), allowed)
+        if kind == "union_tag_not_found":
+            return InputError(source, _join(key, "distribution"), None, allowed)
     if kind == "union_tag_invalid":
         allowed_tags = ctx.get("expected_tags", "").replace("'", "")
         return InputError(source, _join(key, "model"), ctx.get("tag"), f"one of {allowed_tags}")
@@ -70,6 +78,8 @@ def _dotted(loc: list, raw: Any) -> tuple[str, Any, type[BaseModel] | None]:
             and any(node.get(tag) == part for tag in _DISCRIMINATORS)
             and (part not in node or (not is_last and loc[index + 1] == part))
         )
+        # a constant where a distribution could stand: its tag, "value", is no key
+        tagged = tagged or (is_last and part == "value" and not isinstance(node, dict | list))
         if tagged:
             annotation = _union_member(annotation, part)
             continue  # a discriminator tag pydantic put in the path

@@ -28,6 +28,7 @@ import numba
 import numpy as np
 
 from sim.config import (
+    ActivityDriven,
     BarabasiAlbert,
     Complete,
     EdgeList,
@@ -42,6 +43,7 @@ from sim.config import (
 )
 from sim.config.networks import lattice_fits
 from sim.network.graph import INT32_MAX, Graph, index_dtype
+from sim.network.temporal import activity_driven, with_turnover
 from sim.network.weights import draw_values
 
 __all__ = [
@@ -722,7 +724,7 @@ def complete(n: int) -> Graph:
 
 
 # ---------------------------------------------------------------------- dispatch
-def build_network(spec, rng: np.random.Generator) -> Graph:
+def build_network(spec, rng: np.random.Generator, n_steps: int | None = None) -> Graph:
     """Build the graph a scenario's ``network`` section describes.
 
     Parameters
@@ -732,6 +734,10 @@ def build_network(spec, rng: np.random.Generator) -> Graph:
         absolute, as :func:`sim.config.load_scenario` leaves them).
     rng : numpy.random.Generator
         The run's generator; deterministic models draw nothing from it.
+    n_steps : int, optional
+        The run's steps (the scenario's ``steps``): a generator of contacts
+        (``activity_driven``) draws contacts for steps ``0 .. n_steps - 1``, and
+        ``turnover`` rewires ties at steps ``1 .. n_steps - 1``; others ignore it.
 
     Examples
     --------
@@ -740,7 +746,16 @@ def build_network(spec, rng: np.random.Generator) -> Graph:
     >>> build_network(spec, np.random.default_rng(0)).n_edges
     900
     """
+    if spec.temporal and not isinstance(spec, EdgeList) and n_steps is None:
+        raise ValueError("a network that changes during a run needs n_steps, its steps")
+    if isinstance(spec, ActivityDriven):
+        return activity_driven(
+            draw_values(spec.activity, spec.n, rng), spec.m, n_steps,
+            memory=None if spec.memory is None else spec.memory.c, rng=rng,
+        )
     graph = _build_unweighted(spec, rng)
+    if spec.turnover is not None:
+        return with_turnover(graph, spec.turnover.rate, n_steps, rng=rng)
     if spec.weights is None:
         return graph
     return graph.with_weights(draw_values(spec.weights, graph.n_edges, rng))

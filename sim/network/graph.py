@@ -150,6 +150,10 @@ class Graph:
         For a temporal network, the step of each entry of ``indices`` (int32): each
         entry is a contact, and two people in contact at several steps have an entry
         for each (a row is sorted by neighbour, then step).
+    edge_until : numpy.ndarray or None
+        For a temporal network of ties that last (turnover), the step each entry's tie
+        ends (int32): the tie is there at steps ``edge_step <= t < edge_until``;
+        ``None`` means each entry is a contact at its one step.
 
     Examples
     --------
@@ -170,6 +174,7 @@ class Graph:
     layer_names: tuple[str, ...] = ()
     edge_weight: np.ndarray | None = None
     edge_step: np.ndarray | None = None
+    edge_until: np.ndarray | None = None
     _cache: dict = field(default_factory=dict, repr=False, compare=False)
 
     def cached(self, key: Hashable, make: Callable[[], Any]) -> Any:
@@ -334,9 +339,12 @@ class Graph:
         *,
         directed: bool = False,
         node_ids: np.ndarray | None = None,
+        until=None,
     ) -> Graph:
         """Build a temporal network from contacts ``src - dst`` at ``steps`` (a contact
         given twice, or both ways when undirected, is kept once; self-loops dropped).
+        With ``until``, each is a tie that lasts from ``steps`` to the step before
+        ``until``.
 
         Examples
         --------
@@ -347,21 +355,21 @@ class Graph:
         src = np.asarray(src, dtype=np.int64).ravel()
         dst = np.asarray(dst, dtype=np.int64).ravel()
         steps = np.asarray(steps, dtype=np.int64).ravel()
-        if not src.shape == dst.shape == steps.shape:
+        ends = None if until is None else np.asarray(until, dtype=np.int64).ravel()
+        if not src.shape == dst.shape == steps.shape == (steps.shape if ends is None
+                                                         else ends.shape):
             raise ValueError(f"one step per contact: {steps.size} steps, {src.size} contacts")
         if n_nodes is None:
             n_nodes = int(max(src.max(initial=-1), dst.max(initial=-1)) + 1)
         loops = src == dst
         src, dst, steps = src[~loops], dst[~loops], steps[~loops]
+        ends = steps + 1 if ends is None else ends[~loops]
         n_given = src.size
         if not directed:
             src, dst = np.concatenate([src, dst]), np.concatenate([dst, src])
-            steps = np.concatenate([steps, steps])
-        order = np.lexsort((steps, dst, src))
-        src, dst, steps = src[order], dst[order], steps[order]
-        first = np.ones(src.size, dtype=bool)
-        first[1:] = (src[1:] != src[:-1]) | (dst[1:] != dst[:-1]) | (steps[1:] != steps[:-1])
-        src, dst, steps = src[first], dst[first], steps[first]
+            steps, ends = np.concatenate([steps, steps]), np.concatenate([ends, ends])
+        src, dst, steps, ends = _sorted_unique_contacts(src, dst, steps, ends, n_nodes,
+                                                        lasting=until is not None)
         indptr = np.zeros(n_nodes + 1, dtype=index_dtype(max(src.size, 1)))
         np.cumsum(np.bincount(src, minlength=n_nodes), out=indptr[1:])
         n_kept = src.size if directed else src.size // 2
@@ -373,6 +381,7 @@ class Graph:
             dropped_self_loops=int(loops.sum()),
             dropped_duplicates=n_given - n_kept,
             edge_step=steps.astype(np.int32),
+            edge_until=None if until is None else ends.astype(np.int32),
         )
 
     @property
@@ -486,7 +495,7 @@ class Graph:
             src = np.repeat(np.arange(self.n_nodes), self.degree)
             return Graph.from_contacts(
                 self.indices, src, self.edge_step, self.n_nodes, directed=True,
-                node_ids=self.node_ids,
+                node_ids=self.node_ids, until=self.edge_until,
             )
         if self.edge_weight is not None:
             src = np.repeat(np.arange(self.n_nodes), self.degree)
@@ -549,9 +558,40 @@ class Graph:
     @property
     def nbytes(self) -> int:
         """Memory held by the CSR arrays (and the weights)."""
-        extra = sum(array.nbytes for array in (self.edge_weight, self.edge_step)
-                    if array is not None)
+        extra = sum(array.nbytes for array in (self.edge_weight, self.edge_step,
+                                               self.edge_until) if array is not None)
         return int(self.indptr.nbytes + self.indices.nbytes + extra)
+
+
+def _sorted_unique_contacts(src, dst, steps, ends, n_nodes: int, *, lasting: bool):
+    """The contacts sorted by ``(src, dst, step, end)``, each once. One int64 key per
+    contact when the four fit in it (a sort of one array: ten times faster than
+    ``lexsort`` on millions of contacts), else ``lexsort``. Without ``lasting``
+    ends follow from steps and are left out of the key."""
+    if src.size == 0:
+        return src, dst, steps, ends
+    low_step, low_end = int(steps.min()), int(ends.min())
+    n_steps = int(steps.max()) - low_step + 1
+    n_ends = int(ends.max()) - low_end + 1 if lasting else 1
+    if n_nodes * n_nodes * n_steps * n_ends < 2**62:
+        key = (src * n_nodes + dst) * n_steps + (steps - low_step)
+        if lasting:
+            key = key * n_ends + (ends - low_end)
+        key.sort()  # (numpy 2.4's np.unique is thirty times slower than this)
+        key = key[np.concatenate(([True], key[1:] != key[:-1]))]  # each once
+        if lasting:
+            key, ends = np.divmod(key, n_ends)
+            ends += low_end
+        key, steps = np.divmod(key, n_steps)
+        steps += low_step
+        src, dst = np.divmod(key, n_nodes)
+        return src, dst, steps, ends if lasting else steps + 1
+    order = np.lexsort((ends, steps, dst, src))
+    src, dst, steps, ends = src[order], dst[order], steps[order], ends[order]
+    first = np.ones(src.size, dtype=bool)
+    first[1:] = ((src[1:] != src[:-1]) | (dst[1:] != dst[:-1]) | (steps[1:] != steps[:-1])
+                 | (ends[1:] != ends[:-1]))
+    return src[first], dst[first], steps[first], ends[first]
 
 
 @numba.njit(cache=True)

@@ -15,12 +15,12 @@ from __future__ import annotations
 
 import numpy as np
 
-from sim.config.people import BetaDraw, LogNormalDraw, NormalDraw, UniformDraw
+from sim.config.people import BetaDraw, LogNormalDraw, NormalDraw, PowerLawDraw, UniformDraw
 
 
 def draw_values(value, size: int, rng: np.random.Generator) -> np.ndarray:
     """``size`` values of a constant or of a distribution (uniform, beta, normal
-    clipped to [low, high], lognormal), drawn from ``rng``.
+    clipped to [low, high], lognormal, power law), drawn from ``rng``.
 
     Examples
     --------
@@ -38,4 +38,21 @@ def draw_values(value, size: int, rng: np.random.Generator) -> np.ndarray:
         return np.clip(rng.normal(value.mean, value.sd, size), value.low, high)
     if isinstance(value, LogNormalDraw):
         return rng.lognormal(value.mu, value.sigma, size)
+    if isinstance(value, PowerLawDraw):
+        return power_law(value.exponent, value.low, value.high, rng.random(size))
     raise TypeError(f"not a distribution of values: {value!r}")
+
+
+def power_law(exponent: float, low: float, high: float, uniform: np.ndarray) -> np.ndarray:
+    """The values of density ``~ x ** -exponent`` on ``[low, high]`` at the quantiles
+    ``uniform`` (inverse transform sampling).
+
+    Examples
+    --------
+    >>> power_law(2.0, 0.5, 1.0, np.array([0.0, 0.5, 1.0])).round(4).tolist()
+    [0.5, 0.6667, 1.0]
+    """
+    if abs(exponent - 1.0) < 1e-12:
+        return low * (high / low) ** uniform
+    rise = 1.0 - exponent
+    return (low**rise + uniform * (high**rise - low**rise)) ** (1.0 / rise)

@@ -115,7 +115,9 @@ class Modifiers(NamedTuple):
     negativity bias (and a brand's promotions) at step ``t``; ``tie_weight`` the weight
     of each tie (an entry per ``graph.indices``; empty on an unweighted network);
     ``edge_step`` the step of each contact on a temporal network (int32, empty
-    otherwise)."""
+    otherwise); ``edge_until``, for ties that last (a network with turnover), the step
+    each tie ends: tie ``e`` is there at steps ``edge_step[e] <= t < edge_until[e]``
+    (int32; empty when each contact lasts its one step)."""
 
     on: bool
     influence: np.ndarray
@@ -128,6 +130,18 @@ class Modifiers(NamedTuple):
     layers: Layers
     tie_weight: np.ndarray
     edge_step: np.ndarray
+    edge_until: np.ndarray
+
+
+@njit(inline="always")
+def in_contact(edge_step, edge_until, edge, step):
+    """Whether tie ``edge`` of a temporal network is there at ``step``: a contact at its
+    one step, a lasting tie (``edge_until`` not empty) from its first step to the one
+    before it ends. Kernels read the two arrays out of ``mods`` once per step (reading
+    them per edge slowed the cascade by half)."""
+    if edge_until.size == 0:
+        return edge_step[edge] == step
+    return edge_step[edge] <= step and step < edge_until[edge]
 
 
 def no_layers() -> Layers:

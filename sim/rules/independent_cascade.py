@@ -19,6 +19,7 @@ from sim.rules.common import (
     NEVER,
     TRANSITIONS,
     contacts_chance,
+    in_contact,
     layer_chance,
     online,
     receptivity,
@@ -102,7 +103,7 @@ def cascade_step(
     p_share = params.p_share
     threshold = chance_bits(p_share)
     modified = mods.on
-    contacts = mods.edge_step
+    contacts, until = mods.edge_step, mods.edge_until
     temporal = contacts.size > 0  # read once: reading it per edge slowed the loop by half
     n_next = 0
     new_heard = 0
@@ -116,7 +117,7 @@ def cascade_step(
             if modified and not (
                 online(mods, person, next_step)
                 and visible(mods, sharer, person)
-                and (not temporal or contacts[edge] == step)  # in contact at this step
+                and (not temporal or in_contact(contacts, until, edge, step))
             ):
                 continue
             if person_shared_at == next_step:

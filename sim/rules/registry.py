@@ -80,7 +80,9 @@ class Rule:
     """Parameters the interactive page offers as sliders."""
     temporal: ClassVar[bool] = False
     """Whether the rule honours contacts at times (a temporal network): a sharer passes
-    a message at step ``t`` only over ties with ``mods.edge_step[edge] == t``."""
+    a message at step ``t`` only over ties there at ``t``
+    (:func:`~sim.rules.common.in_contact`: a contact at ``t``, or a tie that lasts
+    over ``t``)."""
     run_columns: ClassVar[tuple[str, ...]] = ()
     """The rule's own columns of ``runs.parquet`` (:meth:`run_measures` fills them)."""
 

@@ -18,7 +18,7 @@ import numpy as np
 
 from sim.jit import njit
 from sim.rules.coins import chance_bits, pair_bits
-from sim.rules.common import AFTER_STEP, NEVER, TRANSITIONS, online, visible
+from sim.rules.common import AFTER_STEP, NEVER, TRANSITIONS, in_contact, online, visible
 from sim.rules.independent_cascade import CascadeParams, cascade_step, convinces
 from sim.rules.registry import Rule, Slider, register
 from sim.schema import Frozen, Probability
@@ -158,7 +158,7 @@ def lasting_step(graph, state, next_frontier, step, params, n_waiting, mods):
     n_again = 0
     if resharing:
         threshold = chance_bits(beta)
-        contacts = mods.edge_step
+        contacts, until = mods.edge_step, mods.edge_until
         temporal = contacts.size > 0
         for i in range(n_waiting):
             sharer = sharers[i]
@@ -170,7 +170,7 @@ def lasting_step(graph, state, next_frontier, step, params, n_waiting, mods):
                 if mods.on and not (
                     online(mods, person, next_step)
                     and visible(mods, sharer, person)
-                    and (not temporal or contacts[edge] == step)  # in contact at this step
+                    and (not temporal or in_contact(contacts, until, edge, step))
                 ):
                     continue
                 if convinces(sharer_key, sharer, person, edge, step, beta, threshold, mods):

@@ -107,7 +107,8 @@ class VizModel(BuzzModel):
         resolved = with_values(scenario, values, source=f"{source} (page)") if values else scenario
         # the graph BuzzModel would build (same stream), built first to size the agents
         graph = build_network(resolved.network,
-                              RunStreams(resolved.seed, int(replication)).network_rng())
+                              RunStreams(resolved.seed, int(replication)).network_rng(),
+                              resolved.steps)
         super().__init__(resolved, replication=int(replication), graph=graph, source=source,
                          create_agents=graph.n_nodes <= MAX_AGENTS)
 
