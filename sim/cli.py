@@ -90,8 +90,8 @@ def validate(scenario: ScenarioArg, overrides: SetOption = None) -> None:
 def run(
     scenario: ScenarioArg,
     out: Annotated[
-        Path | None, typer.Option(metavar="FOLDER", show_default="results/NAME",
-                                  help="Results folder.")
+        str | None, typer.Option(metavar="FOLDER", show_default="results/NAME",
+                                 help="Results folder.")
     ] = None,
     overrides: SetOption = None,
     replications: Annotated[int | None, typer.Option(
@@ -133,11 +133,23 @@ def run(
         raise InputError("--executor", "", executor, ", ".join(CHOICES))
     if scheduler is not None and executor != "dask":
         raise InputError("--scheduler", "", scheduler, "only with --executor dask")
+    if out is not None and not out.strip():
+        raise InputError("--out", "", out, "a folder name (an empty one would mean the "
+                         "current folder: write --out . for that)")
+    if scheduler is not None:
+        from sim.batch.executors import check_scheduler
+
+        check_scheduler(scheduler)
     from sim.batch import run_batch
+    from sim.batch.executors import ExecutorLost
+    from sim.batch.lock import FolderLock
     from sim.batch.progress import BatchProgress
+    from sim.batch.store import disk_errors, record_written
     from sim.results.plots import adoption_curve
 
-    folder = out or Path("results") / loaded.name
+    folder = Path(out) if out is not None else Path("results") / loaded.name
+    if folder.is_dir():  # a live writer is named before anything else is said or moved
+        FolderLock(folder).acquire().release()
     kept = None if resume or force else _keep_earlier_results(folder)
     interrupted = []
 
@@ -146,28 +158,44 @@ def run(
         raise KeyboardInterrupt
 
     # Ctrl-C may surface inside a library (pyarrow, a pool) as another exception;
-    # remembering it makes every such exit the same clean "interrupted".
-    previous = signal.signal(signal.SIGINT, on_interrupt)
+    # remembering it makes every such exit the same clean "interrupted". SIGTERM
+    # (kill, a job scheduler's stop) ends the batch the same way.
+    previous = {number: signal.signal(number, on_interrupt)
+                for number in (signal.SIGINT, signal.SIGTERM)}
     try:
         with BatchProgress(quiet=quiet) as progress:
             batch = run_batch(loaded, folder, executor=executor, workers=workers,
                               scheduler=scheduler, replications=replications, resume=resume,
                               force=force, source=str(scenario), on_progress=progress)
-    except BaseException:
+    except BaseException as failure:
         if kept is not None and not folder.exists():
             kept.rename(folder)  # nothing ran (bad data): the earlier results go back
             kept = None
+        if isinstance(failure, ExecutorLost):
+            saved = (f"finished runs are saved in {folder}; continue with the same command "
+                     "and --resume" if (folder / "manifest.json").is_file()
+                     else "nothing was saved")
+            errors.print(f"error: {failure}: {saved}", markup=False)
+            raise typer.Exit(1) from None
         if not interrupted:
             raise
-        errors.print(f"interrupted: finished runs are saved in {folder}; "
-                     "continue with the same command and --resume", markup=False)
-        raise typer.Exit(130) from None
+        if (folder / "manifest.json").is_file():
+            errors.print(f"interrupted: finished runs are saved in {folder}; "
+                         "continue with the same command and --resume", markup=False)
+        else:
+            errors.print("interrupted before any run finished: nothing was saved",
+                         markup=False)
+        raise typer.Exit(130 if interrupted[0] == signal.SIGINT else 128 + interrupted[0]
+                         ) from None
     finally:
-        signal.signal(signal.SIGINT, previous)
+        for number, handler in previous.items():
+            signal.signal(number, handler)
     figure = ""
     if len(batch.runs) <= FIGURE_MAX_RUNS:
-        adoption_curve(batch.timeseries, batch.runs, folder / "adoption.png",
-                       title=f"{loaded.name}: adoption (mean, 95% band)")
+        with disk_errors(folder):
+            adoption_curve(batch.timeseries, batch.runs, folder / "adoption.png",
+                           title=f"{loaded.name}: adoption (mean, 95% band)")
+        record_written(folder, [folder / "adoption.png"])
         figure = ", adoption.png"
     if not quiet:
         from sim.results.terminal import print_summary
@@ -218,18 +246,22 @@ def plot(folder: ResultsArg) -> None:
 
     Example: buzz plot results/strategy_sweep
     """
-    from sim.batch.store import load_results
+    from sim.batch.store import disk_errors, load_results, record_written
     from sim.results.plots import make_figures
     from sim.results.replay import replay_cascade_tree
 
-    for path in make_figures(load_results(folder), folder):
+    with disk_errors(folder):
+        paths = make_figures(load_results(folder), folder)
+    for path in paths:
         console.print(str(path))
     try:  # who told whom: run 0 is run again (results keep counts, not links)
-        tree = replay_cascade_tree(folder)
+        with disk_errors(folder):
+            tree = replay_cascade_tree(folder)
     except InputError as error:  # the other figures stand; say why this one is missing
         errors.print(f"warning: no cascade tree: {error}", markup=False)
         return
     if tree is not None:
+        record_written(folder, [tree.path])
         console.print(str(tree.path))
 
 
@@ -240,9 +272,11 @@ def report(folder: ResultsArg) -> None:
 
     Example: buzz report results/product_launch
     """
+    from sim.batch.store import disk_errors
     from sim.results.report import write_report
 
-    path = write_report(folder)
+    with disk_errors(folder):
+        path = write_report(folder)
     console.print(str(path), markup=False, highlight=False)
     console.print(str(path.with_name("summary.csv")), markup=False, highlight=False)
 

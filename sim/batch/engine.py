@@ -22,9 +22,9 @@ from sim.batch.executors import (
     default_workers,
     run_chunks,
 )
-from sim.batch.experiment import expand_runs, graph_for, make_chunks, run_chunk
+from sim.batch.experiment import data_files, expand_runs, graph_for, make_chunks, run_chunk
 from sim.batch.multirep import multirep_applies
-from sim.batch.store import ResultsStore, load_results
+from sim.batch.store import ResultsStore, column_types, input_digests, load_results
 from sim.config import Scenario, load_scenario
 from sim.model import BuzzModel
 
@@ -126,7 +126,12 @@ def run_batch(
         raise ValueError(f"executor must be one of {', '.join(CHOICES)}, got {executor!r}")
     specs = expand_runs(scenario, replications, source)
     first_seconds = check_setup(specs[0], source, estimate=executor == "auto")
-    store = ResultsStore(Path(out), scenario, source, len(specs), resume=resume, force=force)
+    points = [spec for spec in specs if spec.replication == 0]
+    files = list(dict.fromkeys(path for spec in points for path in data_files(spec.scenario)))
+    store = ResultsStore(Path(out), scenario, source, len(specs), resume=resume, force=force,
+                         inputs=input_digests(source, files),
+                         types=column_types([spec.values for spec in points]),
+                         replications=replications or scenario.replications)
     done = store.done_runs()
     todo = [spec for spec in specs if spec.run not in done]
     if executor == "auto":
@@ -151,7 +156,10 @@ def run_batch(
                 on_progress(n_done, len(specs))
         complete = True
     finally:
-        store.finish(complete=complete, seconds=time.perf_counter() - started)
+        if not complete and store.fresh:
+            store.discard()  # nothing ran: the folder is left as it was, free to reuse
+        else:
+            store.finish(complete=complete, seconds=time.perf_counter() - started)
     return BatchResult(Path(out), complete, len(specs), n_done, executor,
                        _keep_alive=keep_alive)
 

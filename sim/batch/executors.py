@@ -8,11 +8,21 @@ which worker ran it, all three give identical tables (DESIGN decision 7).
 
 from __future__ import annotations
 
+import contextlib
+import ctypes
 import multiprocessing
 import os
+import signal
+import socket
+import sys
+import threading
+import time
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from typing import Any
+from urllib.parse import urlsplit
+
+from sim.errors import InputError
 
 EXECUTORS = ("serial", "processes", "dask")
 CHOICES = ("auto", *EXECUTORS)  # what run_batch and `buzz run --executor` accept
@@ -20,6 +30,79 @@ CHOICES = ("auto", *EXECUTORS)  # what run_batch and `buzz run --executor` accep
 SMALL_BATCH_SECONDS = 2.0
 """Under this estimated serial time a batch runs in-process: a pool's start and the
 workers' own set-up would cost more than they save."""
+
+
+DASK_RETRIES = 2
+"""Times a Dask task that raised is tried again (on any worker) before the batch fails."""
+
+LOST_SECONDS = 30.0
+"""How long a batch waits for a lost Dask scheduler, or for workers when none is left,
+before it ends (finished runs kept)."""
+
+PR_SET_PDEATHSIG = 1  # linux/prctl.h
+
+
+class ExecutorLost(RuntimeError):
+    """The executor can no longer run anything: the Dask scheduler is gone, or it has
+    had no worker for :data:`LOST_SECONDS`."""
+
+
+def bind_to_parent(parent: int) -> None:
+    """Set up a worker process so that it dies with the driver that started it.
+
+    On Linux the kernel kills it when the driver ends, however it ends (``kill -9``
+    included: ``PR_SET_PDEATHSIG``); everywhere a thread watches the parent's id as well.
+    Ctrl-C is left to the driver, which ends its workers itself, so a worker never
+    prints a traceback of its own.
+    """
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    if sys.platform.startswith("linux"):
+        with contextlib.suppress(OSError, AttributeError):
+            ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+    if os.getppid() != parent:  # the driver died before the line above took effect
+        os._exit(1)
+    threading.Thread(target=_watch_parent, args=(parent,), daemon=True,
+                     name="buzz-parent-watch").start()
+
+
+def _watch_parent(parent: int) -> None:
+    while os.getppid() == parent:
+        time.sleep(1.0)
+    os._exit(1)
+
+
+def check_scheduler(address: str, timeout: float = 5.0) -> None:
+    """Check that a Dask scheduler address is well formed and that something listens
+    there, before a results folder is touched.
+
+    Raises
+    ------
+    InputError
+        In one line, naming the address and what is allowed.
+
+    Examples
+    --------
+    >>> check_scheduler("garbage")
+    Traceback (most recent call last):
+    ...
+    sim.errors.InputError: buzz run: --scheduler = 'garbage': allowed: a Dask scheduler address tcp://HOST:PORT
+    """
+    allowed = "a Dask scheduler address tcp://HOST:PORT"
+    parts = urlsplit(address if "://" in address else f"tcp://{address}")
+    try:
+        port = parts.port
+    except ValueError:
+        port = None
+    if parts.scheme not in ("tcp", "tls") or not parts.hostname or not port or (
+            parts.path not in ("", "/")):
+        raise InputError("buzz run", "--scheduler", address, allowed)
+    try:
+        socket.create_connection((parts.hostname, port), timeout=timeout).close()
+    except OSError as err:
+        reason = err.strerror or type(err).__name__
+        raise InputError("buzz run", "--scheduler", address,
+                         f"{allowed} where a scheduler runs (nothing answers there: "
+                         f"{reason})") from None
 
 
 def choose_executor(*, runs_together: bool, estimated_seconds: float, workers: int) -> str:
@@ -89,8 +172,10 @@ def _processes(chunks, task, workers: int) -> Iterator[Any]:
     # driver has started threads by then (numba's parallel pool is not used here)
     method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
     context = multiprocessing.get_context(method)
-    pool = ProcessPoolExecutor(max_workers=workers, mp_context=context)
+    pool = ProcessPoolExecutor(max_workers=workers, mp_context=context,
+                               initializer=bind_to_parent, initargs=(os.getpid(),))
     pending = set()
+    finished = False
     try:
         queue = iter(chunks)
         # keep a bounded number in flight so results stream to disk as they finish
@@ -105,29 +190,88 @@ def _processes(chunks, task, workers: int) -> Iterator[Any]:
                 for chunk in queue:
                     pending.add(pool.submit(task, chunk))
                     break
+        finished = True
     finally:
         for future in pending:
             future.cancel()
+        if not finished:  # interrupted: the chunks in flight are lost anyway, end them now
+            for process in list(getattr(pool, "_processes", {}).values()):
+                process.kill()
         pool.shutdown(wait=True, cancel_futures=True)
 
 
 def _dask(chunks, task, workers: int, scheduler: str | None) -> Iterator[Any]:
-    from dask.distributed import Client, LocalCluster, as_completed
+    from dask.distributed import Client, LocalCluster
 
     cluster = None
     if scheduler is None:
-        cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
-                               host="127.0.0.1", dashboard_address=None)
+        # Worker processes are started with Ctrl-C ignored (they inherit it): the driver
+        # ends them itself, so a Ctrl-C prints one line, not each worker's traceback.
+        previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+        try:
+            cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
+                                   host="127.0.0.1", dashboard_address=None)
+        finally:
+            signal.signal(signal.SIGINT, previous)
         client = Client(cluster)
     else:
-        client = Client(scheduler, timeout="20s")
+        try:
+            client = Client(scheduler, timeout="20s")
+        except (OSError, TimeoutError) as err:
+            raise InputError("buzz run", "--scheduler", scheduler,
+                             f"the address of a running Dask scheduler ({err})") from None
     futures = []
+    lost = False
     try:
-        futures = [client.submit(task, chunk, pure=False) for chunk in chunks]
-        for future in as_completed(futures):
-            yield future.result()
+        futures = [client.submit(task, chunk, pure=False, retries=DASK_RETRIES)
+                   for chunk in chunks]
+        yield from _completed(client, futures, scheduler or "the local cluster")
+    except ExecutorLost:
+        lost = True
+        raise
     finally:
-        client.cancel(futures)
-        client.close()
+        with contextlib.suppress(Exception):
+            if not lost:
+                client.cancel(futures)
+            client.close(timeout=5)
         if cluster is not None:
-            cluster.close()
+            with contextlib.suppress(Exception):
+                cluster.close(timeout=10)
+
+
+def _completed(client, futures, where: str, poll: float = 1.0) -> Iterator[Any]:
+    """Yield each future's result as it completes; raise :class:`ExecutorLost` when the
+    scheduler has been unreachable, or without workers, for :data:`LOST_SECONDS`."""
+    from dask.distributed import wait as dask_wait
+
+    pending = set(futures)
+    trouble_since = None
+    while pending:
+        try:
+            done, pending = dask_wait(pending, timeout=poll, return_when="FIRST_COMPLETED")
+        except TimeoutError:
+            done = set()
+        for future in done:
+            yield future.result()
+        if done:
+            trouble_since = None
+            continue
+        trouble = _trouble(client)
+        if trouble is None:
+            trouble_since = None
+        elif trouble_since is None:
+            trouble_since = time.monotonic()
+        elif time.monotonic() - trouble_since >= LOST_SECONDS:
+            raise ExecutorLost(f"the Dask scheduler at {where} {trouble} for "
+                               f"{LOST_SECONDS:.0f} s")
+
+
+def _trouble(client) -> str | None:
+    """What keeps a Dask batch from going on (``None`` when nothing does)."""
+    if client.status != "running":
+        return "was unreachable"
+    try:
+        n_workers = len(client.scheduler_info(n_workers=-1).get("workers", {}))
+    except Exception:  # a scheduler that stops answering midway
+        return "was unreachable"
+    return None if n_workers else "had no worker"

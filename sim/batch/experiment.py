@@ -124,8 +124,9 @@ def expand_runs(
     # An arm sets some keys; its columns show the value every key it leaves had.
     keys = scenario.sweep.keys() if scenario.sweep is not None else []
     base = scenario.model_dump(mode="json", exclude_none=True) if scenario.sweep else {}
-    shown = [{key: values[key] if key in values else get_dotted(base, key) for key in keys}
-             for values in points]
+    shown = sweep_cells(
+        [{key: values[key] if key in values else get_dotted(base, key) for key in keys}
+         for values in points])
     return [
         RunSpec(replication * len(points) + point, point, replication, shown[point],
                 resolved[point], labels[point])
@@ -184,7 +185,7 @@ def tabulate_run(spec: RunSpec, model, started: float) -> RunResult:
         row["total_cost"] = float(sum(model.costs.values()))
         row["final_net_sentiment"] = int(net_sentiment[-1])
         row["min_net_sentiment"] = int(net_sentiment.min())
-        row.update({key: table_cell(value) for key, value in spec.values.items()})
+        row.update({swept_column(key): value for key, value in spec.values.items()})
         run_rows.append(row)
         series.append({
             "run": np.full(n_steps, spec.run), "point": np.full(n_steps, spec.point),
@@ -197,18 +198,53 @@ def tabulate_run(spec: RunSpec, model, started: float) -> RunResult:
     return RunResult(spec, run_rows, series, time.perf_counter() - started)
 
 
-def table_cell(value: Any) -> Any:
-    """A swept value as a table cell: lists and mappings (a list of seed ids, a whole
-    network section) become compact JSON text, so that columns stay hashable.
+def sweep_cells(points: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The swept values of every point as table cells of one kind per key, decided by
+    the whole sweep (a part file holding only some points then has the same column
+    type as the others): numbers all floats when any is, text for all when any value
+    is neither a number nor a truth value (JSON for numbers, lists and mappings).
 
     Examples
     --------
-    >>> table_cell(0.1), table_cell([1, 2]), table_cell({"model": "complete", "n": 5})
-    (0.1, '[1,2]', '{"model":"complete","n":5}')
+    >>> sweep_cells([{"p": 0}, {"p": 0.5}])
+    [{'p': 0.0}, {'p': 0.5}]
+    >>> sweep_cells([{"a": 0.5}, {"a": {"distribution": "beta", "a": 2, "b": 3}}])
+    [{'a': '0.5'}, {'a': '{"distribution":"beta","a":2,"b":3}'}]
     """
-    if isinstance(value, list | dict):
-        return json.dumps(value, separators=(",", ":"))
-    return value
+    cells = [dict(values) for values in points]
+    for key in dict.fromkeys(key for values in points for key in values):
+        present = [values[key] for values in points if values.get(key) is not None]
+        numbers = all(isinstance(v, int | float) and not isinstance(v, bool) for v in present)
+        truths = all(isinstance(v, bool) for v in present)
+        for values in cells:
+            value = values.get(key)
+            if value is None or truths:
+                continue
+            if numbers:
+                values[key] = float(value) if any(isinstance(v, float) for v in present) else value
+            elif not isinstance(value, str):
+                values[key] = json.dumps(value, separators=(",", ":"))
+    return cells
+
+
+def swept_column(key: str) -> str:
+    """The ``runs`` column of a swept key: its dotted path, or ``scenario.<key>`` for a
+    top-level key whose name a measure already uses (``steps``: the steps a run took;
+    ``seed``).
+
+    Examples
+    --------
+    >>> swept_column("messages.a.rule.p"), swept_column("steps")
+    ('messages.a.rule.p', 'scenario.steps')
+    """
+    return f"scenario.{key}" if key in RUN_COLUMNS else key
+
+
+def data_files(scenario: Scenario) -> list[str]:
+    """The data files a scenario's network reads (its edge lists), absolute paths."""
+    network = scenario.network
+    networks = [layer.network for layer in getattr(network, "layers", None) or []] or [network]
+    return [str(net.path) for net in networks if getattr(net, "path", None)]
 
 
 def network_key(scenario: Scenario, replication: int) -> str:
@@ -235,8 +271,8 @@ def rule_columns(scenario: Scenario) -> list[str]:
 
 
 def swept_columns(scenario: Scenario) -> list[str]:
-    """Names of the columns added for swept keys (their dotted paths)."""
-    return scenario.sweep.keys() if scenario.sweep is not None else []
+    """Names of the columns added for swept keys (:func:`swept_column`)."""
+    return [swept_column(key) for key in scenario.sweep.keys()] if scenario.sweep else []
 
 
 _GRAPHS: OrderedDict[str, Graph] = OrderedDict()

@@ -603,6 +603,9 @@ def make_figures(results: Mapping[str, Any], folder: str | Path) -> list[Path]:
     )
     if ccdf is not None:
         written.append(ccdf)
+    from sim.batch.store import record_written  # the store imports pandas and pyarrow
+
+    record_written(folder, written)  # buzz's own files: --force may remove them later
     return written
 
 

@@ -138,7 +138,7 @@ def write_report(folder: str | Path) -> Path:
     >>> "<h1>demo</h1>" in text, "data:image/png;base64," in text
     (True, True)
     """
-    from sim.batch.store import load_results
+    from sim.batch.store import load_results, record_written
     from sim.results.plots import make_figures
 
     folder = Path(folder)
@@ -204,6 +204,7 @@ def write_report(folder: str | Path) -> Path:
     )
     path = folder / "report.html"
     path.write_text(page, encoding="utf-8")
+    record_written(folder, [path, folder / "summary.csv"])  # --force may remove them later
     return path
 
 

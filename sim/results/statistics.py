@@ -198,7 +198,10 @@ def scenario_keys(scenario: Mapping[str, Any] | None, runs: pd.DataFrame) -> lis
     arm_keys = [key for arm in sweep.get("arms") or [] for key in (arm.get("set") or {})]
     named = [*dict.fromkeys(arm_keys), *(sweep.get("grid") or {}), *(sweep.get("zip") or {})]
     if named:
-        return [str(key) for key in named if key in runs.columns]
+        from sim.batch.experiment import swept_column  # the batch's own column names
+
+        columns = [swept_column(str(key)) for key in named]
+        return [column for column in columns if column in runs.columns]
     return swept_keys(runs)
 
 
