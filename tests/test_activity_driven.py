@@ -130,8 +130,9 @@ def test_sis_threshold_of_perra_et_al():
     eigenvalue crosses 1 at ``beta m (<a> + sqrt(<a^2>)) = gamma``: the same threshold
     with ``mu = gamma`` and no correction for discrete time. Half of it, the buzz dies
     out in every replication; at twice it, it stays, at the mean field's endemic level
-    (0.357 here) within 4 standard errors of the mean over replications (and 0.03
-    for the finite size)."""
+    (0.357 here) within 4 standard errors of the mean over replications (measured:
+    0.346, standard error 0.007; at 1.5 and 3 times the threshold 0.219 and 0.495
+    against 0.226 and 0.502: the mean field is 2 to 3% high at 1,000 people)."""
     gamma, n, steps, reps = 0.2, 1000, 160, 6
     network = {"model": "activity_driven", "n": n, "m": 3, "activity": POWER_LAW}
     spec = ActivityDriven(**network)
@@ -156,7 +157,7 @@ def test_sis_threshold_of_perra_et_al():
             expected = _mean_field_prevalence(classes, 3, beta, gamma)
             assert expected == pytest.approx(0.357, abs=0.001)
             error = late.std(ddof=1) / np.sqrt(reps)
-            assert abs(late.mean() - expected) < 4 * error + 0.03
+            assert abs(late.mean() - expected) < 4 * error, (late.mean(), error)
 
 
 @pytest.mark.parametrize("executor", ["processes", "dask"])
