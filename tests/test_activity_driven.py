@@ -206,3 +206,24 @@ def test_rules_that_know_no_time_and_layers_are_refused():
         {"name": "calls", "network": _network()}]}}
     with pytest.raises(InputError, match=r"network\.model.*static network on a layer"):
         scenario_from_dict(layered)
+
+
+def test_power_law_draws_have_their_moments():
+    """Inverse-transform draws of the power law (activities, and as well people's
+    attributes and ties' weights): the sample mean of ``a`` and ``a^2`` over 200,000
+    draws within 4 standard errors of the density's moments."""
+    from sim.config import PowerLawDraw
+    from sim.network.weights import draw_values
+
+    law = PowerLawDraw(distribution="power_law", exponent=2.1, low=0.05)
+    draws = draw_values(law, 200_000, np.random.default_rng(11))
+    assert draws.min() >= 0.05 and draws.max() <= 1.0
+    for order in (1, 2):
+        values = draws**order
+        error = values.std() / np.sqrt(values.size)
+        assert abs(values.mean() - law.moment(order)) < 4 * error
+    scenario = make_scenario({"model": "ring_lattice", "n": 100, "k": 4,
+                              "weights": POWER_LAW}, people={"susceptibility": POWER_LAW})
+    model = BuzzModel(scenario, create_agents=False)
+    assert model.population.susceptibility.min() >= 0.05
+    assert model.graph.edge_weight.max() <= 1.0
