@@ -219,7 +219,7 @@ class ResultsStore:
         self._created = not self.folder.exists()
         with disk_errors(self.folder):
             self.folder.mkdir(parents=True, exist_ok=True)
-        self.lock = FolderLock(self.folder).acquire()
+            self.lock = FolderLock(self.folder).acquire()
         try:
             self._open(scenario, source, n_runs, resume=resume, force=force,
                        inputs=inputs or {}, replications=replications)
