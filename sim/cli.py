@@ -149,7 +149,8 @@ def run(
 
     folder = Path(out) if out is not None else Path("results") / loaded.name
     if folder.is_dir():  # a live writer is named before anything else is said or moved
-        FolderLock(folder).acquire().release()
+        with disk_errors(folder):
+            FolderLock(folder).acquire().release()
     kept = None if resume or force else _keep_earlier_results(folder)
     interrupted = []
 

@@ -130,8 +130,9 @@ def test_sis_threshold_of_perra_et_al():
     eigenvalue crosses 1 at ``beta m (<a> + sqrt(<a^2>)) = gamma``: the same threshold
     with ``mu = gamma`` and no correction for discrete time. Half of it, the buzz dies
     out in every replication; at twice it, it stays, at the mean field's endemic level
-    (0.357 here) within 4 standard errors of the mean over replications (and 0.03
-    for the finite size)."""
+    (0.357 here) within 4 standard errors of the mean over replications (measured:
+    0.346, standard error 0.007; at 1.5 and 3 times the threshold 0.219 and 0.495
+    against 0.226 and 0.502: the mean field is 2 to 3% high at 1,000 people)."""
     gamma, n, steps, reps = 0.2, 1000, 160, 6
     network = {"model": "activity_driven", "n": n, "m": 3, "activity": POWER_LAW}
     spec = ActivityDriven(**network)
@@ -156,7 +157,7 @@ def test_sis_threshold_of_perra_et_al():
             expected = _mean_field_prevalence(classes, 3, beta, gamma)
             assert expected == pytest.approx(0.357, abs=0.001)
             error = late.std(ddof=1) / np.sqrt(reps)
-            assert abs(late.mean() - expected) < 4 * error + 0.03
+            assert abs(late.mean() - expected) < 4 * error, (late.mean(), error)
 
 
 @pytest.mark.parametrize("executor", ["processes", "dask"])
@@ -205,3 +206,24 @@ def test_rules_that_know_no_time_and_layers_are_refused():
         {"name": "calls", "network": _network()}]}}
     with pytest.raises(InputError, match=r"network\.model.*static network on a layer"):
         scenario_from_dict(layered)
+
+
+def test_power_law_draws_have_their_moments():
+    """Inverse-transform draws of the power law (activities, and as well people's
+    attributes and ties' weights): the sample mean of ``a`` and ``a^2`` over 200,000
+    draws within 4 standard errors of the density's moments."""
+    from sim.config import PowerLawDraw
+    from sim.network.weights import draw_values
+
+    law = PowerLawDraw(distribution="power_law", exponent=2.1, low=0.05)
+    draws = draw_values(law, 200_000, np.random.default_rng(11))
+    assert draws.min() >= 0.05 and draws.max() <= 1.0
+    for order in (1, 2):
+        values = draws**order
+        error = values.std() / np.sqrt(values.size)
+        assert abs(values.mean() - law.moment(order)) < 4 * error
+    scenario = make_scenario({"model": "ring_lattice", "n": 100, "k": 4,
+                              "weights": POWER_LAW}, people={"susceptibility": POWER_LAW})
+    model = BuzzModel(scenario, create_agents=False)
+    assert model.population.susceptibility.min() >= 0.05
+    assert model.graph.edge_weight.max() <= 1.0

@@ -5,6 +5,8 @@ through batches, and bad input is one line."""
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
 import pytest
 import yaml
@@ -214,3 +216,17 @@ def test_contacts_sorted_by_one_key_as_by_four(lasting):
     assert by_key[0].size < 4000
     for a, b in zip(by_key, by_lexsort, strict=True):
         np.testing.assert_array_equal(a, b)
+
+
+def test_network_stats_count_ties_and_changes(tmp_path):
+    raw = {"name": "t", "steps": 20, "network": {"model": "ring_lattice", "n": 100, "k": 4,
+                                                 "turnover": {"rate": 0.1}},
+           "messages": [{"name": "m", "rule": {"model": "sis", "beta": 0.2, "gamma": 0.1}}]}
+    scenario = tmp_path / "t.yaml"
+    scenario.write_text(yaml.safe_dump(raw))
+    result = buzz("network-stats", scenario)
+    assert result.returncode == 0, result.stderr
+    temporal = json.loads(result.stdout)["temporal"]
+    assert temporal["ties"] == 200 and temporal["steps"] == 20
+    # binomial: 200 ties x 19 steps, each rewired with 0.1; within 4 standard deviations
+    assert abs(temporal["changes"] - 380) < 4 * np.sqrt(3800 * 0.1 * 0.9)

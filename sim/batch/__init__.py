@@ -6,6 +6,7 @@ local processes or on Dask, and streamed to a resumable results folder.
   that share a network, run together;
 - :mod:`~sim.batch.executors`: serial, processes, Dask;
 - :mod:`~sim.batch.store`: the results folder (Parquet parts, manifest, resume);
+- :mod:`~sim.batch.lock`: one writer per results folder;
 - :mod:`~sim.batch.engine`: :func:`run_batch`, all of it end to end;
 - :mod:`~sim.batch.progress`: the command line's progress bar.
 """

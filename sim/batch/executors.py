@@ -18,7 +18,7 @@ import sys
 import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+from concurrent.futures import FIRST_COMPLETED, CancelledError, ProcessPoolExecutor, wait
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -200,7 +200,37 @@ def _processes(chunks, task, workers: int) -> Iterator[Any]:
         pool.shutdown(wait=True, cancel_futures=True)
 
 
+@contextlib.contextmanager
+def _quiet_dask() -> Iterator[None]:
+    """Dask's own log lines (a worker's cancelled task, a nanny killing a worker, a
+    client reconnecting) stay out of the terminal while a batch runs: what went wrong
+    reaches the user as one line of ours. Worker processes started here read the level
+    from the environment."""
+    import logging
+
+    logger = logging.getLogger("distributed")
+    level, variable = logger.level, os.environ.get(QUIET_VARIABLE)
+    logger.setLevel(logging.CRITICAL)
+    os.environ[QUIET_VARIABLE] = "critical"
+    try:
+        yield
+    finally:
+        logger.setLevel(level)
+        if variable is None:
+            os.environ.pop(QUIET_VARIABLE, None)
+        else:
+            os.environ[QUIET_VARIABLE] = variable
+
+
+QUIET_VARIABLE = "DASK_LOGGING__DISTRIBUTED"
+
+
 def _dask(chunks, task, workers: int, scheduler: str | None) -> Iterator[Any]:
+    with _quiet_dask():
+        yield from _dask_batch(chunks, task, workers, scheduler)
+
+
+def _dask_batch(chunks, task, workers: int, scheduler: str | None) -> Iterator[Any]:
     from dask.distributed import Client, LocalCluster
 
     cluster = None
@@ -249,10 +279,12 @@ def _completed(client, futures, where: str, poll: float = 1.0) -> Iterator[Any]:
     while pending:
         try:
             done, pending = dask_wait(pending, timeout=poll, return_when="FIRST_COMPLETED")
+            results = [future.result() for future in done]
         except TimeoutError:
-            done = set()
-        for future in done:
-            yield future.result()
+            done, results = set(), []
+        except CancelledError:  # the client cancels every future when it loses the scheduler
+            raise ExecutorLost(f"the Dask scheduler at {where} was lost") from None
+        yield from results
         if done:
             trouble_since = None
             continue

@@ -151,7 +151,9 @@ def record_written(folder: str | Path, paths: list[Path]) -> None:
     manifest = read_manifest(folder)
     if manifest is None:
         return
-    names = [Path(path).resolve().relative_to(folder.resolve()).as_posix() for path in paths]
+    root = folder.resolve()
+    names = [Path(path).resolve().relative_to(root).as_posix() for path in paths
+             if Path(path).resolve().is_relative_to(root)]
     written = manifest.setdefault("written", list(LEGACY_WRITTEN))
     written.extend(name for name in names if name not in written)
     with disk_errors(folder):
@@ -217,7 +219,7 @@ class ResultsStore:
         self._created = not self.folder.exists()
         with disk_errors(self.folder):
             self.folder.mkdir(parents=True, exist_ok=True)
-        self.lock = FolderLock(self.folder).acquire()
+            self.lock = FolderLock(self.folder).acquire()
         try:
             self._open(scenario, source, n_runs, resume=resume, force=force,
                        inputs=inputs or {}, replications=replications)

@@ -10,7 +10,8 @@ from sim.config.people import BetaDraw, LogNormalDraw, NormalDraw, PowerLawDraw,
 from sim.schema import Frozen, Identifier, KeyedError, Positive, Probability
 
 WeightDraw = Annotated[
-    UniformDraw | BetaDraw | NormalDraw | LogNormalDraw, Field(discriminator="distribution")
+    UniformDraw | BetaDraw | NormalDraw | LogNormalDraw | PowerLawDraw,
+    Field(discriminator="distribution"),
 ]
 
 _DETERMINISTIC_NETWORKS = ("ring_lattice", "complete", "edgelist")

@@ -93,7 +93,7 @@ class DegreePower(Frozen):
 
 
 AttributeDraw = Annotated[
-    UniformDraw | BetaDraw | NormalDraw | LogNormalDraw | DegreePower,
+    UniformDraw | BetaDraw | NormalDraw | LogNormalDraw | PowerLawDraw | DegreePower,
     Field(discriminator="distribution"),
 ]
 Attribute = NonNegative | AttributeDraw
@@ -105,7 +105,7 @@ ATTRIBUTES = ("activity", "susceptibility", "influence", "visibility")
 def _check_probability_attribute(name: str, value: Attribute | None) -> None:
     if isinstance(value, float | int) and value > 1.0:
         raise KeyedError(name, value, "a probability in [0, 1] (or a distribution)")
-    if isinstance(value, UniformDraw) and value.high > 1.0:
+    if isinstance(value, UniformDraw | PowerLawDraw) and value.high > 1.0:
         raise KeyedError(f"{name}.high", value.high, "at most 1 for a probability")
 
 

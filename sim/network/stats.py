@@ -543,7 +543,9 @@ def network_stats(
           ``clustering_on`` (``"graph"``, or ``"undirected version"`` if directed);
         - ``paths``: as :func:`shortest_path_stats` (``None`` for an empty graph);
         - for a temporal network, everything above is of who was ever in contact with
-          whom, and ``temporal`` gives the number of ``contacts`` and of ``steps``.
+          whom, and ``temporal`` gives the number of ``contacts`` and of ``steps``;
+          with turnover, the number of ``ties`` (at any one step), of ``changes``
+          (ties rewired) and of ``steps``.
 
     Examples
     --------
@@ -559,7 +561,14 @@ def network_stats(
     """
     _check_path_options(exact_limit, n_sources)
     contacts = None
-    if graph.temporal:  # measured on who was ever in contact with whom
+    if graph.temporal and graph.edge_until is not None:  # ties that turn over
+        at_start = int((graph.edge_step == 0).sum())
+        contacts = {"ties": at_start if graph.directed else at_start // 2,
+                    "changes": int(graph.n_edges) - (at_start if graph.directed
+                                                      else at_start // 2),
+                    "steps": int(graph.edge_until.max(initial=0))}
+        graph = graph.static()
+    elif graph.temporal:  # measured on who was ever in contact with whom
         contacts = {"contacts": int(graph.n_edges),
                     "steps": int(graph.edge_step.max(initial=-1)) + 1}
         graph = graph.static()

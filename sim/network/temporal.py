@@ -1,4 +1,6 @@
-"""Generators of networks that change: contacts drawn step by step.
+"""Networks that change during a run: contacts drawn step by step (the activity-driven
+model) and ties that turn over on a static network (:func:`with_turnover`). Both
+give a temporal :class:`~sim.network.graph.Graph` drawn for the whole run at once.
 
 The activity-driven model (Perra, Goncalves, Pastor-Satorras and Vespignani 2012,
 Sci. Rep. 2:469): person ``i`` has an activity ``a_i``, the chance to be active in a
