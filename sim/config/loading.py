@@ -143,6 +143,9 @@ def apply_overrides(
         key = key.strip()
         if not sep or not key:
             raise InputError(source, item, None, "KEY=VALUE with a dotted key, e.g. steps=50")
+        if any(not part.strip() for part in key.split(".")):
+            raise InputError(source, key, None,
+                             "a dotted key without empty parts, e.g. network.n=500")
         try:
             value = yaml.safe_load(text)
         except yaml.YAMLError:

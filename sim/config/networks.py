@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import Field, PositiveInt, model_validator
+from pydantic import Field, model_validator
 
 from sim.config.people import BetaDraw, LogNormalDraw, NormalDraw, UniformDraw
-from sim.schema import Frozen, Identifier, KeyedError, Positive, Probability
+from sim.schema import Frozen, Identifier, KeyedError, Positive, PositiveInt, Probability, number_or
 
 WeightDraw = Annotated[
     UniformDraw | BetaDraw | NormalDraw | LogNormalDraw, Field(discriminator="distribution")
@@ -30,7 +30,7 @@ class _Network(Frozen):
 
     model: str  # each subclass narrows it to its own name; declared here to come first
     fixed: bool = False
-    weights: Positive | WeightDraw | None = None
+    weights: number_or(Positive, WeightDraw) | None = None
 
     @property
     def weighted(self) -> bool:

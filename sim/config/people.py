@@ -4,9 +4,19 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import ConfigDict, Field, model_validator
+from pydantic import Field, model_validator
 
-from sim.schema import Frozen, Identifier, KeyedError, NonNegative, Positive, Probability, Real
+from sim.schema import (
+    AliasedFrozen,
+    Frozen,
+    Identifier,
+    KeyedError,
+    NonNegative,
+    Positive,
+    Probability,
+    Real,
+    number_or,
+)
 
 
 class UniformDraw(Frozen):
@@ -63,7 +73,7 @@ AttributeDraw = Annotated[
     UniformDraw | BetaDraw | NormalDraw | LogNormalDraw | DegreePower,
     Field(discriminator="distribution"),
 ]
-Attribute = NonNegative | AttributeDraw
+Attribute = number_or(NonNegative, AttributeDraw)
 # attributes that are probabilities: values drawn outside [0, 1] are clipped to it
 PROBABILITY_ATTRIBUTES = ("activity", "visibility")
 ATTRIBUTES = ("activity", "susceptibility", "influence", "visibility")
@@ -179,7 +189,7 @@ class Modifiers(Frozen):
         return self == Modifiers()
 
 
-class Interaction(Frozen):
+class Interaction(AliasedFrozen):
     """How one message changes people's response to another.
 
     - ``inoculation``: having heard ``from`` multiplies one's receptivity to ``to``
@@ -189,10 +199,6 @@ class Interaction(Frozen):
       come; when both would start at the same step, the message listed first in
       ``messages`` wins. Seeds are started whatever they adopted before.
     """
-
-    model_config = ConfigDict(
-        extra="forbid", frozen=True, validate_by_name=True, serialize_by_alias=True
-    )
 
     kind: Literal["inoculation", "reinforcement", "competition"]
     source: Identifier = Field(alias="from")

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal, Union
 
-from pydantic import Field, NonNegativeInt, PositiveInt, field_validator, model_validator
+from pydantic import Field, field_validator, model_validator
 
 from sim import rules as rule_registry
 from sim.config.campaign import Campaign, CommunityManager
@@ -18,7 +18,15 @@ from sim.config.people import Interaction, Modifiers, People
 from sim.config.report import Report, Value
 from sim.config.seeding import Seeding
 from sim.config.sweep import Sweep
-from sim.schema import Frozen, Identifier, KeyedError
+from sim.schema import (
+    MAX_REPLICATIONS,
+    MAX_STEPS,
+    Frozen,
+    Identifier,
+    KeyedError,
+    NonNegativeInt,
+    Seed,
+)
 
 
 def rule_union() -> Any:
@@ -71,9 +79,9 @@ class Scenario(Frozen):
 
     name: Identifier
     description: str = ""
-    seed: NonNegativeInt = 0
-    steps: PositiveInt = 100
-    replications: PositiveInt = 1
+    seed: Seed = 0
+    steps: Annotated[int, Field(ge=1, le=MAX_STEPS)] = 100
+    replications: Annotated[int, Field(ge=1, le=MAX_REPLICATIONS)] = 1
     network: AnyNetwork
     messages: Annotated[list[Message], Field(min_length=1)]
     people: People = People()

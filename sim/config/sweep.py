@@ -9,11 +9,11 @@ from dataclasses import dataclass
 from typing import Annotated, Any, Literal
 
 import numpy as np
-from pydantic import Field, NonNegativeInt, model_validator
+from pydantic import Field, model_validator
 
 from sim.config.labels import as_mapping, format_value, short_key_names, value_labels
 from sim.randomness import SWEEP as SWEEP_STREAM
-from sim.schema import Frozen, KeyedError
+from sim.schema import Frozen, KeyedError, Seed
 
 
 class SampleSweep(Frozen):
@@ -30,7 +30,7 @@ class SampleSweep(Frozen):
         dict[str, Annotated[list[int | float], Field(min_length=2, max_length=2)]],
         Field(min_length=1),
     ]
-    seed: NonNegativeInt | None = None
+    seed: Seed | None = None
 
     @model_validator(mode="after")
     def _ordered(self):
