@@ -11,12 +11,9 @@ from typing import Annotated, Any, Union
 
 from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag
 
-# Bounds every count and seed must respect: the kernels number people and steps with
-# int32-sized indices, and Parquet stores seeds as int64.
-MAX_INDEX = 2**31 - 1
-MAX_SEED = 2**63 - 1
-MAX_STEPS = 1_000_000
-MAX_REPLICATIONS = 1_000_000
+from sim.limits import MAX_INDEX, MAX_REPLICATIONS, MAX_SEED, MAX_STEPS
+
+__all__ = ["MAX_INDEX", "MAX_REPLICATIONS", "MAX_SEED", "MAX_STEPS"]  # and the types below
 
 Probability = Annotated[float, Field(ge=0.0, le=1.0, allow_inf_nan=False)]
 NonNegative = Annotated[float, Field(ge=0.0, allow_inf_nan=False)]

@@ -50,6 +50,12 @@ class NormalDraw(Frozen):
     low: NonNegative = 0.0
     high: NonNegative | None = None
 
+    @model_validator(mode="after")
+    def _ordered(self):
+        if self.high is not None and not self.low <= self.high:
+            raise KeyedError("high", self.high, f"at least low = {self.low}")
+        return self
+
 
 class LogNormalDraw(Frozen):
     """Each person's value drawn from exp(N(mu, sigma)): heavy-tailed, positive."""

@@ -63,7 +63,11 @@ HEADER_WORDS = frozenset(
     }
 )  # fmt: skip
 _COMMENT_LINE = re.compile(r"^[ \t]*[#%].*$", re.MULTILINE)
-_INTEGER = re.compile(r"[+-]?[0-9]+")
+_INTEGER = re.compile(r"[+-]?[0-9]{1,19}")  # longer ones are beyond int64: string ids
+MAX_LINE_CHARS = 4096
+_LONG_LINE = re.compile(rf"[^\n]{{{MAX_LINE_CHARS + 1}}}")
+# an empty first or second field: "1,,2" or ",2" (a tie with a missing end)
+_EMPTY_ID = re.compile(r"^[ \t]*,|^[ \t]*[^,\s]+[ \t]*,[ \t]*(,|$)", re.MULTILINE)
 
 
 # ------------------------------------------------------------------------ reading
@@ -119,7 +123,7 @@ def read_edgelist(
     """
     source = str(path) if source is None else source
     text = _read_text(Path(path), source)
-    body, header_lineno = _drop_comments_and_header(text)
+    body, header_lineno = _drop_comments_and_header(text, source)
     pair = _parse_fast(body)
     if pair is None:  # the C reader could not cope: scan lines to find out why
         pair = _parse_by_lines(text, header_lineno, source)
@@ -141,6 +145,10 @@ def read_edgelist(
 def _read_text(path: Path, source: str) -> str:
     """The file's text, gunzipped if its name ends in ``.gz``."""
     try:
+        if path.exists() and not path.is_dir() and not path.is_file():
+            # a device or a pipe (/dev/zero) could be read forever
+            raise InputError(source, "", None, "a regular edge-list file (this is a device "
+                             "or a pipe)")
         raw = gzip.decompress(path.read_bytes()) if path.suffix == ".gz" else path.read_bytes()
     except FileNotFoundError:
         raise InputError(source, "", None, "an existing edge-list file (not found)") from None
@@ -149,9 +157,24 @@ def _read_text(path: Path, source: str) -> str:
     except (OSError, EOFError, zlib.error) as err:  # gzip.BadGzipFile is an OSError
         raise InputError(source, "", None, f"a readable edge-list file ({err})") from None
     try:
-        return raw.decode("utf-8-sig")
+        text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as err:
         raise InputError(source, "", None, f"a UTF-8 text file ({err.reason})") from None
+    nul = text.find("\x00")
+    if nul >= 0:
+        raise InputError(source, f"line {_line_of(text, nul)}", None,
+                         "a text file (this line holds a NUL byte)")
+    long_line = _LONG_LINE.search(text)
+    if long_line is not None:
+        raise InputError(source, f"line {_line_of(text, long_line.start())}",
+                         f"{text[long_line.start():long_line.start() + 20]}...",
+                         f"lines of at most {MAX_LINE_CHARS} characters")
+    return text
+
+
+def _line_of(text: str, position: int) -> int:
+    """The 1-based number of the line holding ``text[position]``."""
+    return text.count("\n", 0, position) + 1
 
 
 def _split(line: str) -> list[str]:
@@ -207,7 +230,7 @@ def _header_line(text: str) -> int | None:
     return first_two[0][0] if _is_header(_split(first_two[0][1]), next_tokens) else None
 
 
-def _drop_comments_and_header(text: str) -> tuple[str, int | None]:
+def _drop_comments_and_header(text: str, source: str) -> tuple[str, int | None]:
     """The data lines only (commas turned into spaces), and the header's line number.
 
     Comment lines become empty lines, which the reader skips.
@@ -220,6 +243,12 @@ def _drop_comments_and_header(text: str) -> tuple[str, int | None]:
     if "#" in text or "%" in text:
         text = _COMMENT_LINE.sub("", text)
     if "," in text:
+        empty = _EMPTY_ID.search(text)
+        if empty is not None:
+            lineno = _line_of(text, empty.start())
+            line = text.split("\n", lineno)[lineno - 1].strip()
+            raise InputError(source, f"line {lineno}", line,
+                             f"{LINE_ALLOWED} (an id is missing between commas)")
         text = text.replace(",", " ")
     return text, header_lineno
 
