@@ -19,7 +19,7 @@ from typer._click.exceptions import NoArgsIsHelpError  # typer vendors its click
 from typer.exceptions import TyperException
 
 from sim.errors import EXIT_BAD_INPUT, InputError
-from sim.limits import MAX_INDEX, MAX_SEED
+from sim.limits import MAX_INDEX, MAX_REPLICATIONS, MAX_SEED, MAX_WORKERS
 
 app = typer.Typer(
     name="buzz",
@@ -97,7 +97,7 @@ def run(
     ] = None,
     overrides: SetOption = None,
     replications: Annotated[int | None, typer.Option(
-        min=1, metavar="N", show_default="the scenario's",
+        min=1, max=MAX_REPLICATIONS, metavar="N", show_default="the scenario's",
         help="How many times each arm runs.")] = None,
     executor: Annotated[
         str, typer.Option(
@@ -107,7 +107,8 @@ def run(
             "core) or dask."),
     ] = "auto",
     workers: Annotated[int | None, typer.Option(
-        min=1, metavar="N", show_default="one per core", help="Worker processes.")] = None,
+        min=1, max=MAX_WORKERS, metavar="N", show_default="one per core",
+        help="Worker processes.")] = None,
     scheduler: Annotated[
         str | None, typer.Option(metavar="ADDRESS", show_default="a local cluster",
                                  help="Dask scheduler address (tcp://host:port).")

@@ -10,3 +10,4 @@ MAX_INDEX = 2**31 - 1
 MAX_SEED = 2**63 - 1
 MAX_STEPS = 1_000_000
 MAX_REPLICATIONS = 1_000_000
+MAX_WORKERS = 1024  # local worker processes (--workers)

@@ -21,7 +21,7 @@ Positive = Annotated[float, Field(gt=0.0, allow_inf_nan=False)]
 Real = Annotated[float, Field(allow_inf_nan=False)]
 Identifier = Annotated[str, Field(pattern=r"^[A-Za-z_][A-Za-z0-9_\-]*$", max_length=64)]
 NonNegativeInt = Annotated[int, Field(ge=0, le=MAX_INDEX)]
-PositiveInt = Annotated[int, Field(ge=1, le=MAX_INDEX)]
+PositiveInt = Annotated[int, Field(gt=0, le=MAX_INDEX)]
 Seed = Annotated[int, Field(ge=0, le=MAX_SEED)]
 
 # The tags of a choice between a number and a section (``activity: 0.5`` or

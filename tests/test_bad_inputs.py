@@ -323,6 +323,22 @@ def test_yaml_oddities_are_one_line(tmp_path, capsys, monkeypatch, name):
     assert_one_line(buzz(capsys, monkeypatch, "validate", scenario), str(scenario), needle)
 
 
+def test_a_batch_too_large_for_memory_names_what_to_lower(tmp_path, capsys, monkeypatch):
+    scenario = tmp_path / "base.yaml"
+    scenario.write_text(BASE + "replications: 100000\n", encoding="utf-8")
+    status, _, _ = buzz(capsys, monkeypatch, "validate", scenario)
+    assert status == 0
+    monkeypatch.setenv("BUZZ_MEMORY_BYTES", str(2**20))  # a machine of 1 MiB
+    assert_one_line(buzz(capsys, monkeypatch, "validate", scenario), "replications = 100000",
+                    "memory", "1.0 MiB here", "lower replications")
+    sized = yaml.safe_load(BASE)
+    sized["network"] = {"model": "stochastic_block", "sizes": [2_000_000_000, 10]}
+    scenario = _write(tmp_path, sized)
+    monkeypatch.delenv("BUZZ_MEMORY_BYTES")
+    assert_one_line(buzz(capsys, monkeypatch, "validate", scenario), "network.sizes",
+                    "lower network.sizes")
+
+
 def test_files_that_are_not_scenarios(tmp_path, capsys, monkeypatch):
     binary = tmp_path / "binary.yaml"
     binary.write_bytes(b"\xff\xfe\x00name")
@@ -436,6 +452,9 @@ OPTIONS = {
     "unknown command": (["simulate"], "simulate"),
     "run workers 0": (["run", "{scenario}", "--workers", "0"], "--workers"),
     "run replications 0": (["run", "{scenario}", "--replications", "0"], "--replications"),
+    "run replications 10^12": (["run", "{scenario}", "--replications", "1000000000000"],
+                               "--replications"),
+    "run workers 10^6": (["run", "{scenario}", "--workers", "1000000"], "--workers"),
     "run replications text": (["run", "{scenario}", "--replications", "many"],
                               "--replications"),
     "run executor garbage": (["run", "{scenario}", "--executor", "garbage"], "garbage"),

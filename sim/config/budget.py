@@ -99,6 +99,15 @@ def machine_bytes() -> int | None:
         return None
 
 
+def _size_key(network) -> tuple[str, object]:
+    """The key that sets how many people a network has, and its value."""
+    if network.model == "stochastic_block":
+        return "network.sizes", network.sizes
+    if network.model == "edgelist":
+        return "network.path", network.path
+    return "network.n", network.n
+
+
 def _size(n_bytes: float) -> str:
     for unit, scale in (("TiB", 2**40), ("GiB", 2**30), ("MiB", 2**20)):
         if n_bytes >= scale:
@@ -123,8 +132,7 @@ def check_fits(scenario, source: str, n_points: int = 1) -> None:
     }
     heaviest = max(shares, key=shares.get)
     key, value = {
-        "network": ("network.n" if hasattr(scenario.network, "n") else "network",
-                    getattr(scenario.network, "n", None)),
+        "network": _size_key(scenario.network),
         "messages": ("messages", f"{n_messages} messages"),
         "steps": ("steps", scenario.steps),
         "replications": ("replications", scenario.replications),
