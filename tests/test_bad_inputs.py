@@ -266,6 +266,9 @@ YAML_ODDITIES = {
     "steps float": (BASE.replace("steps: 20", "steps: 20.0"), "steps = 20.0"),
     "steps 10^12": (BASE.replace("steps: 20", "steps: 1000000000000"), "steps"),
     "seed 2^64": (BASE.replace("seed: 3", "seed: 18446744073709551616"), "seed"),
+    "seed of 4,301 digits": (BASE.replace("seed: 3", "seed: " + "9" * 4301), "line 2"),
+    "steps in hex of 5,000 digits": (BASE.replace("steps: 20", "steps: 0x" + "f" * 5000),
+                                     "steps"),
     "seed negative": (BASE.replace("seed: 3", "seed: -1"), "seed"),
     "n 10^12": (BASE.replace("n: 100", "n: 1000000000000"), "network.n"),
     "n too big for memory": (BASE.replace("n: 100", "n: 2000000000"), "memory"),
@@ -367,6 +370,7 @@ OVERRIDES = {
     "bool for int": ("steps=true", "steps"),
     "n 10^12": ("network.n=1000000000000", "network.n"),
     "seed 2^64": ("seed=18446744073709551616", "seed"),
+    "seed of 4,400 digits": ("seed=" + "9" * 4400, "seed"),
     "distribution inside": ("people.activity={distribution: beta, a: 0, b: 1}",
                             "people.activity.a"),
 }

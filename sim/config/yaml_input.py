@@ -9,7 +9,8 @@ so it is refused in one line before it costs memory or time:
 - at most :data:`MAX_DEPTH` levels of nesting;
 - at most :data:`MAX_VALUES` values once every alias is expanded, and no alias to the
   anchor it is inside (a value that contains itself);
-- each key once per mapping (PyYAML would keep the last silently).
+- each key once per mapping (PyYAML would keep the last silently);
+- integers of at most :data:`MAX_DIGITS` characters.
 
 Examples
 --------
@@ -33,6 +34,7 @@ from sim.errors import InputError
 MAX_BYTES = 4 * 2**20
 MAX_DEPTH = 64
 MAX_VALUES = 1_000_000
+MAX_DIGITS = 40  # an integer literal: seeds need 19 digits; Python refuses 4,300
 _MERGE_TAG = "tag:yaml.org,2002:merge"
 
 
@@ -85,11 +87,20 @@ class _BoundedLoader(yaml.SafeLoader):
         self._count(1, mark)
         return node
 
+    def construct_yaml_int(self, node):
+        if len(str(node.value)) > MAX_DIGITS:
+            raise _Refused(node.start_mark, f"{str(node.value)[:20]}...",
+                           f"an integer of at most {MAX_DIGITS} digits")
+        return super().construct_yaml_int(node)
+
     def _count(self, values: int, mark: yaml.Mark) -> None:
         self._values += values
         if self._values > MAX_VALUES:
             raise _Refused(mark, None, f"at most {MAX_VALUES:,} values once aliases are "
                            "expanded (aliases here repeat too much)")
+
+
+_BoundedLoader.add_constructor("tag:yaml.org,2002:int", _BoundedLoader.construct_yaml_int)
 
 
 def _check_unique_keys(node: yaml.MappingNode) -> None:
