@@ -312,6 +312,9 @@ YAML_ODDITIES = {
                               "sweep.grid.replications"),
     "sweep of a ghost message": (BASE + "sweep: {grid: {messages.ghost.rule.p: [0.1]}}\n",
                                  "sweep.grid.messages.ghost.rule.p"),
+    "sweep of a section with a mistake inside": (
+        BASE + "sweep: {grid: {network: [{model: complete, n: 0}]}}\n",
+        "sweep.grid.network (at network.n) = 0"),
     "sweep too large": (
         BASE + "sweep: {grid: {steps: " + str(list(range(1, 401))) + ", seed: "
         + str(list(range(400))) + "}}\n", "points"),

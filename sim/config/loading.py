@@ -175,8 +175,10 @@ def apply_overrides(
         except ValidationError as err:
             first = first_error(err, out, source)
             key = max(applied, key=lambda k: _shared_prefix(k, first.where))
-            where = f"{validate_as[key]}.{key}"
-            raise InputError(source, where, applied[key], first.allowed) from None
+            where, value = f"{validate_as[key]}.{key}", applied[key]
+            if first.where.startswith(key + "."):  # inside a section the sweep sets
+                where, value = f"{where} (at {first.where})", first.value
+            raise InputError(source, where, value, first.allowed) from None
     return out
 
 
@@ -241,7 +243,7 @@ def _list_item(node: list, part: str, here: str, source: str) -> Any:
     if part.isdigit() and int(part) < len(node):
         return node[int(part)]
     allowed = (
-        f"a name: {', '.join(map(str, names))}"
+        f"a name in {here.rpartition('.')[0] or 'the list'}: {', '.join(map(str, names))}"
         if any(names)
         else f"a position from 0 to {len(node) - 1}"
     )
