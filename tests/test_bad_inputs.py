@@ -268,7 +268,7 @@ YAML_ODDITIES = {
     "seed 2^64": (BASE.replace("seed: 3", "seed: 18446744073709551616"), "seed"),
     "seed of 4,301 digits": (BASE.replace("seed: 3", "seed: " + "9" * 4301), "line 2"),
     "steps in hex of 5,000 digits": (BASE.replace("steps: 20", "steps: 0x" + "f" * 5000),
-                                     "steps"),
+                                     "line 3 = '0xfff"),
     "seed negative": (BASE.replace("seed: 3", "seed: -1"), "seed"),
     "n 10^12": (BASE.replace("n: 100", "n: 1000000000000"), "network.n"),
     "n too big for memory": (BASE.replace("n: 100", "n: 2000000000"), "memory"),
