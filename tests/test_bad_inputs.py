@@ -230,6 +230,9 @@ def test_every_key_refuses_a_wrong_value_in_one_line(tmp_path, capsys, monkeypat
     where = line.split(": ")[2] if line.count(": ") >= 3 else line
     # the key itself, or (a sweep's point) the sweep key that sets it
     assert needle in line or needle.split(".")[0] in where, (needle, line)
+    if not needle.endswith("zz_unknown"):  # the value, as the line shows it
+        shown = repr(value)[:30] if not isinstance(value, float) else "nan"
+        assert f"= {shown}" in line, (shown, line)
 
 
 def test_the_corpus_is_large():

@@ -306,7 +306,8 @@ class Layered(_Network):
                 network = dict(layer["network"])
                 membership = layer.get("membership", 1.0)
                 sized = network.get("model") not in ("edgelist", "stochastic_block")
-                if sized and "n" not in network and isinstance(membership, int | float):
+                fraction = isinstance(membership, int | float) and 0 < membership <= 1
+                if sized and "n" not in network and fraction:  # else its own check says
                     network["n"] = max(1, round(membership * n_people))
                 layer = {**layer, "network": network}
             layers.append(layer)

@@ -27,7 +27,8 @@ def first_error(err: ValidationError, raw: dict, source: str) -> InputError:
             return InputError(source, _join(key, tag_key), None,
                               f"a key {tag_key} naming the kind")
         allowed_tags = ctx.get("expected_tags", "").replace("'", "")
-        return InputError(source, _join(key, tag_key), ctx.get("tag"), f"one of {allowed_tags}")
+        tag = value.get(tag_key, ctx.get("tag")) if isinstance(value, dict) else ctx.get("tag")
+        return InputError(source, _join(key, tag_key), tag, f"one of {allowed_tags}")
     if kind == "extra_forbidden":
         keys = (
             ", ".join(field.alias or name for name, field in model_cls.model_fields.items())
