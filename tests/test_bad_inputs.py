@@ -311,6 +311,14 @@ YAML_ODDITIES = {
             "  layers: [{name: a, network: {model: complete}}, "
             "{name: a, network: {model: complete}}]\n"),
         "network.layers = ['a']"),
+    "too many blocks": (
+        BASE.replace("model: watts_strogatz", "model: stochastic_block").replace(
+            "  n: 100\n  k: 4\n  p: 0.1\n", "  sizes: " + str([1] * 1001) + "\n"),
+        "network.sizes"),
+    "blocks beyond 2^31 people": (
+        BASE.replace("model: watts_strogatz", "model: stochastic_block").replace(
+            "  n: 100\n  k: 4\n  p: 0.1\n", "  sizes: [2000000000, 2000000000]\n"),
+        "network.sizes"),
     "sweep of replications": (BASE + "sweep: {grid: {replications: [1, 2]}}\n",
                               "sweep.grid.replications"),
     "sweep of a ghost message": (BASE + "sweep: {grid: {messages.ghost.rule.p: [0.1]}}\n",

@@ -7,7 +7,16 @@ from typing import Annotated, Any, Literal
 from pydantic import Field, model_validator
 
 from sim.config.people import BetaDraw, LogNormalDraw, NormalDraw, UniformDraw
-from sim.schema import Frozen, Identifier, KeyedError, Positive, PositiveInt, Probability, number_or
+from sim.schema import (
+    MAX_INDEX,
+    Frozen,
+    Identifier,
+    KeyedError,
+    Positive,
+    PositiveInt,
+    Probability,
+    number_or,
+)
 
 WeightDraw = Annotated[
     UniformDraw | BetaDraw | NormalDraw | LogNormalDraw, Field(discriminator="distribution")
@@ -148,9 +157,16 @@ class StochasticBlock(_Network):
     """Communities: ``sizes`` blocks, ties inside with ``p_in`` and across with ``p_out``."""
 
     model: Literal["stochastic_block"]
-    sizes: Annotated[list[PositiveInt], Field(min_length=1)]
+    # every pair of blocks is drawn in turn: a million blocks would take hours
+    sizes: Annotated[list[PositiveInt], Field(min_length=1, max_length=1000)]
     p_in: Probability = 0.1
     p_out: Probability = 0.01
+
+    @model_validator(mode="after")
+    def _fits(self):
+        if self.n > MAX_INDEX:
+            raise KeyedError("sizes", f"{self.n:,} people", f"at most {MAX_INDEX:,} people")
+        return self
 
     @property
     def n(self) -> int:
