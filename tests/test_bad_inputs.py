@@ -408,7 +408,8 @@ EDGE_LISTS = {
     "missing first id": (b",2\n", "line 1"),
     "missing second id": (b"1,\n2,3\n", "line 1"),
     "NUL byte": (b"1 2\n\x00\x00\n", "line 2"),
-    "line too long": (b"1 2\n1 " + b"9" * 4301 + b"\n", "line 2"),
+    "id of 4,301 digits": (b"1 2\n1 " + b"9" * 4301 + b"\n", "line 2"),
+    "id of 300 letters after a header": (b"# c\nu v\n1 2\n1 " + b"a" * 300 + b"\n", "line 4"),
     "not UTF-8": (b"1 2\n\xff\xfe 3\n", "UTF-8"),
     "bad gzip": (b"not gzip at all", "readable"),
 }
