@@ -15,9 +15,11 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
+from typer._click.exceptions import NoArgsIsHelpError  # typer vendors its click
 from typer.exceptions import TyperException
 
 from sim.errors import EXIT_BAD_INPUT, InputError
+from sim.limits import MAX_INDEX, MAX_REPLICATIONS, MAX_SEED, MAX_WORKERS
 
 app = typer.Typer(
     name="buzz",
@@ -95,7 +97,7 @@ def run(
     ] = None,
     overrides: SetOption = None,
     replications: Annotated[int | None, typer.Option(
-        min=1, metavar="N", show_default="the scenario's",
+        min=1, max=MAX_REPLICATIONS, metavar="N", show_default="the scenario's",
         help="How many times each arm runs.")] = None,
     executor: Annotated[
         str, typer.Option(
@@ -105,7 +107,8 @@ def run(
             "core) or dask."),
     ] = "auto",
     workers: Annotated[int | None, typer.Option(
-        min=1, metavar="N", show_default="one per core", help="Worker processes.")] = None,
+        min=1, max=MAX_WORKERS, metavar="N", show_default="one per core",
+        help="Worker processes.")] = None,
     scheduler: Annotated[
         str | None, typer.Option(metavar="ADDRESS", show_default="a local cluster",
                                  help="Dask scheduler address (tcp://host:port).")
@@ -353,15 +356,16 @@ def network_stats(
     exact_limit: Annotated[
         int,
         typer.Option(
-            min=1, metavar="N",
+            min=1, max=MAX_INDEX, metavar="N",
             help="Exact path lengths up to this many people in the giant component."
         ),
     ] = 20_000,
     sources: Annotated[
-        int, typer.Option(min=1, metavar="N",
+        int, typer.Option(min=1, max=1_000_000, metavar="N",
                           help="Sources of breadth-first searches sampled beyond the limit.")
     ] = 500,
-    seed: Annotated[int, typer.Option(metavar="N", help="Seed for sampled sources.")] = 0,
+    seed: Annotated[int, typer.Option(min=0, max=MAX_SEED, metavar="N",
+                                      help="Seed for sampled sources.")] = 0,
 ) -> None:
     """Print JSON statistics of a network: degrees, components, clustering, paths.
 
@@ -409,13 +413,22 @@ def main() -> None:
     except (typer.Abort, KeyboardInterrupt):
         errors.print("interrupted")
         sys.exit(130)
-    except TyperException as error:  # usage errors: shown the way typer shows them
-        show = getattr(error, "show", None)
-        if show is not None:
-            show()
-        else:
-            errors.print(f"error: {error}", markup=False)
+    except NoArgsIsHelpError as error:  # bare "buzz": the help, as asked
+        error.show()
+        sys.exit(EXIT_BAD_INPUT)
+    except TyperException as error:  # usage errors: one line, and where to read more
+        errors.print(f"error: {_usage_line(error)}", markup=False)
         sys.exit(getattr(error, "exit_code", EXIT_BAD_INPUT))
+
+
+def _usage_line(error: TyperException) -> str:
+    """A usage error (a bad option value, a missing argument) in one line, naming the
+    command and its --help."""
+    message = " ".join(error.format_message().split()) if hasattr(
+        error, "format_message") else str(error)
+    context = getattr(error, "ctx", None)
+    command = context.command_path if context is not None else "buzz"
+    return f"{command}: {message} (see {command} --help)"
 
 
 if __name__ == "__main__":

@@ -40,8 +40,10 @@ class InputError(Exception):
     def __init__(self, source: str, where: str, value: Any, allowed: str) -> None:
         self.source, self.where, self.value, self.allowed = source, where, value, allowed
         shown = "" if value is None else f" = {_short(value)}"
-        where_part = f"{where}{shown}: " if where else ""
-        line = f"{source}: {where_part}allowed: {allowed}"
+        if where:
+            line = f"{source}: {where}{shown}: allowed: {allowed}"
+        else:  # an option's value, or a whole file
+            line = f"{source}{shown}: allowed: {allowed}"
         super().__init__(" ".join(line.split()))
 
     def __reduce__(self):

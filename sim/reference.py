@@ -609,11 +609,25 @@ def _rumor_callers(model: BuzzModel, track: MessageTrack) -> list[int]:
     return sorted(callers, key=lambda me: (rumor_bits(track.key, later, RUMOR_ORDER, me) >> 21, me))
 
 
+def _rumor_waiting(model: BuzzModel, track: MessageTrack) -> int:
+    """The callers, or none when no call can change anything any more: nobody is
+    stifled or forgets (alpha 0, no forgetting) and every caller's neighbours all
+    spread already (the kernel's :func:`sim.rules.rumor.callers_idle`)."""
+    callers = _rumor_callers(model, track)
+    rule = track.rule
+    if rule.alpha == 0.0 and track.message.modifiers.forgetting == 0.0:
+        graph, shared_at = model.graph, track.shared_at
+        if all(shared_at[graph.indices[edge]] != NEVER for caller in callers
+               for edge in range(graph.indptr[caller], graph.indptr[caller + 1])):
+            return 0
+    return len(callers)
+
+
 # How many people may still act although nobody started sharing (the track's
 # ``n_waiting``), for rules that have such people, by rule name.
 WAITING = {
     "bass": _bass_undecided,
-    "rumor": lambda model, index, track: len(_rumor_callers(model, track)),
+    "rumor": lambda model, index, track: _rumor_waiting(model, track),
     "sir": _lasting_sharers,
     "sis": _lasting_sharers,
 }

@@ -145,7 +145,7 @@ def write(tmp_path, **changes) -> str:
          ["sweep.arms.hubs.set.messages.promo.seeding.strategie", "'top_degree'",
           "known keys"]),
         ({"sweep__arms__0__set": {"messages.nobody.rule.p": 0.1}},
-         ["sweep.arms.hubs.set.messages.nobody.rule.p", "0.1", "a name: promo, gripe"]),
+         ["sweep.arms.hubs.set.messages.nobody.rule.p", "0.1", "a name in messages: promo, gripe"]),
         ({"sweep__arms__2__name": "hubs"}, ["sweep.arms", "['hubs']", "different names"]),
         ({"report__rank_by": "fame"}, ["report.rank_by", "'fame'", "cost_per_reach"]),
         ({"report__baseline": "nobody"}, ["report.baseline", "'nobody'", "random people"]),

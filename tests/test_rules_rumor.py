@@ -106,7 +106,11 @@ def _assert_consistent(model: BuzzModel) -> None:
             assert shared_at[caller] < step <= stifled_at[caller]
         if not track.can_change():
             spreading = (shared_at != NEVER) & (stifled_at == NEVER)
-            assert (graph.degree[spreading] == 0).all()
+            idle = track.rule.alpha == 0.0 and track.message.modifiers.forgetting == 0.0
+            for person in np.flatnonzero(spreading).tolist():
+                # nobody left to call, or (alpha 0) every neighbour spreads already
+                neighbours = graph.neighbors(person)
+                assert len(neighbours) == 0 or (idle and (shared_at[neighbours] != NEVER).all())
 
 
 @pytest.mark.parametrize("network", NETWORKS, ids=lambda n: n["model"])
@@ -124,6 +128,23 @@ def test_kernel_equals_reference(network, seed, variant):
     _assert_same(fast, slow)
     _assert_consistent(fast)
     assert fast.count("heard", "classic") > 3
+
+
+@pytest.mark.parametrize("variant", VARIANTS)
+def test_without_stifling_a_rumour_stops_once_everyone_spreads(variant):
+    """alpha 0: spreaders call for ever, but once every neighbour of every caller
+    spreads no call changes anything; the run stopped at the step bound (issue 15)."""
+    messages = [message_spec(_rumor(variant, alpha=0.0), 2, name="endless"),
+                message_spec(_rumor(variant, spread=0.5, alpha=0.0), 1, name="late", step=30)]
+    scenario = make_scenario({"model": "watts_strogatz", "n": 300, "k": 6, "p": 0.1},
+                             messages, steps=500)
+    fast, slow = BuzzModel(scenario, create_agents=False), ReferenceModel(scenario)
+    fast.run()
+    slow.run()
+    _assert_same(fast, slow)
+    _assert_consistent(fast)
+    assert fast.count("heard", "endless") == 300 and fast.count("heard", "late") == 300
+    assert fast.t < 150  # everyone spreads within a few dozen steps; the bound is 500
 
 
 def test_mixed_rules_stepped_late_seeded_and_capped_equal_reference():

@@ -11,8 +11,10 @@ The schema is split by section: :mod:`~sim.config.networks`,
 the names of its points, :mod:`~sim.config.labels`), :mod:`~sim.config.report` (what the
 report ranks by, what results are worth, what each measure means) and
 :mod:`~sim.config.scenario` (messages and the whole); each rule's section lives with
-its rule in :mod:`sim.rules`. :mod:`~sim.config.loading` reads files and overrides,
-:mod:`~sim.config.translate` turns pydantic's errors into one line.
+its rule in :mod:`sim.rules`. :mod:`~sim.config.loading` reads files and overrides
+(YAML within bounds: :mod:`~sim.config.yaml_input`), :mod:`~sim.config.translate`
+turns pydantic's errors into one line, and :mod:`~sim.config.budget` refuses a batch
+whose memory estimate exceeds the machine's.
 
 Examples
 --------

@@ -4,10 +4,19 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import Field, NonNegativeInt, PositiveInt, model_validator
+from pydantic import Field, model_validator
 
 from sim.config.seeding import Seeding
-from sim.schema import Frozen, Identifier, KeyedError, NonNegative, Positive, Probability
+from sim.schema import (
+    Frozen,
+    Identifier,
+    KeyedError,
+    NonNegative,
+    NonNegativeInt,
+    Positive,
+    PositiveInt,
+    Probability,
+)
 
 
 class CommunityChoice(Frozen):

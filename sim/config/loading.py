@@ -9,9 +9,11 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
+from sim.config.budget import check_fits
 from sim.config.networks import EdgeList, Layered
 from sim.config.scenario import Scenario
 from sim.config.translate import first_error
+from sim.config.yaml_input import load_yaml, read_text
 from sim.errors import InputError
 
 
@@ -28,13 +30,7 @@ def load_scenario(path: str | Path, overrides: list[str] | None = None) -> Scena
     """
     path = Path(path)
     source = str(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise InputError(source, "", None, "an existing scenario file (not found)") from None
-    except (OSError, UnicodeDecodeError) as err:
-        raise InputError(source, "", None, f"a readable UTF-8 file ({err})") from None
-    raw = parse_yaml(text, source)
+    raw = parse_yaml(read_text(path, source), source)
     raw = apply_overrides(raw, overrides or [], f"{source} --set")
     try:
         return scenario_from_dict(raw, source=source, base_dir=path.parent)
@@ -46,14 +42,10 @@ def load_scenario(path: str | Path, overrides: list[str] | None = None) -> Scena
 
 
 def parse_yaml(text: str, source: str) -> dict:
-    """Parse YAML text into a mapping, reporting syntax errors by line."""
-    try:
-        raw = yaml.safe_load(text)
-    except yaml.YAMLError as err:
-        mark = getattr(err, "problem_mark", None)
-        where = f"line {mark.line + 1}" if mark is not None else ""
-        problem = getattr(err, "problem", None) or str(err).splitlines()[0]
-        raise InputError(source, where, None, f"valid YAML ({problem})") from None
+    """Parse YAML text into a mapping, reporting errors by line
+    (:func:`sim.config.yaml_input.load_yaml`: size, nesting, aliases and repeated
+    keys are bounded)."""
+    raw = load_yaml(text, source)
     if not isinstance(raw, dict):
         raise InputError(source, "", type(raw).__name__, "a mapping of scenario keys at top level")
     return raw
@@ -75,12 +67,28 @@ def scenario_from_dict(
         scenario = Scenario.model_validate(raw)
     except ValidationError as err:
         raise first_error(err, raw, source) from None
-    if isinstance(scenario.network, EdgeList | Layered):
-        scenario = _resolve_edgelist(scenario, source, base_dir)
-    if check_sweep and scenario.sweep is not None:
+    scenario = _resolved(scenario, source, base_dir)
+    if not check_sweep:
+        return scenario
+    n_points = scenario.sweep.n_points() if scenario.sweep is not None else 1
+    check_fits(scenario, source, n_points)
+    if scenario.sweep is not None:
         for point, part in scenario.sweep.point_parts(scenario.seed):
             overrides = [f"{key}={yaml.safe_dump(value)}" for key, value in point.items()]
-            apply_overrides(raw, overrides, source, validate_as=part)
+            out = apply_overrides(raw, overrides, source, validate_as=part)
+            if any(key.split(".")[0] in _SIZING_KEYS for key in point):
+                check_fits(_resolved(Scenario.model_validate(out), source, base_dir), source,
+                           n_points)
+    return scenario
+
+
+# keys that change how much memory a run needs
+_SIZING_KEYS = ("network", "steps", "messages")
+
+
+def _resolved(scenario: Scenario, source: str, base_dir) -> Scenario:
+    if isinstance(scenario.network, EdgeList | Layered):
+        return _resolve_edgelist(scenario, source, base_dir)
     return scenario
 
 
@@ -143,10 +151,14 @@ def apply_overrides(
         key = key.strip()
         if not sep or not key:
             raise InputError(source, item, None, "KEY=VALUE with a dotted key, e.g. steps=50")
+        if any(not part.strip() for part in key.split(".")):
+            raise InputError(source, key, None,
+                             "a dotted key without empty parts, e.g. network.n=500")
         try:
-            value = yaml.safe_load(text)
-        except yaml.YAMLError:
-            raise InputError(source, key, text, "a YAML value (number, string, list)") from None
+            value = load_yaml(text, source)
+        except InputError as error:
+            raise InputError(source, key, text,
+                             f"a YAML value (number, string, list): {error.allowed}") from None
         try:
             out = _set_dotted(out, key, value, source)
         except InputError as error:
@@ -163,8 +175,10 @@ def apply_overrides(
         except ValidationError as err:
             first = first_error(err, out, source)
             key = max(applied, key=lambda k: _shared_prefix(k, first.where))
-            where = f"{validate_as[key]}.{key}"
-            raise InputError(source, where, applied[key], first.allowed) from None
+            where, value = f"{validate_as[key]}.{key}", applied[key]
+            if first.where.startswith(key + "."):  # inside a section the sweep sets
+                where, value = f"{where} (at {first.where})", first.value
+            raise InputError(source, where, value, first.allowed) from None
     return out
 
 
@@ -229,7 +243,7 @@ def _list_item(node: list, part: str, here: str, source: str) -> Any:
     if part.isdigit() and int(part) < len(node):
         return node[int(part)]
     allowed = (
-        f"a name: {', '.join(map(str, names))}"
+        f"a name in {here.rpartition('.')[0] or 'the list'}: {', '.join(map(str, names))}"
         if any(names)
         else f"a position from 0 to {len(node) - 1}"
     )

@@ -4,10 +4,19 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import Discriminator, Field, PositiveInt, Tag, model_validator
+from pydantic import Field, model_validator
 
 from sim.config.people import BetaDraw, LogNormalDraw, NormalDraw, PowerLawDraw, UniformDraw
-from sim.schema import Frozen, Identifier, KeyedError, Positive, Probability
+from sim.schema import (
+    MAX_INDEX,
+    Frozen,
+    Identifier,
+    KeyedError,
+    Positive,
+    PositiveInt,
+    Probability,
+    number_or,
+)
 
 WeightDraw = Annotated[
     UniformDraw | BetaDraw | NormalDraw | LogNormalDraw | PowerLawDraw,
@@ -42,7 +51,7 @@ class _Network(Frozen):
 
     model: str  # each subclass narrows it to its own name; declared here to come first
     fixed: bool = False
-    weights: Positive | WeightDraw | None = None
+    weights: number_or(Positive, WeightDraw) | None = None
     turnover: Turnover | None = None
 
     @model_validator(mode="after")
@@ -169,9 +178,16 @@ class StochasticBlock(_Network):
     """Communities: ``sizes`` blocks, ties inside with ``p_in`` and across with ``p_out``."""
 
     model: Literal["stochastic_block"]
-    sizes: Annotated[list[PositiveInt], Field(min_length=1)]
+    # every pair of blocks is drawn in turn: a million blocks would take hours
+    sizes: Annotated[list[PositiveInt], Field(min_length=1, max_length=1000)]
     p_in: Probability = 0.1
     p_out: Probability = 0.01
+
+    @model_validator(mode="after")
+    def _fits(self):
+        if self.n > MAX_INDEX:
+            raise KeyedError("sizes", f"{self.n:,} people", f"at most {MAX_INDEX:,} people")
+        return self
 
     @property
     def n(self) -> int:
@@ -203,21 +219,10 @@ class Follower(_Network):
         return self
 
 
-def _distribution_or_value(value: Any) -> str | None:
-    """A constant's tag, ``value``, or a distribution's name (dict or model)."""
-    if isinstance(value, dict):
-        return value.get("distribution")
-    return getattr(value, "distribution", "value")
-
-
-# tagged by hand so that an error inside a distribution names its key, not the constant's
-Activity = Annotated[
-    Annotated[Annotated[float, Field(gt=0.0, le=1.0, allow_inf_nan=False)], Tag("value")]
-    | Annotated[UniformDraw, Tag("uniform")]
-    | Annotated[BetaDraw, Tag("beta")]
-    | Annotated[PowerLawDraw, Tag("power_law")],
-    Discriminator(_distribution_or_value),
-]
+Activity = number_or(
+    Annotated[float, Field(gt=0.0, le=1.0, allow_inf_nan=False)],
+    Annotated[UniformDraw | BetaDraw | PowerLawDraw, Field(discriminator="distribution")],
+)
 
 
 class Memory(Frozen):
@@ -428,7 +433,8 @@ class Layered(_Network):
                 network = dict(layer["network"])
                 membership = layer.get("membership", 1.0)
                 sized = network.get("model") not in ("edgelist", "stochastic_block")
-                if sized and "n" not in network and isinstance(membership, int | float):
+                fraction = isinstance(membership, int | float) and 0 < membership <= 1
+                if sized and "n" not in network and fraction:  # else its own check says
                     network["n"] = max(1, round(membership * n_people))
                 layer = {**layer, "network": network}
             layers.append(layer)

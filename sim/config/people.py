@@ -5,9 +5,19 @@ from __future__ import annotations
 import math
 from typing import Annotated, Literal
 
-from pydantic import ConfigDict, Field, model_validator
+from pydantic import Field, model_validator
 
-from sim.schema import Frozen, Identifier, KeyedError, NonNegative, Positive, Probability, Real
+from sim.schema import (
+    AliasedFrozen,
+    Frozen,
+    Identifier,
+    KeyedError,
+    NonNegative,
+    Positive,
+    Probability,
+    Real,
+    number_or,
+)
 
 
 class UniformDraw(Frozen):
@@ -40,6 +50,12 @@ class NormalDraw(Frozen):
     sd: NonNegative
     low: NonNegative = 0.0
     high: NonNegative | None = None
+
+    @model_validator(mode="after")
+    def _ordered(self):
+        if self.high is not None and not self.low <= self.high:
+            raise KeyedError("high", self.high, f"at least low = {self.low}")
+        return self
 
 
 class LogNormalDraw(Frozen):
@@ -96,7 +112,7 @@ AttributeDraw = Annotated[
     UniformDraw | BetaDraw | NormalDraw | LogNormalDraw | PowerLawDraw | DegreePower,
     Field(discriminator="distribution"),
 ]
-Attribute = NonNegative | AttributeDraw
+Attribute = number_or(NonNegative, AttributeDraw)
 # attributes that are probabilities: values drawn outside [0, 1] are clipped to it
 PROBABILITY_ATTRIBUTES = ("activity", "visibility")
 ATTRIBUTES = ("activity", "susceptibility", "influence", "visibility")
@@ -212,7 +228,7 @@ class Modifiers(Frozen):
         return self == Modifiers()
 
 
-class Interaction(Frozen):
+class Interaction(AliasedFrozen):
     """How one message changes people's response to another.
 
     - ``inoculation``: having heard ``from`` multiplies one's receptivity to ``to``
@@ -222,10 +238,6 @@ class Interaction(Frozen):
       come; when both would start at the same step, the message listed first in
       ``messages`` wins. Seeds are started whatever they adopted before.
     """
-
-    model_config = ConfigDict(
-        extra="forbid", frozen=True, validate_by_name=True, serialize_by_alias=True
-    )
 
     kind: Literal["inoculation", "reinforcement", "competition"]
     source: Identifier = Field(alias="from")

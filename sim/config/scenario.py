@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal, Union
 
-from pydantic import Field, NonNegativeInt, PositiveInt, field_validator, model_validator
+from pydantic import Field, field_validator, model_validator
 
 from sim import rules as rule_registry
 from sim.config.campaign import Campaign, CommunityManager
@@ -18,7 +18,15 @@ from sim.config.people import Interaction, Modifiers, People
 from sim.config.report import Report, Value
 from sim.config.seeding import Seeding
 from sim.config.sweep import Sweep
-from sim.schema import Frozen, Identifier, KeyedError
+from sim.schema import (
+    MAX_REPLICATIONS,
+    MAX_STEPS,
+    Frozen,
+    Identifier,
+    KeyedError,
+    NonNegativeInt,
+    Seed,
+)
 
 
 def rule_union() -> Any:
@@ -71,9 +79,9 @@ class Scenario(Frozen):
 
     name: Identifier
     description: str = ""
-    seed: NonNegativeInt = 0
-    steps: PositiveInt = 100
-    replications: PositiveInt = 1
+    seed: Seed = 0
+    steps: Annotated[int, Field(ge=1, le=MAX_STEPS)] = 100
+    replications: Annotated[int, Field(ge=1, le=MAX_REPLICATIONS)] = 1
     network: AnyNetwork
     messages: Annotated[list[Message], Field(min_length=1)]
     people: People = People()
@@ -169,6 +177,38 @@ class Scenario(Frozen):
                     message.seeding.n_seeds,
                     f"at most the number of people, {n_nodes}",
                 )
+        if n_nodes is not None and self.network.model != "edgelist":
+            # people of a generated network are numbered 0 .. n-1
+            listed = [(f"messages.{m.name}.seeding.nodes", m.seeding.nodes)
+                      for m in self.messages]
+            listed += [(f"people.roles.{role.name}.select.nodes", role.select.nodes)
+                       for role in self.people.roles]
+            listed += [(f"campaign.actions.{i}.community.nodes", action.community.nodes)
+                       for i, action in enumerate(self.campaign.actions)
+                       if hasattr(action, "community")]
+            listed += [(f"campaign.actions.{i}.seeding.nodes", action.seeding.nodes)
+                       for i, action in enumerate(self.campaign.actions)
+                       if hasattr(action, "seeding")]
+            for key, nodes in listed:
+                for node in nodes or []:
+                    if not (isinstance(node, int) and 0 <= node < n_nodes):
+                        raise KeyedError(key, node, f"people's numbers, from 0 to {n_nodes - 1} "
+                                         f"(a {self.network.model} network numbers its people)")
+        return self
+
+    @model_validator(mode="after")
+    def _steps_fit(self):
+        last = self.steps - 1
+        for message in self.messages:
+            if message.seeding.step > last:
+                raise KeyedError(f"messages.{message.name}.seeding.step", message.seeding.step,
+                                 f"a step before steps = {self.steps} (at most {last})")
+        for i, action in enumerate(self.campaign.actions):
+            start = getattr(action, "step", getattr(action, "start", 0))
+            if start > last:
+                key = "step" if hasattr(action, "step") else "start"
+                raise KeyedError(f"campaign.actions.{i}.{key}", start,
+                                 f"a step before steps = {self.steps} (at most {last})")
         return self
 
     @model_validator(mode="after")

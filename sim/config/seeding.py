@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import Field, NonNegativeInt, model_validator
+from pydantic import Field, model_validator
 
-from sim.schema import Frozen, KeyedError, NonNegative, Positive, Probability
+from sim.schema import Frozen, KeyedError, NonNegative, NonNegativeInt, Positive, Probability
 
 SEEDING_STRATEGIES = (
     "random",

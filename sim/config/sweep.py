@@ -9,11 +9,19 @@ from dataclasses import dataclass
 from typing import Annotated, Any, Literal
 
 import numpy as np
-from pydantic import Field, NonNegativeInt, model_validator
+from pydantic import Field, model_validator
 
 from sim.config.labels import as_mapping, format_value, short_key_names, value_labels
 from sim.randomness import SWEEP as SWEEP_STREAM
-from sim.schema import Frozen, KeyedError
+from sim.schema import Frozen, KeyedError, Seed
+
+MAX_POINTS = 100_000
+# keys a sweep cannot vary: what names or shapes the whole batch, not a run
+UNSWEPT_KEYS = {
+    "replications": "the batch's replications (set replications, or --replications)",
+    "name": "the scenario's name (it names the results folder)",
+    "sweep": "the sweep itself",
+}
 
 
 class SampleSweep(Frozen):
@@ -30,7 +38,7 @@ class SampleSweep(Frozen):
         dict[str, Annotated[list[int | float], Field(min_length=2, max_length=2)]],
         Field(min_length=1),
     ]
-    seed: NonNegativeInt | None = None
+    seed: Seed | None = None
 
     @model_validator(mode="after")
     def _ordered(self):
@@ -138,7 +146,28 @@ class Sweep(Frozen):
             repeated |= (set(self.grid) | set(self.zip) | arm_keys) & set(self.sample.ranges)
         if repeated:
             raise KeyedError("", sorted(repeated), "each key in one part of the sweep only")
+        parts = [("grid", self.grid), ("zip", self.zip),
+                 ("sample.ranges", self.sample.ranges if self.sample else {})]
+        parts += [(f"arms.{arm.name}.set", arm.set) for arm in self.arms]
+        for part, keys in parts:
+            for key in keys:
+                if key.split(".")[0] in UNSWEPT_KEYS:
+                    raise KeyedError(f"{part}.{key}", None, "a key of a run, not "
+                                     + UNSWEPT_KEYS[key.split(".")[0]])
+        n_points = self.n_points()
+        if n_points > MAX_POINTS:
+            raise KeyedError("", f"{n_points:,} points",
+                             f"at most {MAX_POINTS:,} points (fewer values, or a sample)")
         return self
+
+    def n_points(self) -> int:
+        """How many points the sweep has, counted without listing them."""
+        n_grid = 1
+        for values in self.grid.values():
+            n_grid *= len(values)
+        n_zip = len(next(iter(self.zip.values()))) if self.zip else 1
+        n_sample = self.sample.n if self.sample is not None else 1
+        return (len(self.arms) or 1) * n_grid * n_zip * n_sample
 
     def arm_keys(self) -> list[str]:
         """The keys any arm sets, in the order they first appear."""

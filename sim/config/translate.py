@@ -10,7 +10,7 @@ from pydantic import BaseModel, ValidationError
 
 from sim.config.scenario import Scenario
 from sim.errors import InputError
-from sim.schema import KeyedError
+from sim.schema import CHOICE_TAGS, KeyedError
 
 
 def first_error(err: ValidationError, raw: dict, source: str) -> InputError:
@@ -20,19 +20,15 @@ def first_error(err: ValidationError, raw: dict, source: str) -> InputError:
     key, value, model_cls = _dotted(loc, raw)
     kind = error["type"]
     ctx = error.get("ctx") or {}
-    if ctx.get("discriminator", "").endswith("()"):  # a number, or a distribution by name
-        tags = [tag for tag in ctx.get("expected_tags", "").replace("'", "").split(", ")
-                if tag and tag != "value"]
-        allowed = "a number or a distribution" + (f" ({', '.join(tags)})" if tags else "")
-        if kind == "union_tag_invalid":
-            return InputError(source, _join(key, "distribution"), ctx.get("tag"), allowed)
+    if kind in ("union_tag_invalid", "union_tag_not_found"):
+        # the section's kind is named by its discriminator: model, action, distribution
+        tag_key = str(ctx.get("discriminator", "model")).strip("'")
         if kind == "union_tag_not_found":
-            return InputError(source, _join(key, "distribution"), None, allowed)
-    if kind == "union_tag_invalid":
+            return InputError(source, _join(key, tag_key), None,
+                              f"a key {tag_key} naming the kind")
         allowed_tags = ctx.get("expected_tags", "").replace("'", "")
-        return InputError(source, _join(key, "model"), ctx.get("tag"), f"one of {allowed_tags}")
-    if kind == "union_tag_not_found":
-        return InputError(source, _join(key, "model"), None, "a 'model' key naming the kind")
+        tag = value.get(tag_key, ctx.get("tag")) if isinstance(value, dict) else ctx.get("tag")
+        return InputError(source, _join(key, tag_key), tag, f"one of {allowed_tags}")
     if kind == "extra_forbidden":
         keys = (
             ", ".join(field.alias or name for name, field in model_cls.model_fields.items())
@@ -71,18 +67,19 @@ def _dotted(loc: list, raw: Any) -> tuple[str, Any, type[BaseModel] | None]:
             node = item
             annotation = _list_item(annotation)
             continue
-        # a tag equal to a field's name (model "layers" has a field "layers") is a
-        # tag when the field itself comes next
+        # pydantic puts the tag of a discriminated union in the path right after the
+        # union's key; the annotation says where (model "layers" has a field "layers")
         tagged = (
             isinstance(node, dict)
+            and _model_class(annotation) is None
             and any(node.get(tag) == part for tag in _DISCRIMINATORS)
-            and (part not in node or (not is_last and loc[index + 1] == part))
         )
-        # a constant where a distribution could stand: its tag, "value", is no key
-        tagged = tagged or (is_last and part == "value" and not isinstance(node, dict | list))
         if tagged:
             annotation = _union_member(annotation, part)
             continue  # a discriminator tag pydantic put in the path
+        if part in CHOICE_TAGS:
+            annotation = _tagged_member(annotation, part)
+            continue  # a number or a section (sim.schema.number_or): not a key
         parts.append(str(part))
         model_cls = _model_class(annotation)
         if is_last:
@@ -119,6 +116,19 @@ def _union_member(annotation: Any, tag: str) -> Any:
                 field = member.model_fields.get(discriminator)
                 if field is not None and tag in typing.get_args(field.annotation):
                     return member
+    return annotation
+
+
+def _tagged_member(annotation: Any, tag: str) -> Any:
+    """The member of a ``number_or`` choice that carries ``tag`` (else ``annotation``)."""
+    for member in typing.get_args(annotation):
+        if typing.get_origin(member) is Annotated:
+            if any(getattr(meta, "tag", None) == tag for meta in member.__metadata__):
+                return typing.get_args(member)[0]
+        elif typing.get_origin(member) in (Union, types.UnionType):
+            found = _tagged_member(member, tag)
+            if found is not member:
+                return found
     return annotation
 
 

@@ -41,6 +41,7 @@ from __future__ import annotations
 import csv
 import gzip
 import io
+import itertools
 import re
 import zlib
 from pathlib import Path
@@ -63,7 +64,10 @@ HEADER_WORDS = frozenset(
     }
 )  # fmt: skip
 _COMMENT_LINE = re.compile(r"^[ \t]*[#%].*$", re.MULTILINE)
-_INTEGER = re.compile(r"[+-]?[0-9]+")
+_INTEGER = re.compile(r"[+-]?[0-9]{1,19}")  # longer ones are beyond int64: string ids
+MAX_ID_CHARS = 256
+# an empty first or second field: "1,,2" or ",2" (a tie with a missing end)
+_EMPTY_ID = re.compile(r"^[ \t]*,|^[ \t]*[^,\s]+[ \t]*,[ \t]*(,|$)", re.MULTILINE)
 
 
 # ------------------------------------------------------------------------ reading
@@ -119,11 +123,12 @@ def read_edgelist(
     """
     source = str(path) if source is None else source
     text = _read_text(Path(path), source)
-    body, header_lineno = _drop_comments_and_header(text)
+    body, header_lineno = _drop_comments_and_header(text, source)
     pair = _parse_fast(body)
     if pair is None:  # the C reader could not cope: scan lines to find out why
         pair = _parse_by_lines(text, header_lineno, source)
     first, second = pair
+    _check_id_lengths(first, second, text, header_lineno, source)
     if first.size == 0:
         raise InputError(source, "", None, "an edge list with at least one 'u v' line (none found)")
     weights = steps = None
@@ -141,6 +146,10 @@ def read_edgelist(
 def _read_text(path: Path, source: str) -> str:
     """The file's text, gunzipped if its name ends in ``.gz``."""
     try:
+        if path.exists() and not path.is_dir() and not path.is_file():
+            # a device or a pipe (/dev/zero) could be read forever
+            raise InputError(source, "", None, "a regular edge-list file (this is a device "
+                             "or a pipe)")
         raw = gzip.decompress(path.read_bytes()) if path.suffix == ".gz" else path.read_bytes()
     except FileNotFoundError:
         raise InputError(source, "", None, "an existing edge-list file (not found)") from None
@@ -148,10 +157,40 @@ def _read_text(path: Path, source: str) -> str:
         raise InputError(source, "", None, "an edge-list file (this is a folder)") from None
     except (OSError, EOFError, zlib.error) as err:  # gzip.BadGzipFile is an OSError
         raise InputError(source, "", None, f"a readable edge-list file ({err})") from None
+    _check_lines(raw, source)
     try:
         return raw.decode("utf-8-sig")
     except UnicodeDecodeError as err:
         raise InputError(source, "", None, f"a UTF-8 text file ({err.reason})") from None
+
+
+def _check_lines(raw: bytes, source: str) -> None:
+    """Refuse a NUL byte (a binary file), naming its line."""
+    nul = raw.find(b"\x00")
+    if nul >= 0:
+        raise InputError(source, f"line {_line_of(raw, nul)}", None,
+                         "a text file (this line holds a NUL byte)")
+
+
+def _check_id_lengths(first: np.ndarray, second: np.ndarray, text: str,
+                      header_lineno: int | None, source: str) -> None:
+    """Refuse an id longer than :data:`MAX_ID_CHARS` (thousands of digits), naming its
+    line; the longest id is known from the array's item size, so a good file costs
+    nothing."""
+    if first.dtype.kind != "U" or max(first.dtype.itemsize, second.dtype.itemsize) // 4 <= (
+            MAX_ID_CHARS):
+        return
+    too_long = (np.char.str_len(first) > MAX_ID_CHARS) | (np.char.str_len(second) > MAX_ID_CHARS)
+    index = int(np.argmax(too_long))
+    lines = (line for line in _data_lines(text) if line[0] != header_lineno)
+    lineno, line = next(itertools.islice(lines, index, None))
+    raise InputError(source, f"line {lineno}", f"{line.strip()[:20]}...",
+                     f"ids of at most {MAX_ID_CHARS} characters")
+
+
+def _line_of(text: str | bytes, position: int) -> int:
+    """The 1-based number of the line holding ``text[position]``."""
+    return text.count("\n" if isinstance(text, str) else b"\n", 0, position) + 1
 
 
 def _split(line: str) -> list[str]:
@@ -207,7 +246,7 @@ def _header_line(text: str) -> int | None:
     return first_two[0][0] if _is_header(_split(first_two[0][1]), next_tokens) else None
 
 
-def _drop_comments_and_header(text: str) -> tuple[str, int | None]:
+def _drop_comments_and_header(text: str, source: str) -> tuple[str, int | None]:
     """The data lines only (commas turned into spaces), and the header's line number.
 
     Comment lines become empty lines, which the reader skips.
@@ -220,6 +259,12 @@ def _drop_comments_and_header(text: str) -> tuple[str, int | None]:
     if "#" in text or "%" in text:
         text = _COMMENT_LINE.sub("", text)
     if "," in text:
+        empty = _EMPTY_ID.search(text)
+        if empty is not None:
+            lineno = _line_of(text, empty.start())
+            line = text.split("\n", lineno)[lineno - 1].strip()
+            raise InputError(source, f"line {lineno}", line,
+                             f"{LINE_ALLOWED} (an id is missing between commas)")
         text = text.replace(",", " ")
     return text, header_lineno
 

@@ -542,9 +542,10 @@ class Graph:
     def internal_index(self, ids) -> np.ndarray:
         """Map original ids to internal indices; raises ``KeyError`` naming a missing id."""
         ids = list(ids)
-        if self.node_ids is None:
-            out = np.asarray(ids, dtype=np.int64)
-            bad = [i for i in ids if not (0 <= int(i) < self.n_nodes)]
+        if self.node_ids is None:  # people are numbered 0 .. n-1: an id is a number
+            bad = [i for i in ids if not _is_index(i, self.n_nodes)]
+            out = np.asarray([i if _is_index(i, self.n_nodes) else -1 for i in ids],
+                             dtype=np.int64)
         else:
             lookup = self.cached(
                 "id_lookup", lambda: {str(k): i for i, k in enumerate(self.node_ids.tolist())}
@@ -592,6 +593,12 @@ def _sorted_unique_contacts(src, dst, steps, ends, n_nodes: int, *, lasting: boo
     first[1:] = ((src[1:] != src[:-1]) | (dst[1:] != dst[:-1]) | (steps[1:] != steps[:-1])
                  | (ends[1:] != ends[:-1]))
     return src[first], dst[first], steps[first], ends[first]
+
+
+def _is_index(node_id, n_nodes: int) -> bool:
+    """Whether ``node_id`` is a whole number from 0 to ``n_nodes - 1``."""
+    return isinstance(node_id, int | np.integer) and not isinstance(node_id, bool) and (
+        0 <= node_id < n_nodes)
 
 
 @numba.njit(cache=True)

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Literal, NamedTuple
 
 import numpy as np
-from pydantic import PositiveInt, model_validator
+from pydantic import model_validator
 
 from sim.jit import njit
 from sim.rules.common import (
@@ -26,7 +26,7 @@ from sim.rules.common import (
     weight,
 )
 from sim.rules.registry import Rule, Slider, register
-from sim.schema import Frozen, KeyedError, Probability
+from sim.schema import Frozen, KeyedError, PositiveInt, Probability
 
 
 class LinearThreshold(Frozen):

@@ -62,7 +62,8 @@ class RumorParams(NamedTuple):
     ``both`` is true for Daley-Kendall; ``key`` the coin key. Per person:
     ``stifled_at`` (int32, ``NEVER`` if not), the spreaders who can call
     (``spreaders[:n_waiting]``), ``order``, a uint64 scratch array, and ``can_call``
-    (bool: someone to call, a tie out of positive weight)."""
+    (bool: someone to call, a tie out of positive weight); ``shared_at``, the track's
+    own (read to tell when the callers can no longer change anything)."""
 
     spread: float
     stifle: np.uint64
@@ -73,6 +74,7 @@ class RumorParams(NamedTuple):
     spreaders: np.ndarray
     order: np.ndarray
     can_call: np.ndarray
+    shared_at: np.ndarray
 
 
 @njit(inline="always")
@@ -222,14 +224,33 @@ def rumor_step(graph, state, next_frontier, step, params, n_waiting, mods):
 @AFTER_STEP.register(RumorParams)
 def add_callers(graph, params, started, n_started, n_waiting):
     """The step's new spreaders (seeds included) who are not stifled and have someone
-    to call join the callers of the next step; returns their new number."""
+    to call join the callers of the next step; returns their new number, or 0 when
+    no call can change anything any more (:func:`callers_idle`)."""
     n_callers = n_waiting
     for i in range(n_started):
         person = started[i]
         if params.stifled_at[person] == NEVER and params.can_call[person]:
             params.spreaders[n_callers] = person
             n_callers += 1
+    if params.stifle == 0 and params.forget == 0 and callers_idle(
+        graph[0], graph[1], params.shared_at, params.spreaders, n_callers
+    ):
+        return 0
     return n_callers
+
+
+@njit(cache=True)
+def callers_idle(indptr, indices, shared_at, callers, n_callers):
+    """Whether every caller's out-neighbours have all become spreaders: then, with
+    no stifling (alpha 0) and no forgetting, no call changes anything again, and
+    the run may stop instead of calling until the step bound. The reference asks
+    the same question of the same people (:mod:`sim.reference`)."""
+    for i in range(n_callers):
+        person = callers[i]
+        for edge in range(indptr[person], indptr[person + 1]):
+            if shared_at[indices[edge]] == NEVER:
+                return False
+    return True
 
 
 @register
@@ -343,6 +364,7 @@ class RumorRule(Rule):
             spreaders,
             np.empty(n_nodes, dtype=np.uint64),
             can_call,
+            track.shared_at,
         )
 
     def sharing(self, track, adopters: np.ndarray, until_step: int) -> np.ndarray:
