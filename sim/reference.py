@@ -28,8 +28,9 @@ from sim.agents import Person
 from sim.model import BuzzModel, MessageTrack
 from sim.rules.common import NEVER, NO_SOURCE
 
-# the rumour's coin layout (which coin is for what): shared with its kernel, as the
-# hash is; nothing else of the kernels is used here
+# the coin layouts (which coin is for what) of the rumour, opinions and SIR: shared with
+# their kernels, as the hash is; nothing else of the kernels is used here
+from sim.rules.opinion import FLIP_SALT, PICK_SALT
 from sim.rules.rumor import FORGET_SALT, RUMOR_CONTACT, RUMOR_ORDER, RUMOR_SPREAD, RUMOR_STIFLE
 from sim.rules.sir import CHANCE_SALT, STOP_SALT
 
@@ -344,6 +345,50 @@ class SharingPerson(Person):
         if pair_uniform(int(track.key) ^ int(STOP_SALT), now + 1, me) < stop:
             stopped_at[me] = now + 1
 
+    def choose_opinion(self, index: int, track: MessageTrack, chosen: dict[int, int]) -> None:
+        """Voter, majority, q-voter: choose the opinion I hold at ``now + 1`` from the
+        opinions at ``now`` (``track.work.holds``, 1 for the message's) of the people I
+        draw among those I listen to; write it to ``chosen`` (the model applies every
+        choice at once: the step is synchronous).
+
+        The ``i``-th person I draw is at place ``bits % len(listens_to)``, ``bits``
+        being my pair coin ``(now + 1, me)`` under :func:`opinion_pick_key`. Offline
+        at ``now + 1``, or listening to nobody, I keep my opinion. Voter: I take my
+        one draw's. Majority: my group is me and ``group_size - 1`` draws; I take
+        its majority's, and keep mine on a tie. q-voter: ``q`` draws; unanimous, I
+        take theirs; else I flip if my flip coin falls below ``epsilon``. The first
+        time I hold the message's opinion I have heard and shared it, from the first
+        person drawn who held it (nobody if I flipped on my own).
+        """
+        heard_at, shared_at, source = track.state
+        model, me, rule, later = self.model, self.node, track.rule, self.model.t + 1
+        holds = track.work.holds
+        own = int(holds[me])
+        new, teller = own, NO_SOURCE
+        listen = self.listens_to
+        if listen and (not modified(model, index) or online(model, me, later)):
+            n_draws = {"voter": 1, "majority": getattr(rule, "group_size", 1) - 1,
+                       "q_voter": getattr(rule, "q", 1)}[rule.name]
+            draws = [
+                listen[pair_bits(opinion_pick_key(int(track.key), i), later, me) % len(listen)]
+                for i in range(n_draws)
+            ]
+            holding = [other for other in draws if holds[other] == 1]
+            teller = holding[0] if holding else NO_SOURCE
+            if rule.name == "voter":
+                new = len(holding)
+            elif rule.name == "majority":
+                in_favour, against = len(holding) + own, n_draws + 1 - len(holding) - own
+                new = 1 if in_favour > against else 0 if in_favour < against else own
+            elif len(holding) in (0, n_draws):
+                new = int(len(holding) == n_draws)
+            elif pair_uniform(int(track.key) ^ int(FLIP_SALT), later, me) < rule.epsilon:
+                new, teller = 1 - own, NO_SOURCE
+        chosen[me] = new
+        if new == 1 and shared_at[me] == NEVER:
+            heard_at[me] = shared_at[me] = later
+            source[me] = teller
+
     def spread_rumor(self, index: int, track: MessageTrack) -> None:
         """Rumour: if I am still a spreader, call one random person my shares reach.
 
@@ -426,7 +471,10 @@ class ReferenceModel(BuzzModel):
 
     person_class = SharingPerson
     # rules sequential within a step: the model steps their message (one method each)
-    STEPPED_BY_MODEL: ClassVar[dict[str, str]] = {"rumor": "step_rumor"}
+    STEPPED_BY_MODEL: ClassVar[dict[str, str]] = {
+        "rumor": "step_rumor", "voter": "step_opinion", "majority": "step_opinion",
+        "q_voter": "step_opinion",
+    }
 
     def step(self) -> None:
         """Message by message, every person acts in random order; then seeds start.
@@ -454,7 +502,8 @@ class ReferenceModel(BuzzModel):
                         shared_at[node] = self.t
                         source[node] = NO_SOURCE
             track.counts[self.t] = (np.sum(heard_at == self.t), np.sum(shared_at == self.t))
-            track.n_frontier = int(np.sum(shared_at == self.t))
+            # opinion rules move opinions, not shares: they have no frontier
+            track.n_frontier = 0 if track.rule.opinion else int(np.sum(shared_at == self.t))
             waiting = WAITING.get(track.rule.name)
             if waiting is not None:
                 track.n_waiting = waiting(self, index, track)
@@ -481,6 +530,19 @@ class ReferenceModel(BuzzModel):
             ):
                 stifled_at[caller] = self.t + 1
 
+    def step_opinion(self, index: int, track: MessageTrack) -> None:
+        """Opinion rules: unless everyone agrees already, every person chooses their
+        next opinion in random order (:meth:`SharingPerson.choose_opinion`), then all
+        hold their choice at once."""
+        holders, n_nodes = track.work.holders, self.graph.n_nodes
+        if not 0 < holders[self.t] < n_nodes:
+            return  # consensus: nothing can move
+        chosen: dict[int, int] = {}
+        self.agents_by_type[SharingPerson].shuffle_do("choose_opinion", index, track, chosen)
+        for person, opinion in chosen.items():
+            track.work.holds[person] = opinion
+        holders[self.t + 1] = sum(chosen.values())
+
     def run(self) -> None:
         """Step until nothing can change or ``scenario.steps`` is reached."""
         while self.running:
@@ -496,6 +558,13 @@ def lasting_key(key: int, start: int, step: int, resharing: bool) -> int:
     if not resharing and attempt == 0:
         return key
     return key ^ pair_bits(int(CHANCE_SALT), start + 1 if resharing else 0, attempt)
+
+
+def opinion_pick_key(key: int, i: int) -> int:
+    """The coin key of the ``i``-th person drawn under an opinion rule: the message key
+    for the first, else the key salted with the pair bits of ``(i, 0)`` under
+    ``PICK_SALT``."""
+    return key if i == 0 else key ^ pair_bits(int(PICK_SALT), i, 0)
 
 
 def episode_start(track: MessageTrack, person: int) -> int:
@@ -592,4 +661,8 @@ WAITING = {
     "rumor": lambda model, index, track: len(_rumor_callers(model, track)),
     "sir": _lasting_sharers,
     "sis": _lasting_sharers,
+    **dict.fromkeys(
+        ("voter", "majority", "q_voter"),
+        lambda model, index, track: int(0 < track.work.holders[model.t] < model.graph.n_nodes),
+    ),
 }

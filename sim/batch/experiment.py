@@ -193,6 +193,7 @@ def tabulate_run(spec: RunSpec, model, started: float) -> RunResult:
             "message": np.full(n_steps, track.message.name, dtype=object),
             "heard": heard, "adopters": adopters, "sharing": sharing,
             "share_of_voice": voice, "net_sentiment": net_sentiment,
+            **track.rule.series_measures(track, model.t),
         })
     return RunResult(spec, run_rows, series, time.perf_counter() - started)
 
@@ -229,6 +230,13 @@ def rule_columns(scenario: Scenario) -> list[str]:
     """The columns the scenario's rules add (each rule's ``run_columns``), once each."""
     columns = [column for message in scenario.messages
                for column in rule_class(message.rule.model).run_columns]
+    return list(dict.fromkeys(columns))
+
+
+def rule_series_columns(scenario: Scenario) -> list[str]:
+    """The timeseries columns the scenario's rules add (each rule's ``series_columns``)."""
+    columns = [column for message in scenario.messages
+               for column in rule_class(message.rule.model).series_columns]
     return list(dict.fromkeys(columns))
 
 
@@ -319,8 +327,12 @@ def run_chunk(chunk: Chunk) -> ChunkResult:
                + swept_columns(scenario))
     runs = pd.DataFrame([row for r in results for row in r.runs]).reindex(columns=columns)
     pieces = [piece for r in results for piece in r.timeseries]
-    series = pd.DataFrame({name: np.concatenate([piece[name] for piece in pieces])
-                           for name in TIMESERIES_COLUMNS})
+    series_columns = TIMESERIES_COLUMNS + rule_series_columns(scenario)
+    series = pd.DataFrame({
+        name: np.concatenate([piece.get(name, np.full(piece["step"].size, np.nan))
+                              for piece in pieces])
+        for name in series_columns
+    })
     series[["message", "arm"]] = series[["message", "arm"]].astype(str)
     timings = {
         r.spec.run: {"point": r.spec.point, "replication": r.spec.replication,
@@ -329,7 +341,7 @@ def run_chunk(chunk: Chunk) -> ChunkResult:
     }
     return ChunkResult(
         runs.sort_values(["run", "message"], ignore_index=True),
-        series[TIMESERIES_COLUMNS].sort_values(["run", "message", "step"], ignore_index=True),
+        series[series_columns].sort_values(["run", "message", "step"], ignore_index=True),
         timings,
     )
 

@@ -137,6 +137,14 @@ class Scenario(Frozen):
         return self
 
     @model_validator(mode="after")
+    def _rules_fit(self):
+        for message in self.messages:
+            error = rule_registry.rule_class(message.rule.model).conflict(self, message)
+            if error is not None:
+                raise error
+        return self
+
+    @model_validator(mode="after")
     def _actors_name_messages(self):
         messages = {message.name: message for message in self.messages}
         names = ", ".join(messages)

@@ -10,7 +10,8 @@ Examples
 --------
 >>> import sim.rules
 >>> sorted(sim.rules.names())
-['bass', 'independent_cascade', 'linear_threshold', 'rumor', 'sir', 'sis']
+['bass', 'independent_cascade', 'linear_threshold', 'majority', 'q_voter', 'rumor', 'sir',
+ 'sis', 'voter']
 """
 
 # ruff: noqa: I001 (the built-in rules register in this order, the order errors list them)
@@ -29,6 +30,7 @@ from sim.rules.linear_threshold import LinearThreshold, LinearThresholdRule
 from sim.rules.bass import Bass, BassRule
 from sim.rules.rumor import Rumor, RumorRule
 from sim.rules.sir import SIR, SIS, SIRRule, SISRule
+from sim.rules.opinion import Majority, MajorityRule, QVoter, QVoterRule, Voter, VoterRule
 
 __all__ = [
     "SIR",
@@ -39,12 +41,18 @@ __all__ = [
     "IndependentCascadeRule",
     "LinearThreshold",
     "LinearThresholdRule",
+    "Majority",
+    "MajorityRule",
+    "QVoter",
+    "QVoterRule",
     "Rule",
     "Rumor",
     "RumorRule",
     "SIRRule",
     "SISRule",
     "Slider",
+    "Voter",
+    "VoterRule",
     "make_rule",
     "names",
     "on_change",
