@@ -19,7 +19,7 @@ from sim.errors import InputError
 from sim.network.centrality import communities
 from sim.network.generators import build_network
 from sim.network.graph import Graph
-from sim.population import Population, draw_population
+from sim.population import Population, draw_attribute, draw_population
 from sim.randomness import RunStreams, name_key
 from sim.rules import make_rule, rule_class
 from sim.rules.actions import broadcast
@@ -333,6 +333,17 @@ class BuzzModel(mesa.Model):
         ]
         keys = [name_key(f"layer:{name}") for name in graph.layer_names]
         return Layers(graph.edge_layer, np.array(parameters), np.array(keys, dtype=np.uint64))
+
+    def initial_opinions(self) -> np.ndarray:
+        """Everyone's opinion at step 0 under a continuous opinion rule: drawn from
+        ``people.opinion`` (its own population stream; unset, uniform on [0, 1]),
+        clipped to [0, 1]."""
+        rng = self.streams.population_rng("opinion")
+        start = self.scenario.people.opinion
+        if start is None:
+            return rng.uniform(0.0, 1.0, self.graph.n_nodes)
+        values = draw_attribute(start, self.graph, rng)
+        return np.clip(values, 0.0, 1.0)
 
     # -------------------------------------------------------------- actors' tools
     def inject(self, message: int | str, nodes: np.ndarray) -> np.ndarray:

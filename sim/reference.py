@@ -26,10 +26,12 @@ import numpy as np
 
 from sim.agents import Person
 from sim.model import BuzzModel, MessageTrack
-from sim.rules.common import NEVER, NO_SOURCE
 
-# the coin layouts (which coin is for what) of the rumour, opinions and SIR: shared with
-# their kernels, as the hash is; nothing else of the kernels is used here
+# the coin layouts (which coin is for what) of the rumour, opinions and SIR, and when
+# opinions count as settled: shared with their kernels, as the hash is; nothing else
+# of the kernels is used here
+from sim.rules.bounded_confidence import SETTLED, STEP_SALT
+from sim.rules.common import NEVER, NO_SOURCE
 from sim.rules.opinion import FLIP_SALT, PICK_SALT
 from sim.rules.rumor import FORGET_SALT, RUMOR_CONTACT, RUMOR_ORDER, RUMOR_SPREAD, RUMOR_STIFLE
 from sim.rules.sir import CHANCE_SALT, STOP_SALT
@@ -389,6 +391,61 @@ class SharingPerson(Person):
             heard_at[me] = shared_at[me] = later
             source[me] = teller
 
+    def confer(self, index: int, track: MessageTrack, chosen: dict[int, float]) -> None:
+        """Bounded confidence: choose my opinion at ``now + 1`` from the opinions at
+        ``now`` (``track.work.opinion``); write it to ``chosen``.
+
+        Hegselmann-Krause: if online at ``now + 1``, the mean of mine and of those of
+        the people I listen to within ``epsilon`` (``<=``) of mine, added in their
+        order. Deffuant: my partner is the person at the other end of my tie (either
+        way) with the highest matching coin (:meth:`best_tie`); if I am theirs too
+        and our opinions differ by less than ``epsilon``, I move ``mu`` of the way to
+        theirs. The first time my opinion exceeds 1/2 I hold the message's view, from
+        my partner under Deffuant (nobody under Hegselmann-Krause).
+        """
+        heard_at, shared_at, source = track.state
+        model, me, rule, later = self.model, self.node, track.rule, self.model.t + 1
+        opinion = track.work.opinion
+        own = float(opinion[me])
+        new, teller = own, NO_SOURCE
+        if rule.variant == "hegselmann_krause":
+            if not modified(model, index) or online(model, me, later):
+                total, count = own, 1
+                for other in self.listens_to:
+                    if abs(float(opinion[other]) - own) <= rule.epsilon:
+                        total += float(opinion[other])
+                        count += 1
+                new = total / count
+        else:
+            partner = self.best_tie(index, track)
+            if (partner is not None and model.people[partner].best_tie(index, track) == me
+                    and abs(float(opinion[partner]) - own) < rule.epsilon):
+                new = own + rule.mu * (float(opinion[partner]) - own)
+                teller = partner
+        chosen[me] = new
+        if new > 0.5 and shared_at[me] == NEVER:
+            heard_at[me] = shared_at[me] = later
+            source[me] = teller
+
+    def best_tie(self, index: int, track: MessageTrack) -> int | None:
+        """Deffuant: the person at the other end of my tie (either way) with the
+        highest matching coin at ``now + 1`` (the pair coin of the two, lower number
+        first, under the step's key), the lowest-numbered on equal coins; both of us
+        online. ``None`` if I have nobody."""
+        model, me, later = self.model, self.node, self.model.t + 1
+        with_modifiers = modified(model, index)
+        if with_modifiers and not online(model, me, later):
+            return None
+        step_key = int(track.key) ^ pair_bits(int(STEP_SALT), later, 0)
+        best, chosen = -1, None
+        for other in undirected_neighbours(model, me):
+            if with_modifiers and not online(model, other, later):
+                continue
+            coin = pair_bits(step_key, min(me, other), max(me, other))
+            if coin > best:
+                best, chosen = coin, other
+        return chosen
+
     def spread_rumor(self, index: int, track: MessageTrack) -> None:
         """Rumour: if I am still a spreader, call one random person my shares reach.
 
@@ -473,7 +530,7 @@ class ReferenceModel(BuzzModel):
     # rules sequential within a step: the model steps their message (one method each)
     STEPPED_BY_MODEL: ClassVar[dict[str, str]] = {
         "rumor": "step_rumor", "voter": "step_opinion", "majority": "step_opinion",
-        "q_voter": "step_opinion",
+        "q_voter": "step_opinion", "bounded_confidence": "step_confidence",
     }
 
     def step(self) -> None:
@@ -543,6 +600,22 @@ class ReferenceModel(BuzzModel):
             track.work.holds[person] = opinion
         holders[self.t + 1] = sum(chosen.values())
 
+    def step_confidence(self, index: int, track: MessageTrack) -> None:
+        """Bounded confidence: while opinions move, every person chooses their next
+        opinion in random order (:meth:`SharingPerson.confer`), then all hold their
+        choice at once; record the holders (above 1/2) and the mean opinion (added in
+        the order of people)."""
+        if not track.n_waiting:
+            return  # settled
+        chosen: dict[int, float] = {}
+        self.agents_by_type[SharingPerson].shuffle_do("confer", index, track, chosen)
+        work, total = track.work, 0.0
+        for person in range(self.graph.n_nodes):
+            work.opinion[person] = chosen[person]
+            total += chosen[person]
+        work.holders[self.t + 1] = sum(value > 0.5 for value in chosen.values())
+        work.mean_opinion[self.t + 1] = total / self.graph.n_nodes
+
     def run(self) -> None:
         """Step until nothing can change or ``scenario.steps`` is reached."""
         while self.running:
@@ -558,6 +631,28 @@ def lasting_key(key: int, start: int, step: int, resharing: bool) -> int:
     if not resharing and attempt == 0:
         return key
     return key ^ pair_bits(int(CHANCE_SALT), start + 1 if resharing else 0, attempt)
+
+
+def undirected_neighbours(model: BuzzModel, person: int) -> list[int]:
+    """The people at the other end of ``person``'s ties, either way, in order."""
+    graph = model.graph
+    return sorted(set(graph.neighbors(person).tolist())
+                  | set(graph.reversed().neighbors(person).tolist()))
+
+
+def _confidence_moving(model: BuzzModel, index: int, track: MessageTrack) -> int:
+    """Bounded confidence: 1 while some tie joins two people whose opinions are more
+    than ``SETTLED`` apart but close enough to meet (``< epsilon``, Deffuant; ``<=``,
+    Hegselmann-Krause), else 0."""
+    opinion, rule = track.work.opinion, track.rule
+    for person in range(model.graph.n_nodes):
+        for other in undirected_neighbours(model, person):
+            gap = abs(float(opinion[other]) - float(opinion[person]))
+            meets = gap <= rule.epsilon if rule.variant == "hegselmann_krause" else (
+                gap < rule.epsilon)
+            if gap > SETTLED and meets:
+                return 1
+    return 0
 
 
 def opinion_pick_key(key: int, i: int) -> int:
@@ -665,4 +760,5 @@ WAITING = {
         ("voter", "majority", "q_voter"),
         lambda model, index, track: int(0 < track.work.holders[model.t] < model.graph.n_nodes),
     ),
+    "bounded_confidence": _confidence_moving,
 }

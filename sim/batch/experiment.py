@@ -181,6 +181,7 @@ def tabulate_run(spec: RunSpec, model, started: float) -> RunResult:
         row.update(track.rule.run_measures(
             (heard, adopters, sharing), model.graph.n_nodes, spec.scenario.steps
         ))
+        row.update(track.rule.state_measures(track))
         row["total_cost"] = float(sum(model.costs.values()))
         row["final_net_sentiment"] = int(net_sentiment[-1])
         row["min_net_sentiment"] = int(net_sentiment.min())

@@ -10,8 +10,8 @@ Examples
 --------
 >>> import sim.rules
 >>> sorted(sim.rules.names())
-['bass', 'independent_cascade', 'linear_threshold', 'majority', 'q_voter', 'rumor', 'sir',
- 'sis', 'voter']
+['bass', 'bounded_confidence', 'independent_cascade', 'linear_threshold', 'majority',
+ 'q_voter', 'rumor', 'sir', 'sis', 'voter']
 """
 
 # ruff: noqa: I001 (the built-in rules register in this order, the order errors list them)
@@ -31,12 +31,15 @@ from sim.rules.bass import Bass, BassRule
 from sim.rules.rumor import Rumor, RumorRule
 from sim.rules.sir import SIR, SIS, SIRRule, SISRule
 from sim.rules.opinion import Majority, MajorityRule, QVoter, QVoterRule, Voter, VoterRule
+from sim.rules.bounded_confidence import BoundedConfidence, BoundedConfidenceRule
 
 __all__ = [
     "SIR",
     "SIS",
     "Bass",
     "BassRule",
+    "BoundedConfidence",
+    "BoundedConfidenceRule",
     "IndependentCascade",
     "IndependentCascadeRule",
     "LinearThreshold",

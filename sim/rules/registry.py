@@ -144,6 +144,11 @@ class Rule:
         number of people and the scenario's ``steps``. None by default."""
         return {}
 
+    def state_measures(self, track) -> dict[str, float]:
+        """Values of :attr:`run_columns` read from the final state of ``track`` (an
+        opinion rule's opinions), beside :meth:`run_measures`. None by default."""
+        return {}
+
     def series_measures(self, track, until_step: int) -> dict[str, np.ndarray]:
         """The values of :attr:`series_columns` at each step ``0 .. until_step`` of a
         finished run of ``track``. None by default."""
