@@ -194,8 +194,11 @@ OPINION_BATCH = {
         {"name": "view", "rule": RULES["voter"], "seeding": {"strategy": "random", "count": 60}},
         {"name": "promo", "rule": {"model": "independent_cascade", "p": 0.2},
          "seeding": {"count": 2}},
+        {"name": "mood", "rule": {"model": "bounded_confidence", "epsilon": 0.2},
+         "seeding": {"count": 0}},
     ],
-    "sweep": {"grid": {"messages.view.rule.model": ["voter", "majority"]}},
+    "sweep": {"grid": {"messages.view.rule.model": ["voter", "majority"],
+                       "messages.mood.rule.variant": ["deffuant", "hegselmann_krause"]}},
 }
 
 
@@ -204,14 +207,20 @@ def test_tables_have_the_opinion_columns(tmp_path):
                           executor="serial")
     runs = batch.runs
     columns = list(runs.columns)
-    added = ["holders", "holders_frac", "consensus", "consensus_step"]
-    assert columns[columns.index("min_net_sentiment") + 1 : -1] == added
+    added = ["holders", "holders_frac", "consensus", "consensus_step", "clusters",
+             "largest_cluster_frac", "mean_opinion", "opinion_variance", "bimodality"]
+    assert columns[columns.index("min_net_sentiment") + 1 : -2] == added
     series = sim.load_results(tmp_path / "out")["timeseries"]
-    assert "holders" in series.columns
+    assert list(series.columns[-2:]) == ["holders", "mean_opinion"]
     for row in runs.itertuples():
         curve = series[(series.run == row.run) & (series.message == row.message)]
         if row.message == "promo":
             assert np.isnan(row.holders_frac) and curve.holders.isna().all()
+            continue
+        if row.message == "mood":
+            assert row.holders == curve.holders.iloc[-1]
+            assert row.mean_opinion == pytest.approx(curve.mean_opinion.iloc[-1])
+            assert row.clusters >= 1 and np.isnan(row.consensus_step)
             continue
         assert row.holders == curve.holders.iloc[-1]
         assert row.holders_frac == row.holders / 120
@@ -233,7 +242,7 @@ def test_executors_give_identical_opinion_tables(tmp_path, executor):
 def with_view(**changes) -> dict:
     raw = {**OPINION_BATCH, **changes.pop("top", {})}
     view = {**raw["messages"][0], **changes}
-    return {**raw, "messages": [view, raw["messages"][1]], "sweep": None}
+    return {**raw, "messages": [view, *raw["messages"][1:]], "sweep": None}
 
 
 @pytest.mark.parametrize(("raw", "key", "value", "allowed"), [

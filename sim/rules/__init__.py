@@ -9,7 +9,7 @@ share. Importing this package registers the built-in rules; see
 Examples
 --------
 >>> import sim.rules
->>> sorted(sim.rules.names())
+>>> sorted(sim.rules.names())  # doctest: +NORMALIZE_WHITESPACE
 ['bass', 'bounded_confidence', 'independent_cascade', 'linear_threshold', 'majority',
  'q_voter', 'rumor', 'sir', 'sis', 'voter']
 """

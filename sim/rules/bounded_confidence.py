@@ -221,7 +221,7 @@ def opinion_clusters(opinion: np.ndarray) -> np.ndarray:
 
     Examples
     --------
-    >>> opinion_clusters(np.array([0.2, 0.8, 0.201, 0.79, 0.8, 0.5])).tolist()
+    >>> opinion_clusters(np.array([0.2, 0.8, 0.201, 0.795, 0.8, 0.5])).tolist()
     [3, 2, 1]
     """
     ordered = np.sort(opinion)
@@ -240,7 +240,7 @@ def bimodality_coefficient(values: np.ndarray) -> float:
     Examples
     --------
     >>> round(bimodality_coefficient(np.array([0.0, 0.0, 1.0, 1.0] * 50)), 3)
-    0.985
+    0.975
     """
     n = values.size
     if n < 4 or np.ptp(values) == 0.0:
