@@ -330,11 +330,12 @@ class VoterRule(OpinionRule):
     ``t + 1`` with probability the fraction of their in-neighbours who hold it. On an
     undirected network the degree-weighted share ``M = sum_v d_v x_v / sum_v d_v`` is
     then a martingale: its expectation at ``t + 1`` is ``sum_v d_v (1 / d_v) sum_{u ~
-    v} x_u = sum_u d_u x_u`` over the same total. Consensus is absorbing, so where it is reached (a connected network
-    that is not bipartite: on a bipartite one synchronous copying can swap the two
-    sides for ever) the chance that it is on the message's opinion is ``M`` at step 0:
-    on a complete or regular network, the initial share; in general the seeds' share
-    of the degrees (tests/test_rules_opinion.py checks both within sampling error).
+    v} x_u = sum_u d_u x_u`` over the same total. Consensus is absorbing, so where it
+    is reached (a connected network that is not bipartite: on a bipartite one
+    synchronous copying can swap the two sides for ever) the chance that it is on the
+    message's opinion is ``M`` at step 0: on a complete or regular network, the
+    initial share; in general the seeds' share of the degrees
+    (tests/test_rules_opinion.py checks both within sampling error).
 
     Examples
     --------
