@@ -263,11 +263,16 @@ def with_view(**changes) -> dict:
      "community_manager.watch", "view", "spreads shares"),
 ])
 def test_what_an_opinion_rule_cannot_serve_is_one_line(raw, key, value, allowed):
+    assert_one_line_input_error(raw, key, value, allowed)
+
+
+def assert_one_line_input_error(raw: dict, *needles: str) -> None:
+    """Loading ``raw`` (as file s.yaml) fails with one line naming it and ``needles``."""
     with pytest.raises(InputError) as error:
         scenario_from_dict(raw, "s.yaml")
     line = str(error.value)
     assert "\n" not in line
-    for needle in ("s.yaml", key, value, allowed):
+    for needle in ("s.yaml", *needles):
         assert needle in line, (needle, line)
 
 

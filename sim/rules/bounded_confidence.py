@@ -42,7 +42,7 @@ from scipy import stats
 from sim.jit import njit
 from sim.rules.coins import pair_bits
 from sim.rules.common import NEVER, NO_SOURCE, online
-from sim.rules.opinion import OpinionRule, forward_filled
+from sim.rules.opinion import OpinionRule, first_holding, forward_filled
 from sim.rules.registry import Slider, register
 from sim.schema import Frozen, KeyedError
 
@@ -138,7 +138,6 @@ def confidence_step(state, step, params, mods):
     """One synchronous step from ``step`` to ``step + 1``: ``params.next_opinion`` from
     ``params.opinion``; people whose opinion first exceeds 1/2 get ``heard_at``,
     ``shared_at`` and ``source``. Returns ``(n_holding, new_holders)`` at ``step + 1``."""
-    heard_at, shared_at, source = state
     opinion, next_opinion, partner = params.opinion, params.next_opinion, params.partner
     indptr, indices = params.tie_indptr, params.tie_indices
     next_step = np.int32(step + 1)
@@ -169,11 +168,7 @@ def confidence_step(state, step, params, mods):
         next_opinion[person] = new
         if new > 0.5:
             n_holding += 1
-            if shared_at[person] == NEVER:
-                heard_at[person] = next_step
-                shared_at[person] = next_step
-                source[person] = teller
-                new_holders += 1
+            new_holders += first_holding(state, person, next_step, teller)
     return n_holding, new_holders
 
 

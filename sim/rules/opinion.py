@@ -120,6 +120,18 @@ def drawn(params, person, pick, step, start, degree):
     return params.listen_indices[start + bits % np.uint64(degree)]
 
 
+@njit(inline="always")
+def first_holding(state, person, step, teller):
+    """Record that ``person`` holds the message's view at ``step``, from ``teller``,
+    if they never did before (then they have heard and shared it); returns 1 if so."""
+    if state.shared_at[person] != NEVER:
+        return 0
+    state.heard_at[person] = step
+    state.shared_at[person] = step
+    state.source[person] = teller
+    return 1
+
+
 @njit(cache=True)
 def opinion_step(state, step, params, mods):
     """One synchronous step from ``step`` to ``step + 1``: every person's opinion at
@@ -129,7 +141,6 @@ def opinion_step(state, step, params, mods):
 
     Returns ``(n_holding, new_holders)`` at ``step + 1``.
     """
-    heard_at, shared_at, source = state
     holds, next_holds = params.holds, params.next_holds
     indptr = params.listen_indptr
     next_step = np.int32(step + 1)
@@ -167,11 +178,8 @@ def opinion_step(state, step, params, mods):
                 teller = NO_SOURCE  # their own doing
         next_holds[person] = new
         n_holding += new
-        if new == 1 and shared_at[person] == NEVER:
-            heard_at[person] = next_step
-            shared_at[person] = next_step
-            source[person] = teller
-            new_holders += 1
+        if new == 1:
+            new_holders += first_holding(state, person, next_step, teller)
     return n_holding, new_holders
 
 
