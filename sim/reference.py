@@ -566,7 +566,51 @@ class ReferenceModel(BuzzModel):
                 track.n_waiting = waiting(self, index, track)
             if active:
                 track.step = self.t
+        if self.scenario.coupled:
+            self.hear_opinions()
         self.running = self._can_change()
+
+    def _move_opinions(self) -> None:
+        """The model's own update, by hand (:meth:`hear_opinions`), from step 0 on."""
+        self.hear_opinions()
+
+    def hear_opinions(self) -> None:
+        """Opinions moved by what people heard at step ``t``, person by person: each
+        message in the scenario's order moves everyone who first heard it now a share
+        ``opinion_shift`` of the way to 1 (positive) or 0 (negative, the share times
+        the negativity bias, at most 1); then each message with ``share_by_opinion``
+        sets everyone's receptivity to their susceptibility times its factor at their
+        opinion; the mean opinion (added in the order of people) is recorded, and a
+        settled bounded-confidence message that the shifts unsettled starts again."""
+        opinion, now, people = self.opinion, self.t, range(self.graph.n_nodes)
+        for track in self.tracks:
+            message = track.message
+            if message.opinion_shift == 0.0:
+                continue
+            for person in people:
+                if track.heard_at[person] != now:
+                    continue
+                own = float(opinion[person])
+                if message.valence == "positive":
+                    opinion[person] = own + message.opinion_shift * (1.0 - own)
+                else:
+                    shift = min(1.0, message.opinion_shift * message.modifiers.negativity_bias)
+                    opinion[person] = own - shift * own
+        for index, track in enumerate(self.tracks):
+            curve = track.message.share_by_opinion
+            if curve is not None:
+                for person in people:
+                    factor = curve.against + (curve.in_favour - curve.against) * opinion[person]
+                    track.mods.susceptibility[person] = (
+                        self.population.susceptibility[person] * factor)
+            if track.rule.name == "bounded_confidence":
+                track.n_waiting = _confidence_moving(self, index, track)
+                if track.n_waiting and track.step < now:
+                    track.step = now
+        total = 0.0
+        for person in people:
+            total += float(opinion[person])
+        self.opinion_curve[now] = total / self.graph.n_nodes
 
     def step_rumor(self, index: int, track: MessageTrack) -> None:
         """The rumour is sequential: the spreaders at the start of the step who have

@@ -59,6 +59,9 @@ RUN_COLUMNS = [
     "final_net_sentiment",
     "min_net_sentiment",
 ]
+# the people's mean opinion (runs: at the end; timeseries: at each step), in scenarios
+# where people hold one (sim.model.BuzzModel.opinion)
+OPINION_COLUMNS = ["mean_opinion"]
 TIMESERIES_COLUMNS = [
     "run",
     "point",
@@ -160,6 +163,7 @@ def tabulate_run(spec: RunSpec, model, started: float) -> RunResult:
     voices, net_sentiment = voice_and_sentiment(
         [curve[0] for curve in curves], [track.message.valence for track in model.tracks]
     )
+    opinions = model.mean_opinions(model.t) if model.opinion is not None else None
     for track, (heard, adopters, sharing), voice in zip(
         model.tracks, curves, voices, strict=True
     ):
@@ -182,6 +186,8 @@ def tabulate_run(spec: RunSpec, model, started: float) -> RunResult:
             (heard, adopters, sharing), model.graph.n_nodes, spec.scenario.steps
         ))
         row.update(track.rule.state_measures(track))
+        if model.opinion is not None:  # the people's opinion, the same on every row
+            row["mean_opinion"] = float(opinions[-1])
         row["total_cost"] = float(sum(model.costs.values()))
         row["final_net_sentiment"] = int(net_sentiment[-1])
         row["min_net_sentiment"] = int(net_sentiment.min())
@@ -195,6 +201,7 @@ def tabulate_run(spec: RunSpec, model, started: float) -> RunResult:
             "heard": heard, "adopters": adopters, "sharing": sharing,
             "share_of_voice": voice, "net_sentiment": net_sentiment,
             **track.rule.series_measures(track, model.t),
+            **({"mean_opinion": opinions} if opinions is not None else {}),
         })
     return RunResult(spec, run_rows, series, time.perf_counter() - started)
 
@@ -228,17 +235,19 @@ def layer_columns(scenario: Scenario) -> list[str]:
 
 
 def rule_columns(scenario: Scenario) -> list[str]:
-    """The columns the scenario's rules add (each rule's ``run_columns``), once each."""
+    """The columns the scenario's rules add (each rule's ``run_columns``), once each,
+    and ``mean_opinion`` when people hold opinions."""
     columns = [column for message in scenario.messages
                for column in rule_class(message.rule.model).run_columns]
-    return list(dict.fromkeys(columns))
+    return list(dict.fromkeys(columns + (OPINION_COLUMNS if scenario.has_opinions else [])))
 
 
 def rule_series_columns(scenario: Scenario) -> list[str]:
-    """The timeseries columns the scenario's rules add (each rule's ``series_columns``)."""
+    """The timeseries columns the scenario's rules add (each rule's
+    ``series_columns``), and ``mean_opinion`` when people hold opinions."""
     columns = [column for message in scenario.messages
                for column in rule_class(message.rule.model).series_columns]
-    return list(dict.fromkeys(columns))
+    return list(dict.fromkeys(columns + (OPINION_COLUMNS if scenario.has_opinions else [])))
 
 
 def swept_columns(scenario: Scenario) -> list[str]:

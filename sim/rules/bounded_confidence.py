@@ -42,7 +42,7 @@ from scipy import stats
 from sim.jit import njit
 from sim.rules.coins import pair_bits
 from sim.rules.common import NEVER, NO_SOURCE, online
-from sim.rules.opinion import OpinionRule, first_holding, forward_filled
+from sim.rules.opinion import OpinionRule, first_holding
 from sim.rules.registry import Slider, register
 from sim.schema import Frozen, KeyedError
 
@@ -78,7 +78,8 @@ class ConfidenceParams(NamedTuple):
     whom each person talks with (``tie_indptr``, ``tie_indices``: Deffuant's
     undirected ties, Hegselmann-Krause's in-neighbours); per person ``opinion`` now,
     ``next_opinion`` and ``partner`` (scratch); per step ``holders`` (int64) and
-    ``mean_opinion``."""
+    ``mean_opinion``. ``opinion`` and ``mean_opinion`` are the model's: the people's
+    one opinion of the run, which messages heard move too."""
 
     hegselmann_krause: bool
     epsilon: float
@@ -173,6 +174,16 @@ def confidence_step(state, step, params, mods):
 
 
 @njit(cache=True)
+def mean_in_order(values):
+    """The mean of ``values`` added one by one in order (the reference adds them the
+    same way, so the two agree to the last bit)."""
+    total = 0.0
+    for value in values:
+        total += value
+    return total / values.size
+
+
+@njit(cache=True)
 def settled(params):
     """Whether every tie joins opinions within ``SETTLED`` or too far apart to meet."""
     opinion, indptr, indices = params.opinion, params.tie_indptr, params.tie_indices
@@ -195,15 +206,13 @@ def confidence_advance(graph, arrays, position, schedule, params, mods):
     moving = position[2] > 0
     while step < schedule.last_step and moving:
         n_holding, new_holders = confidence_step(state, step, params, mods)
-        total = 0.0
         for person in range(opinion.size):
             opinion[person] = next_opinion[person]
-            total += opinion[person]
         step += 1
         counts[step, 0] = new_holders
         counts[step, 1] = new_holders
         params.holders[step] = n_holding
-        params.mean_opinion[step] = total / opinion.size
+        params.mean_opinion[step] = mean_in_order(opinion)
         moving = not settled(params)
     return step, 0, int(moving)
 
@@ -305,7 +314,7 @@ class BoundedConfidenceRule(OpinionRule):
     opinion = "continuous"
     kernel = confidence_advance
     run_columns = RUN_COLUMNS
-    series_columns = ("holders", "mean_opinion")
+    series_columns = ("holders",)  # and the run's mean_opinion, as every run with opinions
     sliders = (
         Slider("epsilon", "confidence bound epsilon", 0.02, 1.0, 0.01),
         Slider("mu", "share of the gap closed mu", 0.05, 0.5, 0.05),
@@ -327,6 +336,17 @@ class BoundedConfidenceRule(OpinionRule):
                    mu=spec.mu if spec.mu is not None else 0.5)
 
     @classmethod
+    def conflict(cls, scenario, message) -> KeyedError | None:
+        """As every opinion rule (:meth:`OpinionRule.conflict`), and one message of
+        bounded confidence per scenario: it moves the people's one opinion."""
+        ours = [m.name for m in scenario.messages if m.rule.model == cls.name]
+        if message.name != ours[0]:
+            return KeyedError(f"messages.{message.name}.rule.model", cls.name,
+                              f"one message with rule {cls.name} per scenario "
+                              f"({ours[0]} has it already)")
+        return super().conflict(scenario, message)
+
+    @classmethod
     def page_sliders(cls, spec: BoundedConfidence) -> tuple[Slider, ...]:
         return cls.sliders if spec.variant == "deffuant" else cls.sliders[:1]
 
@@ -339,7 +359,7 @@ class BoundedConfidenceRule(OpinionRule):
             tie_indptr, tie_indices = listen.indptr, listen.indices
         else:
             tie_indptr, tie_indices = undirected_ties(graph)
-        opinion = model.initial_opinions()
+        opinion = model.opinion  # the people's one opinion, which messages move too
         opinion[track.shared_at != NEVER] = 1.0
         leaning = np.flatnonzero((opinion > 0.5) & (track.shared_at == NEVER))
         track.heard_at[leaning] = 0
@@ -348,8 +368,8 @@ class BoundedConfidenceRule(OpinionRule):
         steps = model.scenario.steps
         holders = np.zeros(steps + 1, dtype=np.int64)
         holders[0] = int(np.sum(opinion > 0.5))
-        mean_opinion = np.zeros(steps + 1)
-        mean_opinion[0] = opinion.mean()
+        mean_opinion = model.opinion_curve
+        mean_opinion[0] = mean_in_order(opinion)
         params = ConfidenceParams(
             hegselmann_krause, float(self.epsilon), float(self.mu), np.uint64(track.key),
             tie_indptr, tie_indices, opinion, np.empty_like(opinion),
@@ -366,9 +386,3 @@ class BoundedConfidenceRule(OpinionRule):
         """:func:`confidence_measures` of the opinions at the end."""
         return confidence_measures(track.work.opinion)
 
-    def series_measures(self, track, until_step: int) -> dict[str, np.ndarray]:
-        """``holders`` and ``mean_opinion`` at each step."""
-        return {
-            "holders": self.holders(track, until_step),
-            "mean_opinion": forward_filled(track.work.mean_opinion, track.step, until_step),
-        }

@@ -257,8 +257,8 @@ class OpinionRule(Rule):
     @classmethod
     def conflict(cls, scenario, message) -> KeyedError | None:
         """Opinions start at step 0 and move by the rule alone: seeding at step 0, no
-        message modifiers, no interaction or actor aiming at the message, no tie
-        weights (a neighbour is drawn uniformly)."""
+        message modifiers, opinion shift or sharing by opinion, no interaction or
+        actor aiming at the message, no tie weights (a neighbour is drawn uniformly)."""
         name = message.name
         if message.seeding.step != 0:
             return KeyedError(f"messages.{name}.seeding.step", message.seeding.step,
@@ -268,6 +268,11 @@ class OpinionRule(Rule):
             if value != default:
                 return KeyedError(f"messages.{name}.modifiers.{key}", value,
                                   f"{default} with rule {cls.name} (an opinion rule)")
+        if message.opinion_shift > 0.0 or message.share_by_opinion is not None:
+            key = "opinion_shift" if message.opinion_shift > 0.0 else "share_by_opinion"
+            return KeyedError(f"messages.{name}.{key}", getattr(message, key),
+                              f"none with rule {cls.name} (a message heard moves opinions: "
+                              "give it to a message that spreads shares)")
         for i, interaction in enumerate(scenario.interactions):
             if name in (interaction.source, interaction.target):
                 end = "from" if interaction.source == name else "to"
