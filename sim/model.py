@@ -446,7 +446,7 @@ class BuzzModel(mesa.Model):
         opinion, now = self.opinion, self.t
         for track in self.tracks:
             message = track.message
-            if message.opinion_shift > 0.0:
+            if message.opinion_shift:
                 hearers = track.heard_at == now
                 if message.valence == "positive":
                     opinion[hearers] += message.opinion_shift * (1.0 - opinion[hearers])

@@ -585,7 +585,7 @@ class ReferenceModel(BuzzModel):
         opinion, now, people = self.opinion, self.t, range(self.graph.n_nodes)
         for track in self.tracks:
             message = track.message
-            if message.opinion_shift == 0.0:
+            if not message.opinion_shift:
                 continue
             for person in people:
                 if track.heard_at[person] != now:

@@ -53,7 +53,7 @@ class Message(Frozen):
     rule: RuleSpec
     seeding: Seeding = Seeding()
     modifiers: Modifiers = Modifiers()
-    opinion_shift: Probability = 0.0
+    opinion_shift: Probability | None = None  # unset: 0, and left out of scenario.yaml
     share_by_opinion: ShareByOpinion | None = None
 
     @model_validator(mode="after")
@@ -73,7 +73,7 @@ class Message(Frozen):
                 f"the independent-cascade p that {self.seeding.strategy} plans with "
                 f"(rule {self.rule.model} has none)",
             )
-        if self.opinion_shift > 0.0 and self.valence == "neutral":
+        if self.opinion_shift and self.valence == "neutral":
             raise KeyedError("opinion_shift", self.opinion_shift,
                              "0 for a neutral message (valence positive or negative moves "
                              "opinions)")
@@ -225,7 +225,7 @@ class Scenario(Frozen):
     @property
     def coupled(self) -> bool:
         """Whether messages move people's opinions or opinions move sharing."""
-        return any(message.opinion_shift > 0.0 or message.share_by_opinion is not None
+        return any(bool(message.opinion_shift) or message.share_by_opinion is not None
                    for message in self.messages)
 
     @property

@@ -268,8 +268,8 @@ class OpinionRule(Rule):
             if value != default:
                 return KeyedError(f"messages.{name}.modifiers.{key}", value,
                                   f"{default} with rule {cls.name} (an opinion rule)")
-        if message.opinion_shift > 0.0 or message.share_by_opinion is not None:
-            key = "opinion_shift" if message.opinion_shift > 0.0 else "share_by_opinion"
+        if message.opinion_shift or message.share_by_opinion is not None:
+            key = "opinion_shift" if message.opinion_shift else "share_by_opinion"
             return KeyedError(f"messages.{name}.{key}", getattr(message, key),
                               f"none with rule {cls.name} (a message heard moves opinions: "
                               "give it to a message that spreads shares)")
