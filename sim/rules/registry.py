@@ -11,8 +11,8 @@ particular rule.
 Examples
 --------
 >>> import sim.rules
->>> sorted(names())[:2]
-['bass', 'independent_cascade']
+>>> sorted(names())[:3]
+['bass', 'bounded_confidence', 'independent_cascade']
 >>> rule_class("bass").__name__
 'BassRule'
 """
