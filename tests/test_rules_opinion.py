@@ -239,6 +239,17 @@ def test_executors_give_identical_opinion_tables(tmp_path, executor):
     assert_same_tables(tmp_path / "serial", tmp_path / executor)
 
 
+def test_resumed_opinion_batch_gives_the_same_tables(tmp_path):
+    """A folder with the first replication, resumed to both, holds what one batch
+    writes."""
+    scenario = scenario_from_dict(OPINION_BATCH)
+    sim.run_batch(scenario, tmp_path / "whole", executor="serial")
+    sim.run_batch(scenario, tmp_path / "resumed", executor="serial", replications=1)
+    resumed = sim.run_batch(scenario, tmp_path / "resumed", executor="serial", resume=True)
+    assert resumed.complete
+    assert_same_tables(tmp_path / "whole", tmp_path / "resumed")
+
+
 def with_view(**changes) -> dict:
     raw = {**OPINION_BATCH, **changes.pop("top", {})}
     view = {**raw["messages"][0], **changes}

@@ -312,6 +312,7 @@ class BoundedConfidenceRule(OpinionRule):
     name = "bounded_confidence"
     schema = BoundedConfidence
     opinion = "continuous"
+    spreads_unseeded = True  # opinions move with no seed at all
     kernel = confidence_advance
     run_columns = RUN_COLUMNS
     series_columns = ("holders",)  # and the run's mean_opinion, as every run with opinions
