@@ -464,10 +464,15 @@ def status_line(model: BuzzModel) -> str:
     parts = [f"step {model.t}"]
     for track in model.tracks:
         name = track.message.name
+        if track.rule.opinion:
+            parts.append(f"{name}: holding its view {model.count('sharing', name)}")
+            continue
         parts.append(
             f"{name}: heard {model.count('heard', name)} · "
             f"shared {model.count('adopters', name)}"
         )
+    if model.opinion is not None:
+        parts.append(f"mean opinion {model.mean_opinions(model.t)[-1]:.3f} (0 against, 1 for)")
     return " · ".join(parts)
 
 
@@ -491,6 +496,9 @@ def finished_line(model: BuzzModel) -> str | None:
         return None
     people = model.graph.n_nodes
     reach = [
+        f"{track.message.name}: {model.count('sharing', track.message.name):,} of "
+        f"{people:,} people hold its view"
+        if track.rule.opinion else
         f"{track.message.name} reached {model.count('heard', track.message.name):,} of "
         f"{people:,} people ({model.count('heard', track.message.name) / people:.0%}), "
         f"{model.count('adopters', track.message.name):,} shared"
