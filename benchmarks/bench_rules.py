@@ -25,7 +25,10 @@ cascade and the rumour visit only the edges (calls) of this step's sharers
 anyone), and says so in its table row; sir and sis visit the edges of everyone
 sharing at the step (sharers share for 1 / gamma steps on average), and sis, endemic
 here, runs all ``--steps``. The cascade on ties of weight 2 has the first case's chance
-per tie, so its time over the first case's is the cost of weights.
+per tie, so its time over the first case's is the cost of weights. The opinion rules
+move everyone at every step: the voter model draws one neighbour per person (100
+holders of 10^6 reach no consensus in ``--steps``), Deffuant's matching draws a coin
+per tie and then checks every tie for whether opinions have settled.
 """
 
 from __future__ import annotations
@@ -95,6 +98,11 @@ CASES = [
     ("sis beta=0.1 gamma=0.4 (endemic: runs every step)", {"model": "sis", "beta": 0.1,
                                                            "gamma": 0.4}, {},
      "everyone sharing, not only who started"),
+    ("voter (100 hold the view: no consensus, runs every step)", {"model": "voter"}, {},
+     "everyone, every step (each copies a neighbour)"),
+    ("bounded_confidence deffuant epsilon=0.2 mu=0.5",
+     {"model": "bounded_confidence", "variant": "deffuant", "epsilon": 0.2, "mu": 0.5}, {},
+     "every tie, every step (the matching, then whether opinions settled)"),
 ]
 
 

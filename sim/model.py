@@ -19,10 +19,11 @@ from sim.errors import InputError
 from sim.network.centrality import communities
 from sim.network.generators import build_network
 from sim.network.graph import Graph
-from sim.population import Population, draw_population
+from sim.population import Population, draw_attribute, draw_population
 from sim.randomness import RunStreams, name_key
 from sim.rules import make_rule, rule_class
 from sim.rules.actions import broadcast
+from sim.rules.bounded_confidence import mean_in_order, settled
 from sim.rules.coins import chance_bits
 from sim.rules.common import (
     COMPETITION,
@@ -40,6 +41,7 @@ from sim.rules.common import (
     no_layers,
     seed_now,
 )
+from sim.rules.opinion import forward_filled
 from sim.rules.registry import Rule
 from sim.seeding import choose_seeds, seed_cost
 
@@ -191,6 +193,10 @@ class BuzzModel(mesa.Model):
             scenario.people, self.graph, self.streams, source
         )
         self.costs = {message.name: 0.0 for message in scenario.messages}
+        # the people's opinion of the brand, in [0, 1], when the scenario has one (see
+        # _move_opinions); opinion_curve[t] is its mean at step t
+        self.opinion = self.initial_opinions() if scenario.has_opinions else None
+        self.opinion_curve = np.zeros(scenario.steps + 1)
         n_messages, n_nodes = len(scenario.messages), self.graph.n_nodes
         # one row per message, so that a kernel can read the other messages' state
         self.heard_all = np.full((n_messages, n_nodes), NEVER, dtype=np.int32)
@@ -200,12 +206,15 @@ class BuzzModel(mesa.Model):
             self._make_track(index, message, source)
             for index, message in enumerate(scenario.messages)
         ]
-        self.interacting = bool(scenario.interactions)
+        # messages that move opinions, or that opinions move, go step by step together
+        self.interacting = bool(scenario.interactions) or scenario.coupled
         for index, track in enumerate(self.tracks):
             track.mods = self._modifiers(index, track)
             cost = track.message.seeding.cost
             if cost is not None:  # without a cost model, seeds are free (a complaint's)
                 self.costs[track.message.name] += seed_cost(self.graph, track.seeds, cost)
+        if scenario.coupled:
+            self._move_opinions()  # the step-0 seeds heard at step 0
         self.actors: list[mesa.Agent] = []
         if scenario.campaign.actions:
             self.actors.append(Brand(self, scenario.campaign))
@@ -290,8 +299,9 @@ class BuzzModel(mesa.Model):
             step_factor = step_factor * 0.5 ** (age / modifiers.half_life)
         if answers:
             step_factor = step_factor * manager.credibility
+        on = on or message.share_by_opinion is not None
         susceptibility = population.susceptibility
-        if "community" in acted_on:
+        if "community" in acted_on or message.share_by_opinion is not None:
             susceptibility = susceptibility.copy()  # this message's own, changed by the brand
         columns = list(zip(*links, strict=True)) if links else [(), (), (), ()]
         return Modifiers(
@@ -336,6 +346,17 @@ class BuzzModel(mesa.Model):
         ]
         keys = [name_key(f"layer:{name}") for name in graph.layer_names]
         return Layers(graph.edge_layer, np.array(parameters), np.array(keys, dtype=np.uint64))
+
+    def initial_opinions(self) -> np.ndarray:
+        """Everyone's opinion at step 0 under a continuous opinion rule: drawn from
+        ``people.opinion`` (its own population stream; unset, uniform on [0, 1]),
+        clipped to [0, 1]."""
+        rng = self.streams.population_rng("opinion")
+        start = self.scenario.people.opinion
+        if start is None:
+            return rng.uniform(0.0, 1.0, self.graph.n_nodes)
+        values = draw_attribute(start, self.graph, rng)
+        return np.clip(values, 0.0, 1.0)
 
     # -------------------------------------------------------------- actors' tools
     def inject(self, message: int | str, nodes: np.ndarray) -> np.ndarray:
@@ -412,7 +433,46 @@ class BuzzModel(mesa.Model):
             if track.can_change():
                 track.rule.advance(self.graph_arrays, track, target)
         self.t = target
+        if self.scenario.coupled:
+            self._move_opinions()
         self.running = self._can_change()
+
+    def _move_opinions(self) -> None:
+        """What hearing does to opinions, at the end of step ``t``: everyone who first
+        heard a message at ``t`` moves their opinion its ``opinion_shift`` of the way
+        to 1 (a positive message) or 0 (a negative one; the shift times its
+        negativity bias, at most 1), message by message in the scenario's order; then
+        each message with ``share_by_opinion`` makes everyone's receptivity their
+        susceptibility times the factor at their opinion; the mean opinion is
+        recorded. A bounded-confidence message that had settled moves again if the
+        shifts unsettled it."""
+        opinion, now = self.opinion, self.t
+        for track in self.tracks:
+            message = track.message
+            if message.opinion_shift:
+                hearers = track.heard_at == now
+                if message.valence == "positive":
+                    opinion[hearers] += message.opinion_shift * (1.0 - opinion[hearers])
+                else:
+                    shift = min(1.0, message.opinion_shift * message.modifiers.negativity_bias)
+                    opinion[hearers] -= shift * opinion[hearers]
+        for track in self.tracks:
+            curve = track.message.share_by_opinion
+            if curve is not None:
+                track.mods.susceptibility[:] = self.population.susceptibility * (
+                    curve.against + (curve.in_favour - curve.against) * opinion)
+            if track.rule.opinion == "continuous":
+                track.n_waiting = int(not settled(track.work))
+                if track.n_waiting and track.step < now:
+                    track.step = now  # it had settled: it starts again from now
+        self.opinion_curve[now] = mean_in_order(opinion)
+
+    def mean_opinions(self, until_step: int) -> np.ndarray:
+        """The mean opinion at each step ``0 .. until_step`` (after the last step that
+        moved opinions, the last mean)."""
+        moved = [track.step for track in self.tracks if track.rule.opinion == "continuous"]
+        last = self.t if self.scenario.coupled else max(moved, default=0)
+        return forward_filled(self.opinion_curve, min(last, until_step), until_step)
 
     def run(self) -> None:
         """Run until nothing can change or ``scenario.steps`` is reached.

@@ -31,10 +31,13 @@ from sim.network.generators import build_network
 from sim.network.graph import Graph
 from sim.network.weights import draw_values
 from sim.randomness import RunStreams
-from sim.rules.common import NEVER, NO_SOURCE
 
-# the rumour's coin layout (which coin is for what): shared with its kernel, as the
-# hash is; nothing else of the kernels is used here
+# the coin layouts (which coin is for what) of the rumour, opinions and SIR, and when
+# opinions count as settled: shared with their kernels, as the hash is; nothing else
+# of the kernels is used here
+from sim.rules.bounded_confidence import SETTLED, STEP_SALT
+from sim.rules.common import NEVER, NO_SOURCE
+from sim.rules.opinion import FLIP_SALT, PICK_SALT
 from sim.rules.rumor import FORGET_SALT, RUMOR_CONTACT, RUMOR_ORDER, RUMOR_SPREAD, RUMOR_STIFLE
 from sim.rules.sir import CHANCE_SALT, STOP_SALT
 
@@ -354,6 +357,105 @@ class SharingPerson(Person):
         if pair_uniform(int(track.key) ^ int(STOP_SALT), now + 1, me) < stop:
             stopped_at[me] = now + 1
 
+    def choose_opinion(self, index: int, track: MessageTrack, chosen: dict[int, int]) -> None:
+        """Voter, majority, q-voter: choose the opinion I hold at ``now + 1`` from the
+        opinions at ``now`` (``track.work.holds``, 1 for the message's) of the people I
+        draw among those I listen to; write it to ``chosen`` (the model applies every
+        choice at once: the step is synchronous).
+
+        The ``i``-th person I draw is at place ``bits % len(listens_to)``, ``bits``
+        being my pair coin ``(now + 1, me)`` under :func:`opinion_pick_key`. Offline
+        at ``now + 1``, or listening to nobody, I keep my opinion. Voter: I take my
+        one draw's. Majority: my group is me and ``group_size - 1`` draws; I take
+        its majority's, and keep mine on a tie. q-voter: ``q`` draws; unanimous, I
+        take theirs; else I flip if my flip coin falls below ``epsilon``. The first
+        time I hold the message's opinion I have heard and shared it, from the first
+        person drawn who held it (nobody if I flipped on my own).
+        """
+        heard_at, shared_at, source = track.state
+        model, me, rule, later = self.model, self.node, track.rule, self.model.t + 1
+        holds = track.work.holds
+        own = int(holds[me])
+        new, teller = own, NO_SOURCE
+        listen = self.listens_to
+        if listen and (not modified(model, index) or online(model, me, later)):
+            n_draws = {"voter": 1, "majority": getattr(rule, "group_size", 1) - 1,
+                       "q_voter": getattr(rule, "q", 1)}[rule.name]
+            draws = [
+                listen[pair_bits(opinion_pick_key(int(track.key), i), later, me) % len(listen)]
+                for i in range(n_draws)
+            ]
+            holding = [other for other in draws if holds[other] == 1]
+            teller = holding[0] if holding else NO_SOURCE
+            if rule.name == "voter":
+                new = len(holding)
+            elif rule.name == "majority":
+                in_favour, against = len(holding) + own, n_draws + 1 - len(holding) - own
+                new = 1 if in_favour > against else 0 if in_favour < against else own
+            elif len(holding) in (0, n_draws):
+                new = int(len(holding) == n_draws)
+            elif pair_uniform(int(track.key) ^ int(FLIP_SALT), later, me) < rule.epsilon:
+                new, teller = 1 - own, NO_SOURCE
+        chosen[me] = new
+        if new == 1 and shared_at[me] == NEVER:
+            heard_at[me] = shared_at[me] = later
+            source[me] = teller
+
+    def confer(self, index: int, track: MessageTrack, chosen: dict[int, float]) -> None:
+        """Bounded confidence: choose my opinion at ``now + 1`` from the opinions at
+        ``now`` (``track.work.opinion``); write it to ``chosen``.
+
+        Hegselmann-Krause: if online at ``now + 1``, the mean of mine and of those of
+        the people I listen to within ``epsilon`` (``<=``) of mine, added in their
+        order. Deffuant: my partner is the person at the other end of my tie (either
+        way) with the highest matching coin (:meth:`best_tie`); if I am theirs too
+        and our opinions differ by less than ``epsilon``, I move ``mu`` of the way to
+        theirs. The first time my opinion exceeds 1/2 I hold the message's view, from
+        my partner under Deffuant (nobody under Hegselmann-Krause).
+        """
+        heard_at, shared_at, source = track.state
+        model, me, rule, later = self.model, self.node, track.rule, self.model.t + 1
+        opinion = track.work.opinion
+        own = float(opinion[me])
+        new, teller = own, NO_SOURCE
+        if rule.variant == "hegselmann_krause":
+            if not modified(model, index) or online(model, me, later):
+                total, count = own, 1
+                for other in self.listens_to:
+                    if abs(float(opinion[other]) - own) <= rule.epsilon:
+                        total += float(opinion[other])
+                        count += 1
+                new = total / count
+        else:
+            partner = self.best_tie(index, track)
+            if (partner is not None and model.people[partner].best_tie(index, track) == me
+                    and abs(float(opinion[partner]) - own) < rule.epsilon):
+                new = own + rule.mu * (float(opinion[partner]) - own)
+                teller = partner
+        chosen[me] = new
+        if new > 0.5 and shared_at[me] == NEVER:
+            heard_at[me] = shared_at[me] = later
+            source[me] = teller
+
+    def best_tie(self, index: int, track: MessageTrack) -> int | None:
+        """Deffuant: the person at the other end of my tie (either way) with the
+        highest matching coin at ``now + 1`` (the pair coin of the two, lower number
+        first, under the step's key), the lowest-numbered on equal coins; both of us
+        online. ``None`` if I have nobody."""
+        model, me, later = self.model, self.node, self.model.t + 1
+        with_modifiers = modified(model, index)
+        if with_modifiers and not online(model, me, later):
+            return None
+        step_key = int(track.key) ^ pair_bits(int(STEP_SALT), later, 0)
+        best, chosen = -1, None
+        for other in undirected_neighbours(model, me):
+            if with_modifiers and not online(model, other, later):
+                continue
+            coin = pair_bits(step_key, min(me, other), max(me, other))
+            if coin > best:
+                best, chosen = coin, other
+        return chosen
+
     def spread_rumor(self, index: int, track: MessageTrack) -> None:
         """Rumour: if I am still a spreader, call one random person my shares reach.
 
@@ -450,7 +552,10 @@ class ReferenceModel(BuzzModel):
         super().__init__(scenario, replication=replication, rng=rng, graph=graph, **options)
 
     # rules sequential within a step: the model steps their message (one method each)
-    STEPPED_BY_MODEL: ClassVar[dict[str, str]] = {"rumor": "step_rumor"}
+    STEPPED_BY_MODEL: ClassVar[dict[str, str]] = {
+        "rumor": "step_rumor", "voter": "step_opinion", "majority": "step_opinion",
+        "q_voter": "step_opinion", "bounded_confidence": "step_confidence",
+    }
 
     def step(self) -> None:
         """Message by message, every person acts in random order; then seeds start.
@@ -478,13 +583,58 @@ class ReferenceModel(BuzzModel):
                         shared_at[node] = self.t
                         source[node] = NO_SOURCE
             track.counts[self.t] = (np.sum(heard_at == self.t), np.sum(shared_at == self.t))
-            track.n_frontier = int(np.sum(shared_at == self.t))
+            # opinion rules move opinions, not shares: they have no frontier
+            track.n_frontier = 0 if track.rule.opinion else int(np.sum(shared_at == self.t))
             waiting = WAITING.get(track.rule.name)
             if waiting is not None:
                 track.n_waiting = waiting(self, index, track)
             if active:
                 track.step = self.t
+        if self.scenario.coupled:
+            self.hear_opinions()
         self.running = self._can_change()
+
+    def _move_opinions(self) -> None:
+        """The model's own update, by hand (:meth:`hear_opinions`), from step 0 on."""
+        self.hear_opinions()
+
+    def hear_opinions(self) -> None:
+        """Opinions moved by what people heard at step ``t``, person by person: each
+        message in the scenario's order moves everyone who first heard it now a share
+        ``opinion_shift`` of the way to 1 (positive) or 0 (negative, the share times
+        the negativity bias, at most 1); then each message with ``share_by_opinion``
+        sets everyone's receptivity to their susceptibility times its factor at their
+        opinion; the mean opinion (added in the order of people) is recorded, and a
+        settled bounded-confidence message that the shifts unsettled starts again."""
+        opinion, now, people = self.opinion, self.t, range(self.graph.n_nodes)
+        for track in self.tracks:
+            message = track.message
+            if not message.opinion_shift:
+                continue
+            for person in people:
+                if track.heard_at[person] != now:
+                    continue
+                own = float(opinion[person])
+                if message.valence == "positive":
+                    opinion[person] = own + message.opinion_shift * (1.0 - own)
+                else:
+                    shift = min(1.0, message.opinion_shift * message.modifiers.negativity_bias)
+                    opinion[person] = own - shift * own
+        for index, track in enumerate(self.tracks):
+            curve = track.message.share_by_opinion
+            if curve is not None:
+                for person in people:
+                    factor = curve.against + (curve.in_favour - curve.against) * opinion[person]
+                    track.mods.susceptibility[person] = (
+                        self.population.susceptibility[person] * factor)
+            if track.rule.name == "bounded_confidence":
+                track.n_waiting = _confidence_moving(self, index, track)
+                if track.n_waiting and track.step < now:
+                    track.step = now
+        total = 0.0
+        for person in people:
+            total += float(opinion[person])
+        self.opinion_curve[now] = total / self.graph.n_nodes
 
     def step_rumor(self, index: int, track: MessageTrack) -> None:
         """The rumour is sequential: the spreaders at the start of the step who have
@@ -505,6 +655,35 @@ class ReferenceModel(BuzzModel):
             ):
                 stifled_at[caller] = self.t + 1
 
+    def step_opinion(self, index: int, track: MessageTrack) -> None:
+        """Opinion rules: unless everyone agrees already, every person chooses their
+        next opinion in random order (:meth:`SharingPerson.choose_opinion`), then all
+        hold their choice at once."""
+        holders, n_nodes = track.work.holders, self.graph.n_nodes
+        if not 0 < holders[self.t] < n_nodes:
+            return  # consensus: nothing can move
+        chosen: dict[int, int] = {}
+        self.agents_by_type[SharingPerson].shuffle_do("choose_opinion", index, track, chosen)
+        for person, opinion in chosen.items():
+            track.work.holds[person] = opinion
+        holders[self.t + 1] = sum(chosen.values())
+
+    def step_confidence(self, index: int, track: MessageTrack) -> None:
+        """Bounded confidence: while opinions move, every person chooses their next
+        opinion in random order (:meth:`SharingPerson.confer`), then all hold their
+        choice at once; record the holders (above 1/2) and the mean opinion (added in
+        the order of people)."""
+        if not track.n_waiting:
+            return  # settled
+        chosen: dict[int, float] = {}
+        self.agents_by_type[SharingPerson].shuffle_do("confer", index, track, chosen)
+        work, total = track.work, 0.0
+        for person in range(self.graph.n_nodes):
+            work.opinion[person] = chosen[person]
+            total += chosen[person]
+        work.holders[self.t + 1] = sum(value > 0.5 for value in chosen.values())
+        work.mean_opinion[self.t + 1] = total / self.graph.n_nodes
+
     def run(self) -> None:
         """Step until nothing can change or ``scenario.steps`` is reached."""
         while self.running:
@@ -520,6 +699,35 @@ def lasting_key(key: int, start: int, step: int, resharing: bool) -> int:
     if not resharing and attempt == 0:
         return key
     return key ^ pair_bits(int(CHANCE_SALT), start + 1 if resharing else 0, attempt)
+
+
+def undirected_neighbours(model: BuzzModel, person: int) -> list[int]:
+    """The people at the other end of ``person``'s ties, either way, in order."""
+    graph = model.graph
+    return sorted(set(graph.neighbors(person).tolist())
+                  | set(graph.reversed().neighbors(person).tolist()))
+
+
+def _confidence_moving(model: BuzzModel, index: int, track: MessageTrack) -> int:
+    """Bounded confidence: 1 while some tie joins two people whose opinions are more
+    than ``SETTLED`` apart but close enough to meet (``< epsilon``, Deffuant; ``<=``,
+    Hegselmann-Krause), else 0."""
+    opinion, rule = track.work.opinion, track.rule
+    for person in range(model.graph.n_nodes):
+        for other in undirected_neighbours(model, person):
+            gap = abs(float(opinion[other]) - float(opinion[person]))
+            meets = gap <= rule.epsilon if rule.variant == "hegselmann_krause" else (
+                gap < rule.epsilon)
+            if gap > SETTLED and meets:
+                return 1
+    return 0
+
+
+def opinion_pick_key(key: int, i: int) -> int:
+    """The coin key of the ``i``-th person drawn under an opinion rule: the message key
+    for the first, else the key salted with the pair bits of ``(i, 0)`` under
+    ``PICK_SALT``."""
+    return key if i == 0 else key ^ pair_bits(int(PICK_SALT), i, 0)
 
 
 def episode_start(track: MessageTrack, person: int) -> int:
@@ -630,6 +838,11 @@ WAITING = {
     "rumor": lambda model, index, track: _rumor_waiting(model, track),
     "sir": _lasting_sharers,
     "sis": _lasting_sharers,
+    **dict.fromkeys(
+        ("voter", "majority", "q_voter"),
+        lambda model, index, track: int(0 < track.work.holders[model.t] < model.graph.n_nodes),
+    ),
+    "bounded_confidence": _confidence_moving,
 }
 
 

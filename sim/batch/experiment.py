@@ -59,6 +59,9 @@ RUN_COLUMNS = [
     "final_net_sentiment",
     "min_net_sentiment",
 ]
+# the people's mean opinion (runs: at the end; timeseries: at each step), in scenarios
+# where people hold one (sim.model.BuzzModel.opinion)
+OPINION_COLUMNS = ["mean_opinion"]
 TIMESERIES_COLUMNS = [
     "run",
     "point",
@@ -161,6 +164,7 @@ def tabulate_run(spec: RunSpec, model, started: float) -> RunResult:
     voices, net_sentiment = voice_and_sentiment(
         [curve[0] for curve in curves], [track.message.valence for track in model.tracks]
     )
+    opinions = model.mean_opinions(model.t) if model.opinion is not None else None
     for track, (heard, adopters, sharing), voice in zip(
         model.tracks, curves, voices, strict=True
     ):
@@ -182,6 +186,9 @@ def tabulate_run(spec: RunSpec, model, started: float) -> RunResult:
         row.update(track.rule.run_measures(
             (heard, adopters, sharing), model.graph.n_nodes, spec.scenario.steps
         ))
+        row.update(track.rule.state_measures(track))
+        if model.opinion is not None:  # the people's opinion, the same on every row
+            row["mean_opinion"] = float(opinions[-1])
         row["total_cost"] = float(sum(model.costs.values()))
         row["final_net_sentiment"] = int(net_sentiment[-1])
         row["min_net_sentiment"] = int(net_sentiment.min())
@@ -194,6 +201,8 @@ def tabulate_run(spec: RunSpec, model, started: float) -> RunResult:
             "message": np.full(n_steps, track.message.name, dtype=object),
             "heard": heard, "adopters": adopters, "sharing": sharing,
             "share_of_voice": voice, "net_sentiment": net_sentiment,
+            **track.rule.series_measures(track, model.t),
+            **({"mean_opinion": opinions} if opinions is not None else {}),
         })
     return RunResult(spec, run_rows, series, time.perf_counter() - started)
 
@@ -264,10 +273,19 @@ def layer_columns(scenario: Scenario) -> list[str]:
 
 
 def rule_columns(scenario: Scenario) -> list[str]:
-    """The columns the scenario's rules add (each rule's ``run_columns``), once each."""
+    """The columns the scenario's rules add (each rule's ``run_columns``), once each,
+    and ``mean_opinion`` when people hold opinions."""
     columns = [column for message in scenario.messages
                for column in rule_class(message.rule.model).run_columns]
-    return list(dict.fromkeys(columns))
+    return list(dict.fromkeys(columns + (OPINION_COLUMNS if scenario.has_opinions else [])))
+
+
+def rule_series_columns(scenario: Scenario) -> list[str]:
+    """The timeseries columns the scenario's rules add (each rule's
+    ``series_columns``), and ``mean_opinion`` when people hold opinions."""
+    columns = [column for message in scenario.messages
+               for column in rule_class(message.rule.model).series_columns]
+    return list(dict.fromkeys(columns + (OPINION_COLUMNS if scenario.has_opinions else [])))
 
 
 def swept_columns(scenario: Scenario) -> list[str]:
@@ -357,8 +375,12 @@ def run_chunk(chunk: Chunk) -> ChunkResult:
                + swept_columns(scenario))
     runs = pd.DataFrame([row for r in results for row in r.runs]).reindex(columns=columns)
     pieces = [piece for r in results for piece in r.timeseries]
-    series = pd.DataFrame({name: np.concatenate([piece[name] for piece in pieces])
-                           for name in TIMESERIES_COLUMNS})
+    series_columns = TIMESERIES_COLUMNS + rule_series_columns(scenario)
+    series = pd.DataFrame({
+        name: np.concatenate([piece.get(name, np.full(piece["step"].size, np.nan))
+                              for piece in pieces])
+        for name in series_columns
+    })
     series[["message", "arm"]] = series[["message", "arm"]].astype(str)
     timings = {
         r.spec.run: {"point": r.spec.point, "replication": r.spec.replication,
@@ -367,7 +389,7 @@ def run_chunk(chunk: Chunk) -> ChunkResult:
     }
     return ChunkResult(
         runs.sort_values(["run", "message"], ignore_index=True),
-        series[TIMESERIES_COLUMNS].sort_values(["run", "message", "step"], ignore_index=True),
+        series[series_columns].sort_values(["run", "message", "step"], ignore_index=True),
         timings,
     )
 

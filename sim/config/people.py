@@ -179,7 +179,10 @@ class People(Frozen):
     - ``visibility``: the fraction of their neighbours their shares reach (1:
       public; below 1: a protected account);
     - ``roles``: groups with their own values, such as the top 1% by degree as
-      influencers.
+      influencers;
+    - ``opinion``: where each person's opinion starts under a continuous opinion rule
+      (``bounded_confidence``), in [0, 1] (values drawn outside are clipped to it;
+      unset: uniform on [0, 1]); read by no other rule.
     """
 
     activity: Attribute = 1.0
@@ -187,10 +190,11 @@ class People(Frozen):
     influence: Attribute = 1.0
     visibility: Attribute = 1.0
     roles: list[Role] = []
+    opinion: Attribute | None = None
 
     @model_validator(mode="after")
     def _probabilities(self):
-        for name in PROBABILITY_ATTRIBUTES:
+        for name in (*PROBABILITY_ATTRIBUTES, "opinion"):
             _check_probability_attribute(name, getattr(self, name))
         names = [role.name for role in self.roles]
         repeated = sorted({n for n in names if names.count(n) > 1})
@@ -200,8 +204,9 @@ class People(Frozen):
 
     @property
     def is_default(self) -> bool:
-        """Whether everyone is the same, always online, public, with weight 1."""
-        return self == People()
+        """Whether everyone is the same, always online, public, with weight 1 (where
+        opinions start does not matter to the modifiers)."""
+        return self.model_copy(update={"opinion": None}) == People()
 
 
 class Modifiers(Frozen):

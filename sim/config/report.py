@@ -68,6 +68,18 @@ MEASURES: dict[str, Measure] = {
         Measure("mean_offspring", "people told per sharer", "people", None, "shape"),
         Measure("mean_separation", "mean separation", "hops", None, "shape"),
         Measure("steps", "steps run", "steps", None, "reach"),
+        Measure("holders_frac", "holding the message's view", "% of people", "higher",
+                "opinion", scale=100.0),
+        Measure("consensus_step", "everyone agreed by", "step", "lower", "opinion"),
+        Measure("clusters", "opinion camps", "camps", None, "opinion", digits=1),
+        Measure("largest_cluster_frac", "largest camp", "% of people", None, "opinion",
+                scale=100.0),
+        Measure("mean_opinion", "mean opinion", "0 against, 1 for", "higher", "opinion",
+                digits=3),
+        Measure("opinion_variance", "spread of opinions", "variance", None, "opinion",
+                digits=3),
+        Measure("bimodality", "bimodality", "coefficient, two camps above 0.56", None,
+                "opinion", digits=2),
     )
 }
 """Every measure a report can show, by its ``runs.parquet`` column."""

@@ -24,7 +24,9 @@ from sim.schema import (
     Frozen,
     Identifier,
     KeyedError,
+    NonNegative,
     NonNegativeInt,
+    Probability,
     Seed,
 )
 
@@ -38,14 +40,31 @@ def rule_union() -> Any:
 RuleSpec = rule_union()
 
 
+class ShareByOpinion(Frozen):
+    """How willing people are to share a message, by their opinion of the brand: a
+    factor on their receptivity of ``against`` at opinion 0 and ``in_favour`` at 1,
+    in a straight line between."""
+
+    against: NonNegative = 1.0
+    in_favour: NonNegative = 1.0
+
+
 class Message(Frozen):
-    """One message: its rule, its tone, how it is seeded and its modifiers."""
+    """One message: its rule, its tone, how it is seeded and its modifiers.
+
+    ``opinion_shift``: hearing the message moves a person's opinion of the brand (in
+    [0, 1]) this share of the way to 1 (a positive message) or to 0 (a negative one,
+    times its ``negativity_bias``, at most all the way); ``share_by_opinion``: how
+    opinion changes the willingness to share it (:class:`ShareByOpinion`).
+    """
 
     name: Identifier
     valence: Literal["positive", "negative", "neutral"] = "neutral"
     rule: RuleSpec
     seeding: Seeding = Seeding()
     modifiers: Modifiers = Modifiers()
+    opinion_shift: Probability | None = None  # unset: 0, and left out of scenario.yaml
+    share_by_opinion: ShareByOpinion | None = None
 
     @model_validator(mode="after")
     def _modifiers_fit(self):
@@ -64,6 +83,10 @@ class Message(Frozen):
                 f"the independent-cascade p that {self.seeding.strategy} plans with "
                 f"(rule {self.rule.model} has none)",
             )
+        if self.opinion_shift and self.valence == "neutral":
+            raise KeyedError("opinion_shift", self.opinion_shift,
+                             "0 for a neutral message (valence positive or negative moves "
+                             "opinions)")
         if self.modifiers.forgetting > 0.0 and not rule.keeps_spreading:
             raise KeyedError(
                 "modifiers.forgetting",
@@ -145,6 +168,14 @@ class Scenario(Frozen):
         return self
 
     @model_validator(mode="after")
+    def _rules_fit(self):
+        for message in self.messages:
+            error = rule_registry.rule_class(message.rule.model).conflict(self, message)
+            if error is not None:
+                raise error
+        return self
+
+    @model_validator(mode="after")
     def _actors_name_messages(self):
         messages = {message.name: message for message in self.messages}
         names = ", ".join(messages)
@@ -153,6 +184,10 @@ class Scenario(Frozen):
                 raise KeyedError(
                     f"campaign.actions.{i}.message", action.message, f"a message name: {names}"
                 )
+            if action.action == "community" and messages[action.message].share_by_opinion:
+                raise KeyedError(f"campaign.actions.{i}.message", action.message,
+                                 "a message without share_by_opinion (both would set "
+                                 "its receptivity)")
         manager = self.community_manager
         if manager is not None:
             for field in ("watch", "respond_with"):
@@ -228,6 +263,20 @@ class Scenario(Frozen):
         if arms and baseline is not None and baseline not in arms + self.point_labels():
             raise KeyedError("report.baseline", baseline, f"an arm of the sweep: {', '.join(arms)}")
         return self
+
+    @property
+    def coupled(self) -> bool:
+        """Whether messages move people's opinions or opinions move sharing."""
+        return any(bool(message.opinion_shift) or message.share_by_opinion is not None
+                   for message in self.messages)
+
+    @property
+    def has_opinions(self) -> bool:
+        """Whether people hold an opinion of the brand in this scenario (coupled
+        messages or a continuous opinion rule)."""
+        return self.coupled or any(
+            rule_registry.rule_class(message.rule.model).opinion == "continuous"
+            for message in self.messages)
 
     def point_labels(self) -> list[str]:
         """Each point's name in words (:meth:`sim.config.sweep.Sweep.labels`); a

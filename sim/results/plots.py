@@ -155,7 +155,7 @@ def mean_curves(
         A results folder's ``timeseries`` table.
     runs : pandas.DataFrame, optional
         Its ``runs`` table: when given, each run's counts of people (``heard``,
-        ``adopters``, ``sharing``) are divided by its own number of people
+        ``adopters``, ``sharing``, ``holders``) are divided by its own number of people
         (``n_nodes``), giving fractions; other columns are left as they are.
     columns : sequence of str
         The columns to average.
@@ -182,7 +182,7 @@ def mean_curves(
     if runs is not None:
         sizes = runs.drop_duplicates("run").set_index("run")["n_nodes"]
         people = frame["run"].map(sizes).to_numpy(dtype=float)
-        counted = [c for c in ("heard", "adopters", "sharing") if c in columns]
+        counted = [c for c in ("heard", "adopters", "sharing", "holders") if c in columns]
         frame = frame.assign(**{column: frame[column] / people for column in counted})
     parts = [
         mean_band(frame, ["point", "message", "step"], column).assign(column=column)
@@ -202,7 +202,8 @@ def adoption_curve(
     """Fraction of people who heard and who shared, mean and 95% band over replications.
 
     One panel per point (titled by its swept values), one colour per message;
-    solid lines for *heard*, dashed for *shared*. Each run's counts are divided by
+    solid lines for *heard*, dashed for *shared* (for a message of an opinion rule, one
+    solid line: the people holding its view). Each run's counts are divided by
     its own number of people (``runs.n_nodes``). Each panel ends at the last step
     of its own longest run, so a fast point is not squeezed against the axis.
 
@@ -234,17 +235,25 @@ def adoption_curve(
     True
     """
     labels = dict(labels) if labels is not None else point_labels(runs)
-    curves = mean_curves(timeseries, runs)
+    opinions = "holders" in timeseries
+    curves = mean_curves(timeseries, runs,
+                         columns=("heard", "adopters", "holders") if opinions else ("heard",
+                                                                                    "adopters"))
     point_last = curves.groupby("point")["step"].max()
     points = sorted(int(p) for p in curves["point"].unique())
     messages = list(dict.fromkeys(timeseries["message"]))
     colours = {message: DEEP[i % len(DEEP)] for i, message in enumerate(messages)}
+    # an opinion rule's message: who holds its view at each step (its sharing curve)
+    holding = set(timeseries.loc[timeseries["holders"].notna(), "message"]) if opinions else set()
+    lines = {message: ((("holders", "-", "holding its view"),) if message in holding
+                       else (("heard", "-", "heard"), ("adopters", "--", "shared")))
+             for message in messages}
     with plt.rc_context(WHITEGRID):
-        return _draw_adoption(curves, point_last, points, messages, colours, labels, title,
+        return _draw_adoption(curves, point_last, points, lines, colours, labels, title,
                               path)
 
 
-def _draw_adoption(curves, point_last, points, messages, colours, labels, title, path):
+def _draw_adoption(curves, point_last, points, lines, colours, labels, title, path):
     columns = 2 if len(points) == 4 else min(len(points), 3)  # 4 panels: a 2x2 square
     rows = -(-len(points) // columns)
     # Share the x axis only when the points last comparably long.
@@ -262,9 +271,9 @@ def _draw_adoption(curves, point_last, points, messages, colours, labels, title,
     top = 0.0
     for axis, point in zip(axes.flat, points, strict=False):
         here = curves[curves["point"] == point]
-        for message in messages:
+        for message, drawn in lines.items():
             one = here[here["message"] == message]
-            for who, style, name in (("heard", "-", "heard"), ("adopters", "--", "shared")):
+            for who, style, name in drawn:
                 # Fractions live in [0, 1]; a t band of a skewed sample may poke out.
                 band = one[one["column"] == who][["step", "mean", "lo", "hi"]].clip(lower=0.0)
                 band[["lo", "hi"]] = band[["lo", "hi"]].clip(upper=1.0)

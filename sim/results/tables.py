@@ -39,7 +39,11 @@ THEMES = {
     "money": "Money",
     "sentiment": "Sentiment",
     "shape": "Cascade shape",
+    "opinion": "Opinions",
 }
+# what an opinion rule's runs show (those its columns have)
+OPINION_MEASURES = ("holders_frac", "consensus_step", "clusters", "largest_cluster_frac",
+                    "mean_opinion", "opinion_variance")
 BASE_MEASURES = {
     "reach": ("reach_frac", "adopters", "peak_step", "t50"),
     "money": ("cost", "cost_per_reach", "cost_per_adopter"),
@@ -225,6 +229,10 @@ def themes(runs: pd.DataFrame, scenario: Mapping[str, Any] | None) -> dict[str, 
     negative = any(m.get("valence") == "negative" for m in (scenario or {}).get("messages") or [])
     if negative or ("time_to_contain" in runs and bool(runs["time_to_contain"].notna().any())):
         chosen["sentiment"] = list(BASE_MEASURES["sentiment"])
+    opinions = [name for name in OPINION_MEASURES
+                if name in runs and bool(runs[name].notna().any())]
+    if opinions:
+        chosen["opinion"] = opinions
     for name in (report.rank_column, *map(measure_column, report.show)):
         theme = MEASURES[name].theme
         if name not in chosen.setdefault(theme, []):

@@ -9,8 +9,9 @@ share. Importing this package registers the built-in rules; see
 Examples
 --------
 >>> import sim.rules
->>> sorted(sim.rules.names())
-['bass', 'independent_cascade', 'linear_threshold', 'rumor', 'sir', 'sis']
+>>> sorted(sim.rules.names())  # doctest: +NORMALIZE_WHITESPACE
+['bass', 'bounded_confidence', 'independent_cascade', 'linear_threshold', 'majority',
+ 'q_voter', 'rumor', 'sir', 'sis', 'voter']
 """
 
 # ruff: noqa: I001 (the built-in rules register in this order, the order errors list them)
@@ -29,22 +30,32 @@ from sim.rules.linear_threshold import LinearThreshold, LinearThresholdRule
 from sim.rules.bass import Bass, BassRule
 from sim.rules.rumor import Rumor, RumorRule
 from sim.rules.sir import SIR, SIS, SIRRule, SISRule
+from sim.rules.opinion import Majority, MajorityRule, QVoter, QVoterRule, Voter, VoterRule
+from sim.rules.bounded_confidence import BoundedConfidence, BoundedConfidenceRule
 
 __all__ = [
     "SIR",
     "SIS",
     "Bass",
     "BassRule",
+    "BoundedConfidence",
+    "BoundedConfidenceRule",
     "IndependentCascade",
     "IndependentCascadeRule",
     "LinearThreshold",
     "LinearThresholdRule",
+    "Majority",
+    "MajorityRule",
+    "QVoter",
+    "QVoterRule",
     "Rule",
     "Rumor",
     "RumorRule",
     "SIRRule",
     "SISRule",
     "Slider",
+    "Voter",
+    "VoterRule",
     "make_rule",
     "names",
     "on_change",

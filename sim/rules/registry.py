@@ -11,8 +11,8 @@ particular rule.
 Examples
 --------
 >>> import sim.rules
->>> sorted(names())[:2]
-['bass', 'independent_cascade']
+>>> sorted(names())[:3]
+['bass', 'bounded_confidence', 'independent_cascade']
 >>> rule_class("bass").__name__
 'BassRule'
 """
@@ -28,7 +28,7 @@ import numpy as np
 
 from sim.jit import is_ours
 from sim.rules.common import GraphArrays, Position, Schedule, advance, advance_uncached
-from sim.schema import Frozen
+from sim.schema import Frozen, KeyedError
 
 ENTRY_POINT_GROUP = "buzz.rules"
 
@@ -85,6 +85,11 @@ class Rule:
     over ``t``)."""
     run_columns: ClassVar[tuple[str, ...]] = ()
     """The rule's own columns of ``runs.parquet`` (:meth:`run_measures` fills them)."""
+    series_columns: ClassVar[tuple[str, ...]] = ()
+    """The rule's own columns of ``timeseries.parquet`` (:meth:`series_measures`)."""
+    opinion: ClassVar[str | None] = None
+    """``"discrete"`` or ``"continuous"`` for a rule of what people think (opinions),
+    ``None`` for a rule of what they heard and shared."""
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -140,6 +145,22 @@ class Rule:
         from its cumulative ``(heard, adopters, sharing)`` curves (steps ``0 .. T``), the
         number of people and the scenario's ``steps``. None by default."""
         return {}
+
+    def state_measures(self, track) -> dict[str, float]:
+        """Values of :attr:`run_columns` read from the final state of ``track`` (an
+        opinion rule's opinions), beside :meth:`run_measures`. None by default."""
+        return {}
+
+    def series_measures(self, track, until_step: int) -> dict[str, np.ndarray]:
+        """The values of :attr:`series_columns` at each step ``0 .. until_step`` of a
+        finished run of ``track``. None by default."""
+        return {}
+
+    @classmethod
+    def conflict(cls, scenario, message) -> KeyedError | None:
+        """What in ``scenario`` this rule cannot serve for ``message`` (the error to
+        report, naming the key), or ``None``. By default, nothing."""
+        return None
 
 
 def register(rule: type[Rule], *, replace: bool = False) -> type[Rule]:

@@ -32,6 +32,7 @@ from collections import OrderedDict, deque
 from dataclasses import dataclass
 from typing import Any
 
+import matplotlib
 import numpy as np
 from matplotlib.collections import LineCollection
 from matplotlib.figure import Figure
@@ -464,10 +465,15 @@ def status_line(model: BuzzModel) -> str:
     parts = [f"step {model.t}"]
     for track in model.tracks:
         name = track.message.name
+        if track.rule.opinion:
+            parts.append(f"{name}: holding its view {model.count('sharing', name)}")
+            continue
         parts.append(
             f"{name}: heard {model.count('heard', name)} · "
             f"shared {model.count('adopters', name)}"
         )
+    if model.opinion is not None:
+        parts.append(f"mean opinion {model.mean_opinions(model.t)[-1]:.3f} (0 against, 1 for)")
     return " · ".join(parts)
 
 
@@ -491,6 +497,9 @@ def finished_line(model: BuzzModel) -> str | None:
         return None
     people = model.graph.n_nodes
     reach = [
+        f"{track.message.name}: {model.count('sharing', track.message.name):,} of "
+        f"{people:,} people hold its view"
+        if track.rule.opinion else
         f"{track.message.name} reached {model.count('heard', track.message.name):,} of "
         f"{people:,} people ({model.count('heard', track.message.name) / people:.0%}), "
         f"{model.count('adopters', track.message.name):,} shared"
@@ -569,22 +578,65 @@ def draw_network(
             np.stack([xy[picture.ties[:, 0]], xy[picture.ties[:, 1]]], axis=1),
             colors="#9a9a9a", linewidths=0.4, alpha=0.5, zorder=1,
         ))
-    colours = np.array([colour for _, colour in STATES])
     size = float(np.clip(3000 / max(picture.nodes.size, 1), 8, 60))
-    axis.scatter(xy[:, 0], xy[:, 1], s=size, c=colours[codes], linewidths=0.3,
+    if track.rule.opinion:
+        colours, keys = opinion_colours(track, picture.nodes)
+    else:
+        palette = np.array([colour for _, colour in STATES])
+        colours = palette[codes]
+        keys = [
+            Line2D([], [], linestyle="", marker="o", markersize=6, markerfacecolor=colour,
+                   markeredgecolor="#555555", markeredgewidth=0.3,
+                   label=f"{label} ({int((codes == code).sum())})")
+            for code, (label, colour) in enumerate(STATES)
+        ]
+    axis.scatter(xy[:, 0], xy[:, 1], s=size, c=colours, linewidths=0.3,
                  edgecolors="#555555", zorder=2)
-    keys = [
-        Line2D([], [], linestyle="", marker="o", markersize=6, markerfacecolor=colour,
-               markeredgecolor="#555555", markeredgewidth=0.3,
-               label=f"{label} ({int((codes == code).sum())})")
-        for code, (label, colour) in enumerate(STATES)
-    ]
     axis.legend(handles=keys, loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize=8,
                 frameon=False, title="people drawn", title_fontsize=8)
     axis.set_title(f"{track.message.name} at step {model.t}", fontsize=10)
     axis.set_aspect("equal")
     axis.set_axis_off()
     figure.tight_layout()
+
+
+def opinion_colours(track, nodes: np.ndarray) -> tuple[np.ndarray, list[Line2D]]:
+    """The colours of the drawn people under an opinion rule, and the legend's keys:
+    purple for who holds the message's view, orange for the opposite (discrete
+    opinions); from orange (0, against) through white to purple (1, for) on a
+    continuous scale.
+
+    Examples
+    --------
+    >>> from sim.config import scenario_from_dict
+    >>> scenario = scenario_from_dict({
+    ...     "name": "demo", "network": {"model": "complete", "n": 4},
+    ...     "messages": [{"name": "m", "rule": {"model": "voter"},
+    ...                   "seeding": {"strategy": "nodes", "nodes": [0]}}]})
+    >>> model = BuzzModel(scenario, create_agents=False)
+    >>> colours, keys = opinion_colours(model.track("m"), np.arange(4))
+    >>> [key.get_label() for key in keys]
+    ['holds it (1)', 'the opposite (3)']
+    """
+    scale = matplotlib.colormaps["PuOr"]  # orange (0) to purple (1), white between
+    if track.rule.opinion == "discrete":
+        holds = track.work.holds[nodes].astype(float)
+        named = ((1.0, "holds it", int(holds.sum())),
+                 (0.0, "the opposite", int(nodes.size - holds.sum())))
+        colours = scale(0.15 + 0.7 * holds)
+    else:
+        opinion = track.work.opinion[nodes]
+        named = ((1.0, "for: 1", int((opinion > 0.5).sum())),
+                 (0.5, "undecided: 0.5", None),
+                 (0.0, "against: 0", int((opinion <= 0.5).sum())))
+        colours = scale(0.15 + 0.7 * opinion)
+    keys = [
+        Line2D([], [], linestyle="", marker="o", markersize=6,
+               markerfacecolor=scale(0.15 + 0.7 * value), markeredgecolor="#555555",
+               markeredgewidth=0.3, label=label if count is None else f"{label} ({count})")
+        for value, label, count in named
+    ]
+    return colours, keys
 
 
 def draw_curves(figure: Figure, model: BuzzModel) -> None:
