@@ -240,11 +240,13 @@ def test_executors_give_identical_opinion_tables(tmp_path, executor):
 
 
 def test_resumed_opinion_batch_gives_the_same_tables(tmp_path):
-    """A folder with the first replication, resumed to both, holds what one batch
-    writes."""
+    """A folder whose first part was lost, resumed, holds what one batch writes (its
+    runs run again)."""
     scenario = scenario_from_dict(OPINION_BATCH)
     sim.run_batch(scenario, tmp_path / "whole", executor="serial")
-    sim.run_batch(scenario, tmp_path / "resumed", executor="serial", replications=1)
+    sim.run_batch(scenario, tmp_path / "resumed", executor="serial")
+    part = sorted((tmp_path / "resumed" / "parts").glob("timeseries-*.parquet"))[0]
+    part.write_bytes(part.read_bytes()[:40])
     resumed = sim.run_batch(scenario, tmp_path / "resumed", executor="serial", resume=True)
     assert resumed.complete
     assert_same_tables(tmp_path / "whole", tmp_path / "resumed")
