@@ -328,7 +328,11 @@ class ResultsStore:
     def done_runs(self) -> set[int]:
         """Runs finished in an earlier or this batch (both their parts are on disk and
         readable; a damaged part's runs run again)."""
-        listed = {part["file"] for part in self.manifest["parts"] if self._readable(part["file"])}
+        readable = [part for part in self.manifest["parts"] if self._readable(part["file"])]
+        # a damaged part leaves the list: its runs are written again, maybe in parts
+        # of other bounds, and the tables are assembled from the list
+        self.manifest["parts"] = readable
+        listed = {part["file"] for part in readable}
         return {
             int(run)
             for run, info in self.manifest["runs"].items()
