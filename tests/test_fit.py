@@ -1,0 +1,192 @@
+"""``buzz fit``: recovery of a known parameter, reproducibility, resuming, the two data
+forms, the executors, and bad input refused in one line before anything runs."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+import yaml
+
+import sim
+from sim.config import scenario_from_dict
+from sim.errors import InputError
+from sim.fit.observed import read_observed
+from sim.fit.params import FitParam
+from sim.fit.simulate import Simulator
+
+from .test_cli import buzz
+
+TRUE_P = 0.25
+KEY = "messages.promo.rule.p"
+SCENARIO = {
+    "name": "known", "seed": 11, "steps": 25,
+    "network": {"model": "watts_strogatz", "n": 500, "k": 6, "p": 0.1},
+    "messages": [{"name": "promo", "rule": {"model": "independent_cascade", "p": TRUE_P},
+                  "seeding": {"strategy": "random", "count": 5}}],
+}
+
+
+def simulated(steps: np.ndarray, p: float, seed: int, cascades: int = 1) -> pd.DataFrame:
+    """Curves simulated by buzz itself at a known ``p`` (the data to fit back)."""
+    scenario = scenario_from_dict(SCENARIO)
+    layout = pd.DataFrame({"message": "promo", "cascade": 0, "step": steps, "heard": 0})
+    simulator = Simulator(scenario, (FitParam(KEY, 0.0, 1.0),),
+                          read_observed_frame(layout), seed)
+    curves = simulator.curves((p,), runs=cascades)
+    return pd.concat([pd.DataFrame({"cascade": run, "step": steps,
+                                    "heard": curves[run, 0, 0, steps].astype(int),
+                                    "adopters": curves[run, 0, 1, steps].astype(int)})
+                      for run in range(cascades)], ignore_index=True)
+
+
+def read_observed_frame(table: pd.DataFrame):
+    from sim.fit.observed import Observed
+
+    return Observed("<test>", "curves", ("heard",), table)
+
+
+@pytest.fixture()
+def setup(tmp_path: Path) -> tuple[Path, Path]:
+    scenario = tmp_path / "known.yaml"
+    scenario.write_text(yaml.safe_dump(SCENARIO))
+    observed = tmp_path / "seen.csv"
+    simulated(np.arange(0, 21, 2), TRUE_P, seed=999).drop(columns="cascade").to_csv(
+        observed, index=False)
+    return scenario, observed
+
+
+def test_a_known_curve_is_fitted_back(setup, tmp_path):
+    scenario, observed = setup
+    result = sim.fit(scenario, observed, [f"{KEY}=0.01:0.6"], tmp_path / "fit",
+                     population=60, generations=4, predictive_draws=20)
+    entry = result.parameters[KEY]
+    assert entry["low"] <= TRUE_P <= entry["high"], entry
+    assert abs(entry["estimate"] - TRUE_P) < 0.05, entry
+    assert entry["high"] - entry["low"] < 0.25  # the curve pins p well inside its prior
+    facts = json.loads((tmp_path / "fit" / "fit.json").read_text())
+    assert facts["level"] == 0.9 and facts["parameters"][KEY]["level"] == 0.9
+    assert facts["simulations"] == result.simulations > 4 * 60
+    assert [g["generation"] for g in facts["generations"]] == [0, 1, 2, 3]
+    assert all(0 < g["acceptance_rate"] <= 1 for g in facts["generations"])
+    posterior = pd.read_parquet(tmp_path / "fit" / "posterior.parquet")
+    assert list(posterior.columns) == [KEY, "weight"]
+    assert posterior["weight"].sum() == pytest.approx(1.0)
+    for name in ("fit.png", "posterior.png"):
+        assert (tmp_path / "fit" / "figures" / name).stat().st_size > 10_000
+
+
+def test_a_serial_fit_is_reproducible_and_leaves_numpy_alone(setup, tmp_path):
+    scenario, observed = setup
+    np.random.seed(123)  # noqa: NPY002  (the global state must come back unchanged)
+    before = np.random.get_state()[1].copy()  # noqa: NPY002
+    tables = []
+    for name in ("one", "two"):
+        sim.fit(scenario, observed, [f"{KEY}=0.01:0.6"], tmp_path / name,
+                population=20, generations=2, predictive_draws=5)
+        tables.append(pd.read_parquet(tmp_path / name / "posterior.parquet"))
+    pd.testing.assert_frame_equal(*tables)
+    assert np.array_equal(np.random.get_state()[1], before)  # noqa: NPY002
+    other = sim.fit(scenario, observed, [f"{KEY}=0.01:0.6"], tmp_path / "three",
+                    population=20, generations=2, predictive_draws=5, seed=7)
+    assert not other.samples[KEY].equals(tables[0][KEY])
+
+
+def test_an_interrupted_fit_resumes_from_its_database(setup, tmp_path):
+    scenario, observed = setup
+    folder = tmp_path / "fit"
+
+    def stop_after_first(generation):
+        if generation.generation == 0:
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        sim.fit(scenario, observed, [f"{KEY}=0.01:0.6"], folder, population=20,
+                generations=3, on_generation=stop_after_first)
+    assert (folder / "fit.db").is_file() and not (folder / "fit.json").exists()
+    with pytest.raises(InputError, match="--resume"):
+        sim.fit(scenario, observed, [f"{KEY}=0.01:0.6"], folder, population=20)
+    seen = []
+    result = sim.fit(scenario, observed, [f"{KEY}=0.01:0.6"], folder, population=20,
+                     generations=3, resume=True, predictive_draws=5,
+                     on_generation=lambda g: seen.append(g.generation))
+    assert seen == [1, 2]  # the first generation was kept, not drawn again
+    assert [g["generation"] for g in result.generations] == [0, 1, 2]
+
+
+def test_final_sizes_of_many_cascades_are_fitted(tmp_path):
+    scenario = tmp_path / "known.yaml"
+    scenario.write_text(yaml.safe_dump(SCENARIO))
+    curves = simulated(np.array([25]), 0.2, seed=5, cascades=15)
+    observed = tmp_path / "sizes.parquet"
+    curves.rename(columns={"heard": "reach"})[["reach", "adopters"]].to_parquet(observed)
+    result = sim.fit(scenario, observed, [f"{KEY}=0.01:0.6"], tmp_path / "fit",
+                     population=30, generations=3, predictive_draws=10)
+    entry = result.parameters[KEY]
+    assert entry["low"] <= 0.2 <= entry["high"]
+    facts = json.loads((tmp_path / "fit" / "fit.json").read_text())
+    assert facts["form"] == "sizes" and facts["cascades"] == 15
+    assert "reach 90th percentile" in " ".join(facts["statistics"])
+
+
+def test_the_cli_fits_with_processes_and_says_what_it_found(setup, tmp_path):
+    scenario, observed = setup
+    out = buzz("fit", scenario, "--observed", observed, "--param", f"{KEY}=0.01:0.6",
+               "--param", "network.p=0:1", "--out", tmp_path / "fit", "--population", "20",
+               "--generations", "2", "--executor", "processes", "--workers", "2")
+    assert out.returncode == 0, out.stderr
+    assert "generation 2:" in out.stdout
+    assert f"{KEY}: " in out.stdout and "90% interval" in out.stdout
+    # the rewiring of a small-world network barely changes a cascade's curve
+    assert "the data barely pin network.p" in out.stdout
+    facts = json.loads((tmp_path / "fit" / "fit.json").read_text())
+    assert facts["executor"] == "processes"
+    assert not facts["parameters"]["network.p"]["pinned"]
+
+
+BAD = [
+    ("time,count\n0,5\n", [], "columns", "step with heard and/or adopters"),
+    ("step,heard\n0,5\n1,-3\n", [], "heard (row 2)", "a whole number, 0 or more"),
+    ("step,heard\n0,5\n1,9\n2,7\n", [], "heard (step 2) = 7", "never below the step before"),
+    ("reach\n12\n3.5\n", [], "reach (row 2) = 3.5", "a whole number"),
+    ("step,heard\n0,5\n", ["--param", "messages.promo.rule.beta=0:1"],
+     "messages.promo.rule.beta", "holds a number"),
+    ("step,heard\n0,5\n", ["--param", f"{KEY}=0.5:0.2"], KEY, "finite LOW below HIGH"),
+    ("step,heard\n0,5\n", ["--param", f"{KEY}=0.1:1.5"], f"{KEY} = 1.5", "1"),
+    ("step,heard\n0,5\n", ["--param", "network.k=log:0:8"], "network.k", "LOW above 0"),
+    ("step,heard\n0,5\n99,30\n", [], "step = 99", "raise steps"),
+    ("step,heard\n0,5\n1,900\n", [], "heard = 900", "at most 500"),
+]
+
+
+@pytest.mark.parametrize(("data", "extra", "where", "allowed"), BAD)
+def test_bad_input_is_one_line_and_nothing_runs(setup, tmp_path, data, extra, where, allowed):
+    scenario, _ = setup
+    observed = tmp_path / ("bad.csv")
+    observed.write_text(data)
+    params = extra or ["--param", f"{KEY}=0.01:0.6"]
+    out = buzz("fit", scenario, "--observed", observed, *params, "--out", tmp_path / "fit")
+    assert out.returncode == 2, out.stdout + out.stderr
+    lines = out.stderr.strip().splitlines()
+    assert len(lines) == 1, out.stderr
+    assert where in lines[0] and allowed in lines[0], lines[0]
+    assert not (tmp_path / "fit").exists()
+
+
+def test_observed_forms_are_told_apart_by_their_columns(tmp_path):
+    curves = tmp_path / "curves.csv"
+    curves.write_text("message,cascade,step,adopters,note\na,x,1,4,hi\na,x,0,2,\na,y,0,1,\n")
+    observed = read_observed(curves, ["a", "b"])
+    assert (observed.form, observed.counts, observed.n_cascades) == ("curves", ("adopters",), 2)
+    assert observed.table["step"].tolist() == [0, 1, 0]  # sorted within each cascade
+    with pytest.raises(InputError, match="message = 'c'"):
+        (tmp_path / "other.csv").write_text("message,reach\nc,4\n")
+        read_observed(tmp_path / "other.csv", ["a", "b"])
+    sizes = tmp_path / "sizes.csv"
+    sizes.write_text("reach,adopters\n10,4\n")
+    assert read_observed(sizes, ["a"]).form == "sizes"
+    with pytest.raises(InputError, match="a message column"):
+        read_observed(sizes, ["a", "b"])
