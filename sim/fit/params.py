@@ -54,7 +54,7 @@ class FitParam:
         """
         value = 10.0**sampled if self.log else float(sampled)
         value = min(max(value, self.low), self.high)  # rounding at the edge of the prior
-        return int(round(value)) if self.integer else value
+        return round(value) if self.integer else value
 
     def describe(self) -> str:
         """The prior in words."""
@@ -100,7 +100,7 @@ def parse_params(items: list[str], scenario: Scenario) -> list[FitParam]:
         param = FitParam(param.key, param.low, param.high, param.log,
                          integer=isinstance(current, int) and not isinstance(current, bool))
         for end in (param.low, param.high):
-            value = int(round(end)) if param.integer else end
+            value = round(end) if param.integer else end
             try:
                 with_values(scenario, {param.key: value}, SOURCE)
             except InputError as error:

@@ -101,7 +101,7 @@ class Simulator:
         """The last scenario step the data need."""
         if self.observed.form != "curves":
             return self.scenario.steps
-        return int(round(self.observed.table["step"].max() * self.step_duration))
+        return round(float(self.observed.table["step"].max()) * self.step_duration)
 
     def values(self, sampled: dict) -> tuple[float | int, ...]:
         """The keys' values at pyabc's parameter point."""
