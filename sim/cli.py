@@ -117,6 +117,10 @@ def run(
         "--force", help="Delete the results already in the folder instead of keeping them "
         "under a numbered folder.")] = False,
     quiet: Annotated[bool, typer.Option("--quiet", help="Print nothing but errors.")] = False,
+    from_fit: Annotated[Path | None, typer.Option(
+        "--from-fit", metavar="FOLDER", show_default=False,
+        help="A folder written by buzz fit: each replication draws the fitted values from "
+        "its posterior, so intervals include what the data left unknown.")] = None,
 ) -> None:
     """Run a scenario's arms and replications; write tables, a manifest and a figure.
 
@@ -133,6 +137,14 @@ def run(
         raise InputError("--executor", "", executor, ", ".join(CHOICES))
     if scheduler is not None and executor != "dask":
         raise InputError("--scheduler", "", scheduler, "only with --executor dask")
+    adjust_runs = None
+    if from_fit is not None:
+        from functools import partial
+
+        from sim.fit.forecast import check_fit, posterior_specs
+
+        check_fit(from_fit)  # before the folder is touched
+        adjust_runs = partial(posterior_specs, folder=from_fit, seed=loaded.seed)
     from sim.batch import run_batch
     from sim.batch.progress import BatchProgress
     from sim.results.plots import adoption_curve
@@ -152,7 +164,8 @@ def run(
         with BatchProgress(quiet=quiet) as progress:
             batch = run_batch(loaded, folder, executor=executor, workers=workers,
                               scheduler=scheduler, replications=replications, resume=resume,
-                              force=force, source=str(scenario), on_progress=progress)
+                              force=force, source=str(scenario), on_progress=progress,
+                              adjust_runs=adjust_runs)
     except BaseException:
         if kept is not None and not folder.exists():
             kept.rename(folder)  # nothing ran (bad data): the earlier results go back

@@ -190,3 +190,52 @@ def test_observed_forms_are_told_apart_by_their_columns(tmp_path):
     assert read_observed(sizes, ["a"]).form == "sizes"
     with pytest.raises(InputError, match="a message column"):
         read_observed(sizes, ["a", "b"])
+
+
+@pytest.fixture(scope="module")
+def small_fit(tmp_path_factory) -> Path:
+    """A real (small) fit of p to the known curve."""
+    folder = tmp_path_factory.mktemp("small-fit")
+    observed = folder / "seen.csv"
+    simulated(np.arange(0, 21, 2), TRUE_P, seed=999).drop(columns="cascade").to_csv(
+        observed, index=False)
+    sim.fit(scenario_from_dict(SCENARIO), observed, [f"{KEY}=0.01:0.6"], folder / "fit",
+            population=20, generations=2, predictive_draws=5)
+    return folder / "fit"
+
+
+def test_a_forecast_draws_each_replication_from_the_posterior(small_fit, tmp_path):
+    from sim.results.replay import replay_cascade_tree
+
+    other = {**SCENARIO, "name": "next", "replications": 6,
+             "sweep": {"arms": [
+                 {"name": "random seeds", "set": {"messages.promo.seeding.strategy": "random"}},
+                 {"name": "hubs", "set": {"messages.promo.seeding.strategy": "top_degree"}}]}}
+    scenario = tmp_path / "next.yaml"
+    scenario.write_text(yaml.safe_dump(other))
+    tables = []
+    for name in ("one", "two"):
+        out = buzz("run", scenario, "--from-fit", small_fit, "--out", tmp_path / name,
+                   "--quiet")
+        assert out.returncode == 0, out.stderr
+        tables.append(pd.read_parquet(tmp_path / name / "runs.parquet"))
+    runs = tables[0]
+    pd.testing.assert_frame_equal(runs.drop(columns="seed"), tables[1].drop(columns="seed"))
+    drawn = runs.groupby("replication")[KEY].agg(["nunique", "first"])
+    assert (drawn["nunique"] == 1).all()  # both arms of a replication share the draw
+    assert drawn["first"].nunique() > 1  # replications draw different values
+    posterior = pd.read_parquet(small_fit / "posterior.parquet")
+    assert set(drawn["first"]) <= set(posterior[KEY])
+    # each run really ran at its drawn p: the first run replays to the same reach
+    assert replay_cascade_tree(tmp_path / "one") is not None
+
+
+def test_a_forecast_refuses_a_folder_without_a_fit_or_a_key_it_lacks(small_fit, tmp_path):
+    scenario = tmp_path / "other.yaml"
+    renamed = {**SCENARIO, "messages": [{**SCENARIO["messages"][0], "name": "launch"}]}
+    scenario.write_text(yaml.safe_dump(renamed))
+    for folder, words in ((tmp_path, "a folder written by buzz fit"),
+                          (small_fit, "messages.promo")):
+        out = buzz("run", scenario, "--from-fit", folder, "--out", tmp_path / "run")
+        assert out.returncode == 2 and len(out.stderr.strip().splitlines()) == 1, out.stderr
+        assert words in out.stderr
