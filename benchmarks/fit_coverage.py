@@ -151,9 +151,13 @@ def main() -> None:
     parser.add_argument("--only", nargs="+", choices=sorted(SETTINGS), default=list(SETTINGS))
     parser.add_argument("--fits", type=int, default=None, help="data sets per setting")
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--population", type=int, default=None, help="default 100 (quick: 40)")
+    parser.add_argument("--generations", type=int, default=None, help="default 6 (quick: 3)")
     arguments = parser.parse_args()
     fits = arguments.fits or (5 if arguments.quick else 30)
     population, generations = (40, 3) if arguments.quick else (100, 6)
+    population = arguments.population or population
+    generations = arguments.generations or generations
     command = "python benchmarks/fit_coverage.py " + " ".join(sys.argv[1:])
     tasks = [(name, index, population, generations, 2026 + number)
              for number, name in enumerate(arguments.only) for index in range(fits)]
