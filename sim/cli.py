@@ -331,10 +331,16 @@ def plot(folder: ResultsArg) -> None:
 @app.command()
 def report(folder: ResultsArg) -> None:
     """Write FOLDER/report.html (the arms ranked, every measure with its interval,
-    the figures, in one file to send on) and FOLDER/summary.csv.
+    the figures, in one file to send on) and FOLDER/summary.csv; for a folder written
+    by buzz fit, the estimates, their intervals and the figures.
 
     Example: buzz report results/product_launch
     """
+    if (folder / "fit.json").is_file() and not (folder / "runs.parquet").is_file():
+        from sim.fit.report import write_fit_report  # a folder written by buzz fit
+
+        console.print(str(write_fit_report(folder)), markup=False, highlight=False)
+        return
     from sim.results.report import write_report
 
     path = write_report(folder)

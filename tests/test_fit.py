@@ -239,3 +239,13 @@ def test_a_forecast_refuses_a_folder_without_a_fit_or_a_key_it_lacks(small_fit, 
         out = buzz("run", scenario, "--from-fit", folder, "--out", tmp_path / "run")
         assert out.returncode == 2 and len(out.stderr.strip().splitlines()) == 1, out.stderr
         assert words in out.stderr
+
+
+def test_buzz_report_on_a_fit_folder_writes_its_page(small_fit):
+    out = buzz("report", small_fit)
+    assert out.returncode == 0, out.stderr
+    page = (small_fit / "report.html").read_text(encoding="utf-8")
+    entry = json.loads((small_fit / "fit.json").read_text())["parameters"][KEY]
+    assert f"{entry['low']:.4g} to {entry['high']:.4g}" in page
+    assert "chance to pass it on, per contact" in page  # the key in words
+    assert page.count("data:image/png;base64,") == 2
