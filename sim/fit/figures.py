@@ -83,7 +83,7 @@ def fit_figure(simulator: Simulator, predictive: np.ndarray, path: Path,
                 which = 0 if column == "heard" else 1
                 curves = predictive[:, 0, index, which, :]  # first run of each draw
                 steps = np.arange(curves.shape[1]) / simulator.step_duration
-                _band(axis, steps, curves, "simulated from the posterior")
+                _band(axis, steps, curves)
                 for number, (_, cascade) in enumerate(rows.groupby("cascade")):
                     axis.plot(cascade["step"], cascade[column], "o", ms=4, color=DEEP[1],
                               label="observed" if number == 0 else None)
@@ -95,25 +95,27 @@ def fit_figure(simulator: Simulator, predictive: np.ndarray, path: Path,
                 sizes = np.sort(rows[column].to_numpy(float))
                 share = (np.arange(sizes.size) + 0.5) / sizes.size
                 finals = np.sort(predictive[:, : sizes.size, index, which, -1], axis=1)
-                _band(axis, share, finals, "simulated from the posterior")
+                _band(axis, share, finals)
                 axis.plot(share, sizes, "o", ms=4, color=DEEP[1], label="observed")
                 axis.set_xlabel("share of cascades, smallest to largest")
                 axis.set_ylabel(f"{COUNT_WORDS[column]}\nper cascade (people)")
             axis.set_title(message)
-            axis.legend(loc="lower right", frameon=False, fontsize=9)
         title = ("Observed data and what the fitted scenario simulates "
                  f"(median, {LEVEL:.0%} band)")
         figure.suptitle("\n".join(textwrap.wrap(title, int(7 * width))))
-        figure.tight_layout()
+        figure.legend(*axes[0][0].get_legend_handles_labels(), loc="lower center", ncol=3,
+                      frameon=False)
+        figure.tight_layout(rect=(0, 0.07, 1, 1))
         return save_figure(figure, path)
 
 
-def _band(axis, x: np.ndarray, curves: np.ndarray, label: str) -> None:
+def _band(axis, x: np.ndarray, curves: np.ndarray) -> None:
+    """The median and the central band of simulated curves (one per row)."""
     tail = (1 - LEVEL) / 2 * 100
     low, middle, high = np.percentile(curves, [tail, 50, 100 - tail], axis=0)
     axis.fill_between(x, low, high, color=DEEP[0], alpha=0.25, lw=0,
-                      label=f"{label} ({LEVEL:.0%} band)")
-    axis.plot(x, middle, color=DEEP[0], label=f"{label} (median)")
+                      label=f"simulated: {LEVEL:.0%} band")
+    axis.plot(x, middle, color=DEEP[0], label="simulated: median")
 
 
 def posterior_figure(samples: pd.DataFrame, weights: np.ndarray, params: list[FitParam],

@@ -24,6 +24,28 @@ from sim.fit.posterior import draw_posterior, read_fit
 FROM_FIT = 5  # the SeedSequence spawn key of the posterior draws (after sim.randomness's)
 
 
+def forecast(scenario, fit_folder: str | Path, out: str | Path | None = None, **options):
+    """Run a scenario's batch with each replication's fitted values drawn from the fit
+    in ``fit_folder`` (what ``buzz run SCENARIO --from-fit DIR`` does); ``options`` go
+    to :func:`sim.batch.run_batch`.
+
+    Returns
+    -------
+    sim.batch.BatchResult
+    """
+    from functools import partial
+
+    from sim.batch import run_batch
+    from sim.config import Scenario, load_scenario
+
+    if not isinstance(scenario, Scenario):
+        options.setdefault("source", str(scenario))
+        scenario = load_scenario(scenario)
+    check_fit(fit_folder)
+    return run_batch(scenario, out, adjust_runs=partial(
+        posterior_specs, folder=fit_folder, seed=scenario.seed), **options)
+
+
 def check_fit(folder: str | Path) -> None:
     """Refuse, in one line, a folder that holds no finished fit."""
     read_fit(folder)

@@ -3,8 +3,9 @@ pin down (in words), and the files that hold them (``fit.json``, ``posterior.par
 
 ``estimate`` is the weighted posterior median; ``low`` and ``high`` bound the central
 90% credible interval (the weighted 5th and 95th percentiles). A parameter is called
-**barely pinned** when its 90% interval still spans more than 60% of its prior's own
-90% range (both measured on the scale sampled: log10 for a log-uniform prior), and two
+**barely pinned** when its 90% interval is more than 60% as wide as its prior's own
+central 90% range (both measured on the scale sampled: log10 for a log-uniform prior),
+and two
 parameters **trade off** when their weighted posterior correlation is beyond ±0.7:
 the data then fix a combination of them rather than each one.
 """
@@ -100,7 +101,7 @@ def summarise(samples: pd.DataFrame, weights: np.ndarray, params: list[FitParam]
         if share > WIDE:
             notes.append(
                 f"the data barely pin {param.key}: its 90% interval ({low:.4g} to "
-                f"{high:.4g}) still spans {share:.0%} of the prior's range; read it as "
+                f"{high:.4g}) is {share:.0%} as wide as the prior's own; read it as "
                 "'not determined by these data', and widen the data rather than trust "
                 "the estimate")
     keys = [param.key for param in params]
