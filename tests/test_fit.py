@@ -62,14 +62,14 @@ def setup(tmp_path: Path) -> tuple[Path, Path]:
 def test_a_known_curve_is_fitted_back(setup, tmp_path):
     scenario, observed = setup
     result = sim.fit(scenario, observed, [f"{KEY}=0.01:0.6"], tmp_path / "fit",
-                     population=60, generations=4, predictive_draws=20)
+                     population=40, generations=4, predictive_draws=20)
     entry = result.parameters[KEY]
     assert entry["low"] <= TRUE_P <= entry["high"], entry
     assert abs(entry["estimate"] - TRUE_P) < 0.05, entry
     assert entry["high"] - entry["low"] < 0.25  # the curve pins p well inside its prior
     facts = json.loads((tmp_path / "fit" / "fit.json").read_text())
     assert facts["level"] == 0.9 and facts["parameters"][KEY]["level"] == 0.9
-    assert facts["simulations"] == result.simulations > 4 * 60
+    assert facts["simulations"] == result.simulations > 4 * 40
     assert [g["generation"] for g in facts["generations"]] == [0, 1, 2, 3]
     assert all(0 < g["acceptance_rate"] <= 1 for g in facts["generations"])
     posterior = pd.read_parquet(tmp_path / "fit" / "posterior.parquet")
@@ -120,22 +120,22 @@ def test_an_interrupted_fit_resumes_from_its_database(setup, tmp_path):
 def test_final_sizes_of_many_cascades_are_fitted(tmp_path):
     scenario = tmp_path / "known.yaml"
     scenario.write_text(yaml.safe_dump(SCENARIO))
-    curves = simulated(np.array([25]), 0.2, seed=5, cascades=15)
+    curves = simulated(np.array([25]), 0.2, seed=5, cascades=8)
     observed = tmp_path / "sizes.parquet"
     curves.rename(columns={"heard": "reach"})[["reach", "adopters"]].to_parquet(observed)
     result = sim.fit(scenario, observed, [f"{KEY}=0.01:0.6"], tmp_path / "fit",
-                     population=30, generations=3, predictive_draws=10)
+                     population=20, generations=3, predictive_draws=5)
     entry = result.parameters[KEY]
     assert entry["low"] <= 0.2 <= entry["high"]
     facts = json.loads((tmp_path / "fit" / "fit.json").read_text())
-    assert facts["form"] == "sizes" and facts["cascades"] == 15
+    assert facts["form"] == "sizes" and facts["cascades"] == 8
     assert "reach 90th percentile" in " ".join(facts["statistics"])
 
 
 def test_the_cli_fits_with_processes_and_says_what_it_found(setup, tmp_path):
     scenario, observed = setup
     out = buzz("fit", scenario, "--observed", observed, "--param", f"{KEY}=0.01:0.6",
-               "--param", "network.p=0:1", "--out", tmp_path / "fit", "--population", "20",
+               "--param", "network.p=0:1", "--out", tmp_path / "fit", "--population", "12",
                "--generations", "2", "--executor", "processes", "--workers", "2")
     assert out.returncode == 0, out.stderr
     assert "generation 2:" in out.stdout
@@ -163,16 +163,30 @@ BAD = [
 
 
 @pytest.mark.parametrize(("data", "extra", "where", "allowed"), BAD)
-def test_bad_input_is_one_line_and_nothing_runs(setup, tmp_path, data, extra, where, allowed):
+def test_bad_input_is_refused_before_anything_runs(setup, tmp_path, data, extra, where,
+                                                   allowed):
     scenario, _ = setup
-    observed = tmp_path / ("bad.csv")
+    observed = tmp_path / "bad.csv"
+    observed.write_text(data)
+    params = extra[1::2] or [f"{KEY}=0.01:0.6"]
+    with pytest.raises(InputError) as error:
+        sim.fit(scenario, observed, params, tmp_path / "fit")
+    assert where in str(error.value) and allowed in str(error.value), str(error.value)
+    assert "\n" not in str(error.value)
+    assert not (tmp_path / "fit").exists()
+
+
+@pytest.mark.parametrize("case", [BAD[2], BAD[6]])
+def test_the_cli_gives_bad_input_one_line_and_exit_2(setup, tmp_path, case):
+    data, extra, where, allowed = case
+    scenario, _ = setup
+    observed = tmp_path / "bad.csv"
     observed.write_text(data)
     params = extra or ["--param", f"{KEY}=0.01:0.6"]
     out = buzz("fit", scenario, "--observed", observed, *params, "--out", tmp_path / "fit")
     assert out.returncode == 2, out.stdout + out.stderr
     lines = out.stderr.strip().splitlines()
-    assert len(lines) == 1, out.stderr
-    assert where in lines[0] and allowed in lines[0], lines[0]
+    assert len(lines) == 1 and where in lines[0] and allowed in lines[0], out.stderr
     assert not (tmp_path / "fit").exists()
 
 
