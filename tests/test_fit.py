@@ -263,3 +263,18 @@ def test_buzz_report_on_a_fit_folder_writes_its_page(small_fit):
     assert f"{entry['low']:.4g} to {entry['high']:.4g}" in page
     assert "chance to pass it on, per contact" in page  # the key in words
     assert page.count("data:image/png;base64,") == 2
+
+
+def test_a_fit_runs_on_a_dask_scheduler(setup, tmp_path):
+    """A real scheduler and worker process on 127.0.0.1, reached by its address."""
+    from dask.distributed import LocalCluster
+
+    scenario, observed = setup
+    with LocalCluster(n_workers=1, threads_per_worker=1, processes=True, host="127.0.0.1",
+                      dashboard_address=None) as cluster:
+        result = sim.fit(scenario, observed, [f"{KEY}=0.01:0.6"], tmp_path / "fit",
+                         population=12, generations=2, executor="dask",
+                         scheduler=cluster.scheduler_address, predictive_draws=3)
+    entry = result.parameters[KEY]
+    assert 0.01 <= entry["low"] < entry["estimate"] < entry["high"] <= 0.6
+    assert json.loads((tmp_path / "fit" / "fit.json").read_text())["executor"] == "dask"
