@@ -25,9 +25,11 @@ reproducible from its seed, bit for bit. With ``processes`` or ``dask``, pyabc's
 workers reseed themselves from the operating system and accept whichever
 simulations finish first: each simulation is still a function of its values and the
 seed, but which values are tried differs from one fit to the next (the posterior
-agrees within its Monte Carlo error). A resumed fit is a valid continuation; it is
-not bit-identical to one that was never interrupted (the interrupted generation is
-drawn again from its own seed, but the distance's calibration is taken afresh).
+agrees within its Monte Carlo error). A resumed fit is a valid continuation and is
+itself reproducible, but it is not promised to be bit-identical to one that was never
+interrupted: the interrupted generation is drawn again from its own seed, but the
+distance's scales are recalibrated from the stored population (pyabc keeps no
+rejected simulations) rather than from everything the generation before simulated.
 """
 
 from __future__ import annotations
