@@ -118,7 +118,7 @@ def fit(
     ...     "step,heard\\n0,5\\n2,40\\n4,120\\n6,180\\n")
     >>> result = sim.fit(scenario, os.path.join(folder, "seen.csv"),
     ...                  ["messages.a.rule.p=0.01:0.9"], os.path.join(folder, "fit"),
-    ...                  population=40, generations=2, predictive_draws=10)
+    ...                  population=10, generations=1, predictive_draws=3)
     >>> entry = result.parameters["messages.a.rule.p"]
     >>> entry["low"] < entry["estimate"] < entry["high"], entry["level"]
     (True, 0.9)
