@@ -267,11 +267,7 @@ def fit(
 
     Example: buzz fit launch.yaml --observed launch.csv --param messages.promo.rule.p=0.01:0.5
     """
-    if executor not in ("serial", "processes", "dask"):
-        raise InputError("--executor", "", executor, "serial, processes or dask")
-    if scheduler is not None and executor != "dask":
-        raise InputError("--scheduler", "", scheduler, "only with --executor dask")
-    from sim.fit import fit as run_fit
+    from sim.fit import fit as run_fit  # checks the executor before anything runs
 
     def progress(generation) -> None:
         console.print(

@@ -35,6 +35,7 @@ from sim.fit.params import parse_params
 from sim.fit.posterior import FIT_JSON, POSTERIOR, Summary, draw_posterior, summarise
 from sim.fit.simulate import Simulator
 
+EXECUTORS = ("serial", "processes", "dask")
 PREDICTIVE = 1  # the stream the predictive draws come from (SeedSequence spawn key)
 
 
@@ -130,13 +131,17 @@ def fit(
     fitted = parse_params(list(params), scenario)
     table = read_observed(observed, [message.name for message in scenario.messages])
     if not step_duration > 0:
-        raise InputError("--step-duration", "", step_duration,
+        raise InputError("buzz fit", "--step-duration", step_duration,
                          "a number above 0 (scenario steps per step of the data)")
     for name, value, least in (("--population", population, 10),
                                ("--generations", generations, 1),
                                ("--simulations", simulations, 1)):
         if value < least:
-            raise InputError(name, "", value, f"a whole number, {least} or more")
+            raise InputError("buzz fit", name, value, f"a whole number, {least} or more")
+    if executor not in EXECUTORS:
+        raise InputError("buzz fit", "--executor", executor, ", ".join(EXECUTORS))
+    if scheduler is not None and executor != "dask":
+        raise InputError("buzz fit", "--scheduler", scheduler, "only with --executor dask")
     seed = scenario.seed if seed is None else int(seed)
     simulator = Simulator(scenario, tuple(fitted), table, seed, float(step_duration))
     _check_first(simulator)

@@ -98,7 +98,7 @@ def make_sampler(executor: str, workers: int | None, scheduler: str | None):
     if executor == "processes":
         return MulticoreEvalParallelSampler(n_procs=workers or default_workers()), lambda: None
     if executor != "dask":
-        raise InputError("--executor", "", executor, "serial, processes or dask")
+        raise InputError("buzz fit", "--executor", executor, "serial, processes or dask")
     from dask.distributed import Client, LocalCluster
 
     cluster = None
@@ -110,7 +110,7 @@ def make_sampler(executor: str, workers: int | None, scheduler: str | None):
         try:
             client = Client(scheduler, timeout="20s")
         except OSError as err:
-            raise InputError("--scheduler", "", scheduler,
+            raise InputError("buzz fit", "--scheduler", scheduler,
                              f"the address of a running Dask scheduler ({err})") from None
 
     def close() -> None:
