@@ -278,3 +278,17 @@ def test_a_fit_runs_on_a_dask_scheduler(setup, tmp_path):
     entry = result.parameters[KEY]
     assert 0.01 <= entry["low"] < entry["estimate"] < entry["high"] <= 0.6
     assert json.loads((tmp_path / "fit" / "fit.json").read_text())["executor"] == "dask"
+
+
+def test_a_step_of_the_data_lasts_step_duration_scenario_steps(setup, tmp_path):
+    scenario, _ = setup
+    observed = tmp_path / "days.csv"
+    observed.write_text("step,heard\n0,5\n13,40\n")
+    with pytest.raises(InputError, match=r"step = 13: allowed: at most 12.5"):
+        sim.fit(scenario, observed, [f"{KEY}=0.01:0.6"], tmp_path / "fit", step_duration=2)
+    layout = read_observed(observed, ["promo"])
+    simulator = Simulator(scenario_from_dict(SCENARIO), (FitParam(KEY, 0.0, 1.0),), layout,
+                          seed=1, step_duration=1.5)
+    curves = simulator.curves((0.3,), runs=1)
+    assert simulator.last_step == 20 and curves.shape[-1] == 21  # round(13 x 1.5) = 20
+    assert simulator.summary(curves).tolist() == [curves[0, 0, 0, 0], curves[0, 0, 0, 20]]
