@@ -98,7 +98,9 @@ def fit_figure(simulator: Simulator, predictive: np.ndarray, path: Path,
                 _band(axis, share, finals)
                 axis.plot(share, sizes, "o", ms=4, color=DEEP[1], label="observed")
                 axis.set_xlabel("share of cascades, smallest to largest")
-                axis.set_ylabel(f"{COUNT_WORDS[column]}\nper cascade (people)")
+                final = "people who shared (final)" if column == "adopters" else \
+                    COUNT_WORDS[column]
+                axis.set_ylabel(f"{final}\nper cascade (people)")
             axis.set_title(message)
         title = ("Observed data and what the fitted scenario simulates "
                  f"(median, {LEVEL:.0%} band)")
