@@ -120,6 +120,10 @@ def run(
         "--force", help="Delete the results already in the folder instead of keeping them "
         "under a numbered folder.")] = False,
     quiet: Annotated[bool, typer.Option("--quiet", help="Print nothing but errors.")] = False,
+    from_fit: Annotated[Path | None, typer.Option(
+        "--from-fit", metavar="FOLDER", show_default=False,
+        help="A folder written by buzz fit: each replication draws the fitted values from "
+        "its posterior, so intervals include what the data left unknown.")] = None,
 ) -> None:
     """Run a scenario's arms and replications; write tables, a manifest and a figure.
 
@@ -143,6 +147,14 @@ def run(
         from sim.batch.executors import check_scheduler
 
         check_scheduler(scheduler)
+    adjust_runs = None
+    if from_fit is not None:
+        from functools import partial
+
+        from sim.fit.forecast import check_fit, posterior_specs
+
+        check_fit(from_fit)  # before the folder is touched
+        adjust_runs = partial(posterior_specs, folder=from_fit, seed=loaded.seed)
     from sim.batch import run_batch
     from sim.batch.executors import ExecutorLost
     from sim.batch.lock import FolderLock
@@ -170,7 +182,8 @@ def run(
         with BatchProgress(quiet=quiet) as progress:
             batch = run_batch(loaded, folder, executor=executor, workers=workers,
                               scheduler=scheduler, replications=replications, resume=resume,
-                              force=force, source=str(scenario), on_progress=progress)
+                              force=force, source=str(scenario), on_progress=progress,
+                              adjust_runs=adjust_runs)
     except BaseException as failure:
         if kept is not None and not folder.exists():
             kept.rename(folder)  # nothing ran (bad data): the earlier results go back
@@ -240,6 +253,84 @@ def _keep_earlier_results(folder: Path) -> Path | None:
     return kept
 
 
+@app.command()
+def fit(
+    scenario: ScenarioArg,
+    observed: Annotated[Path, typer.Option(
+        metavar="FILE", show_default=False,
+        help="What was observed, CSV or Parquet: adoption curves (step, heard and/or "
+        "adopters; optional message, cascade) or final sizes (reach and/or adopters, one "
+        "row per cascade; optional message).")],
+    param: Annotated[list[str], typer.Option(
+        metavar="KEY=LOW:HIGH", show_default=False,
+        help="A key to fit and its prior: uniform LOW:HIGH or log-uniform log:LOW:HIGH, "
+        "e.g. messages.promo.rule.p=0.01:0.5 (repeat it for several).")],
+    out: Annotated[Path | None, typer.Option(
+        metavar="FOLDER", show_default="results/NAME-fit", help="The fit's folder.")] = None,
+    overrides: SetOption = None,
+    step_duration: Annotated[float, typer.Option(
+        metavar="STEPS", help="Scenario steps in one step of the data.")] = 1.0,
+    simulations: Annotated[int, typer.Option(
+        min=1, metavar="N", help="Stop after the generation in which this many "
+        "simulations have run.")] = 20_000,
+    population: Annotated[int, typer.Option(
+        min=10, metavar="N", help="Accepted parameter points per generation.")] = 200,
+    generations: Annotated[int, typer.Option(
+        min=1, metavar="N", help="At most this many generations.")] = 8,
+    seed: Annotated[int | None, typer.Option(
+        metavar="N", show_default="the scenario's",
+        help="The fit's seed (a serial fit is reproducible from it).")] = None,
+    executor: Annotated[str, typer.Option(
+        metavar="NAME", help="serial, processes (one worker per core) or dask.")] = "serial",
+    workers: Annotated[int | None, typer.Option(
+        min=1, metavar="N", show_default="one per core", help="Worker processes.")] = None,
+    scheduler: Annotated[str | None, typer.Option(
+        metavar="ADDRESS", show_default="a local cluster",
+        help="Dask scheduler address (tcp://host:port).")] = None,
+    resume: Annotated[bool, typer.Option(
+        "--resume", help="Continue an interrupted fit from its database in the folder.")
+    ] = False,
+    force: Annotated[bool, typer.Option(
+        "--force", help="Replace a fit already in the folder.")] = False,
+) -> None:
+    """Infer scenario keys from observed data (ABC-SMC); estimates with 90% intervals.
+
+    Writes fit.json, posterior.parquet, fit.db (resumable) and figures/ in the folder.
+
+    Example: buzz fit launch.yaml --observed launch.csv --param messages.promo.rule.p=0.01:0.5
+    """
+    from sim.fit import fit as run_fit  # checks the executor before anything runs
+
+    def progress(generation) -> None:
+        console.print(
+            f"generation {generation.generation + 1}: epsilon {generation.epsilon:.4g}, "
+            f"acceptance {generation.acceptance_rate:.1%}, {generation.simulations:,} "
+            f"simulations ({generation.total_simulations:,} in all)",
+            markup=False, highlight=False)
+
+    try:
+        result = run_fit(scenario, observed, param, out, overrides=overrides,
+                         step_duration=step_duration, population=population,
+                         generations=generations, simulations=simulations, seed=seed,
+                         executor=executor, workers=workers, scheduler=scheduler,
+                         resume=resume, force=force, on_generation=progress)
+    except KeyboardInterrupt:
+        errors.print("interrupted: every finished generation is saved; continue with the "
+                     "same command and --resume", markup=False)
+        raise typer.Exit(130) from None
+    for key, entry in result.parameters.items():
+        console.print(f"{key}: {entry['estimate']:.4g} (90% interval {entry['low']:.4g} to "
+                      f"{entry['high']:.4g}; prior {entry['prior']['low']:g} to "
+                      f"{entry['prior']['high']:g})", markup=False, highlight=False)
+    for note in result.notes:
+        console.print(f"note: {note}", markup=False, highlight=False, soft_wrap=True)
+    console.print(f"{result.simulations:,} simulations in {len(result.generations)} "
+                  "generation(s)", markup=False, highlight=False)
+    console.print(f"fit: {result.folder}/ (fit.json, posterior.parquet, fit.db, "
+                  "figures/fit.png, figures/posterior.png)", markup=False, highlight=False,
+                  soft_wrap=True)
+
+
 ResultsArg = Annotated[Path, typer.Argument(
     help="A results folder written by 'buzz run'.", show_default=False, metavar="FOLDER")]
 
@@ -272,10 +363,16 @@ def plot(folder: ResultsArg) -> None:
 @app.command()
 def report(folder: ResultsArg) -> None:
     """Write FOLDER/report.html (the arms ranked, every measure with its interval,
-    the figures, in one file to send on) and FOLDER/summary.csv.
+    the figures, in one file to send on) and FOLDER/summary.csv; for a folder written
+    by buzz fit, the estimates, their intervals and the figures.
 
     Example: buzz report results/product_launch
     """
+    if (folder / "fit.json").is_file() and not (folder / "runs.parquet").is_file():
+        from sim.fit.report import write_fit_report  # a folder written by buzz fit
+
+        console.print(str(write_fit_report(folder)), markup=False, highlight=False)
+        return
     from sim.batch.store import disk_errors
     from sim.results.report import write_report
 

@@ -179,7 +179,7 @@ def test_the_python_api_names_its_own_arguments(tmp_path):
 def test_version_and_help_read_as_words():
     version = buzz("--version")
     assert version.returncode == 0 and version.stdout.startswith("buzz ")
-    for command in ("run", "validate", "plot", "report", "viz", "network-stats"):
+    for command in ("run", "validate", "plot", "report", "viz", "network-stats", "fit"):
         result = buzz(command, "--help")
         assert result.returncode == 0, result.stderr
         assert "Example: buzz " + command in " ".join(result.stdout.split()), command

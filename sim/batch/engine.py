@@ -22,7 +22,14 @@ from sim.batch.executors import (
     default_workers,
     run_chunks,
 )
-from sim.batch.experiment import data_files, expand_runs, graph_for, make_chunks, run_chunk
+from sim.batch.experiment import (
+    RunSpec,
+    data_files,
+    expand_runs,
+    graph_for,
+    make_chunks,
+    run_chunk,
+)
 from sim.batch.multirep import multirep_applies
 from sim.batch.store import ResultsStore, column_types, input_digests, load_results
 from sim.config import Scenario, load_scenario
@@ -72,6 +79,7 @@ def run_batch(
     force: bool = False,
     source: str | None = None,
     on_progress: Callable[[int, int], None] | None = None,
+    adjust_runs: Callable[[list[RunSpec]], list[RunSpec]] | None = None,
 ) -> BatchResult:
     """Run every point and replication of a scenario and write its results folder.
 
@@ -95,6 +103,10 @@ def run_batch(
         replace results already there.
     on_progress : callable, optional
         Called with ``(runs_done, runs_total)`` after each chunk.
+    adjust_runs : callable, optional
+        Applied to the expanded runs before any executes; the values it adds to a
+        run's ``values`` become columns of ``runs`` (``buzz run --from-fit`` draws each
+        replication's fitted values with it: :mod:`sim.fit.forecast`).
 
     Returns
     -------
@@ -125,6 +137,8 @@ def run_batch(
     if executor not in CHOICES:
         raise ValueError(f"executor must be one of {', '.join(CHOICES)}, got {executor!r}")
     specs = expand_runs(scenario, replications, source)
+    if adjust_runs is not None:
+        specs = adjust_runs(specs)
     first_seconds = check_setup(specs[0], source, estimate=executor == "auto")
     points = [spec for spec in specs if spec.replication == 0]
     files = list(dict.fromkeys(path for spec in points for path in data_files(spec.scenario)))

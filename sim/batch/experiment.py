@@ -343,10 +343,13 @@ def execute_runs(specs: tuple[RunSpec, ...], source: str = "<scenario>") -> list
     (:func:`sim.batch.multirep.finish_together`); each run is then timed as its share.
     """
     done: dict[int, RunResult] = {}
-    groups: dict[int, list[RunSpec]] = {}
+    groups: dict[tuple[int, str], list[RunSpec]] = {}
     for spec in specs:
         if USE_MULTIREP and multirep_applies(spec.scenario):
-            groups.setdefault(spec.point, []).append(spec)
+            # runs together only where the scenario is the same (values drawn per
+            # replication, as --from-fit does, make each replication its own)
+            key = (spec.point, json.dumps(spec.values, sort_keys=True, default=str))
+            groups.setdefault(key, []).append(spec)
     for group in groups.values():
         if len(group) < 2:
             continue
@@ -373,6 +376,7 @@ def run_chunk(chunk: Chunk) -> ChunkResult:
     scenario = chunk.specs[0].scenario
     columns = (RUN_COLUMNS + layer_columns(scenario) + rule_columns(scenario)
                + swept_columns(scenario))
+    columns += [key for key in chunk.specs[0].values if key not in columns]  # drawn values
     runs = pd.DataFrame([row for r in results for row in r.runs]).reindex(columns=columns)
     pieces = [piece for r in results for piece in r.timeseries]
     series_columns = TIMESERIES_COLUMNS + rule_series_columns(scenario)

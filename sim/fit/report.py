@@ -1,0 +1,104 @@
+"""A fit's folder as one self-contained HTML page (``buzz report DIR`` on a fit folder),
+in the look of :mod:`sim.results.report`: the estimates with their 90% intervals, what
+the data could not pin down, the figures, the tolerance schedule and the facts."""
+
+from __future__ import annotations
+
+import base64
+import time
+from pathlib import Path
+
+from sim.fit.figures import key_words
+from sim.fit.posterior import read_fit
+from sim.results.report import CSS, _e, _table
+
+CAPTIONS = {
+    "fit.png": "The observed data (dots) over what the fitted scenario simulates: the "
+               "median and the 90% band of runs at values drawn from the posterior.",
+    "posterior.png": "What the data say about each fitted value: its posterior over the "
+                     "prior's range, the estimate and the 90% interval; below the "
+                     "diagonal, pairs of values (a slanted cloud: the two trade off).",
+}
+
+
+def write_fit_report(folder: str | Path) -> Path:
+    """Write ``folder/report.html`` for a folder written by ``buzz fit``.
+
+    Examples
+    --------
+    >>> import tempfile, json, pandas as pd
+    >>> from pathlib import Path
+    >>> folder = Path(tempfile.mkdtemp())
+    >>> _ = (folder / "fit.json").write_text(json.dumps({
+    ...     "scenario": "demo", "observed": "seen.csv", "form": "curves", "simulations": 300,
+    ...     "level": 0.9, "notes": [], "generations": [{"generation": 0, "epsilon": 2.0,
+    ...     "simulations": 200, "accepted": 100, "acceptance_rate": 0.5}],
+    ...     "parameters": {"messages.a.rule.p": {"estimate": 0.2, "low": 0.15, "high": 0.26,
+    ...     "level": 0.9, "prior": {"low": 0.0, "high": 1.0, "shape": "uniform"},
+    ...     "pinned": True}}}))
+    >>> pd.DataFrame({"messages.a.rule.p": [0.2], "weight": [1.0]}).to_parquet(
+    ...     folder / "posterior.parquet")
+    >>> text = write_fit_report(folder).read_text(encoding="utf-8")
+    >>> "<h1>demo: fitted to seen.csv</h1>" in text, "0.15 to 0.26" in text
+    (True, True)
+    """
+    folder = Path(folder)
+    facts, _ = read_fit(folder)
+    name = f"{facts.get('scenario', folder.name)}: fitted to {Path(facts['observed']).name}"
+    rows = []
+    for key, entry in facts["parameters"].items():
+        prior = entry["prior"]
+        rows.append([
+            _e(key_words(key)), _e(f"{entry['estimate']:.4g}"),
+            _e(f"{entry['low']:.4g} to {entry['high']:.4g}"),
+            _e(f"{prior['shape']} from {prior['low']:g} to {prior['high']:g}"),
+            _e("yes" if entry["pinned"] else "barely: read as not determined"),
+        ])
+    sections = [
+        f"<h1>{_e(name)}</h1>",
+        f'<p class="question">What values of the scenario reproduce what was observed '
+        f"({_e(facts.get('form', ''))}), and how sure can we be?</p>",
+        "<h2>Estimates</h2>",
+        _table(["value", "estimate (posterior median)", f"{facts['level']:.0%} interval",
+                "prior", "pinned by the data"], rows),
+    ]
+    if facts.get("notes"):
+        sections.append('<div class="note"><strong>What the data cannot tell.</strong><ul>'
+                        + "".join(f"<li>{_e(note)}</li>" for note in facts["notes"])
+                        + "</ul></div>")
+    figures = [folder / "figures" / name for name in CAPTIONS]
+    present = [path for path in figures if path.is_file()]
+    if present:
+        sections.append("<h2>Figures</h2>")
+        for path in present:
+            data = base64.b64encode(path.read_bytes()).decode("ascii")
+            sections.append(f'<figure><img src="data:image/png;base64,{data}" '
+                            f'alt="{_e(path.stem)}"><figcaption>{_e(CAPTIONS[path.name])}'
+                            "</figcaption></figure>")
+    schedule = [[_e(g["generation"] + 1), _e(f"{g['epsilon']:.4g}"), _e(f"{g['simulations']:,}"),
+                 _e(f"{g['accepted']:,}"), _e(f"{g['acceptance_rate']:.1%}")]
+                for g in facts.get("generations", [])]
+    sections += [
+        "<h2>How the fit went</h2>",
+        f"<p>{facts.get('simulations', 0):,} simulations in all: those of the generations "
+        "below, and before them a sample from the prior that calibrates the distance. "
+        "Each generation accepts "
+        "the parameter values whose simulations come within its tolerance (epsilon) of "
+        "the data; the distance's weights adapt each generation, so epsilons of "
+        "different generations are on different scales.</p>",
+        _table(["generation", "tolerance (epsilon)", "simulations", "accepted",
+                "acceptance rate"], schedule),
+        "<h2>Facts</h2>",
+        _table(["fact", "value"], [[_e(k), _e(facts[k])] for k in (
+            "scenario_file", "observed", "form", "counts", "cascades", "step_duration",
+            "method", "pyabc", "seed", "executor", "population", "seconds") if k in facts]),
+        f"<footer>Written by buzz on {_e(time.strftime('%Y-%m-%d %H:%M'))} from "
+        f"{_e(folder.name)}/; the numbers are in fit.json.</footer>",
+    ]
+    page = ('<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
+            '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
+            f"<title>{_e(name)}: buzz fit</title>\n<style>{CSS}</style>\n</head>\n<body>\n"
+            + "\n".join(sections) + "\n</body>\n</html>\n")
+    path = folder / "report.html"
+    path.write_text(page, encoding="utf-8")
+    return path
