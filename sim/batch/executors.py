@@ -276,16 +276,28 @@ def _completed(client, futures, where: str, poll: float = 1.0) -> Iterator[Any]:
 
     pending = set(futures)
     trouble_since = None
+    lost = ExecutorLost(f"the Dask scheduler at {where} was lost")
     while pending:
         try:
             done, pending = dask_wait(pending, timeout=poll, return_when="FIRST_COMPLETED")
-            results = [future.result() for future in done]
         except TimeoutError:
-            done, results = set(), []
+            done = set()
         except CancelledError:  # the client cancels every future when it loses the scheduler
-            raise ExecutorLost(f"the Dask scheduler at {where} was lost") from None
-        yield from results
-        if done:
+            raise lost from None
+        # A finished task's result lives on its worker: when that worker died the result
+        # must be computed again, and with no worker left it never comes.
+        stuck = set()
+        for future in done:
+            try:
+                result = future.result(timeout=5 * poll)
+            except TimeoutError:
+                stuck.add(future)
+                continue
+            except CancelledError:
+                raise lost from None
+            yield result
+        pending |= stuck
+        if len(done) > len(stuck):
             trouble_since = None
             continue
         trouble = _trouble(client)
