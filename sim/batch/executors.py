@@ -17,6 +17,7 @@ import socket
 import sys
 import threading
 import time
+import warnings
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, CancelledError, ProcessPoolExecutor, wait
 from typing import Any
@@ -213,7 +214,9 @@ def _quiet_dask() -> Iterator[None]:
     logger.setLevel(logging.CRITICAL)
     os.environ[QUIET_VARIABLE] = "critical"
     try:
-        yield
+        with warnings.catch_warnings():
+            warnings.filterwarnings("ignore", module="distributed")
+            yield
     finally:
         logger.setLevel(level)
         if variable is None:
@@ -240,7 +243,7 @@ def _dask_batch(chunks, task, workers: int, scheduler: str | None) -> Iterator[A
         previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
         try:
             cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
-                                   host="127.0.0.1", dashboard_address=None)
+                                   host="127.0.0.1", dashboard_address="127.0.0.1:0")
         finally:
             signal.signal(signal.SIGINT, previous)
         client = Client(cluster)
