@@ -112,9 +112,11 @@ def test_sigterm_ends_the_batch_interrupted_with_its_runs_kept(tmp_path):
     assert_all_gone(workers)
 
 
-def test_ctrl_c_on_a_dask_local_cluster_prints_one_line(tmp_path):
-    """A terminal's Ctrl-C reaches the whole process group: driver and workers."""
-    process, out = start_driver(tmp_path, "dask", start_new_session=True)
+@pytest.mark.parametrize("executor", ["dask", "processes"])
+def test_ctrl_c_prints_one_line_whatever_the_executor(tmp_path, executor):
+    """A terminal's Ctrl-C reaches the whole process group: driver and workers (the Dask
+    local cluster printed 38 lines of worker tracebacks)."""
+    process, out = start_driver(tmp_path, executor, start_new_session=True)
     workers = descendants(process.pid)
     os.killpg(process.pid, signal.SIGINT)
     _, stderr = process.communicate(timeout=60)

@@ -17,6 +17,7 @@ import socket
 import sys
 import threading
 import time
+import warnings
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, CancelledError, ProcessPoolExecutor, wait
 from typing import Any
@@ -213,7 +214,9 @@ def _quiet_dask() -> Iterator[None]:
     logger.setLevel(logging.CRITICAL)
     os.environ[QUIET_VARIABLE] = "critical"
     try:
-        yield
+        with warnings.catch_warnings():
+            warnings.filterwarnings("ignore", module="distributed")
+            yield
     finally:
         logger.setLevel(level)
         if variable is None:
@@ -240,7 +243,7 @@ def _dask_batch(chunks, task, workers: int, scheduler: str | None) -> Iterator[A
         previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
         try:
             cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
-                                   host="127.0.0.1", dashboard_address=None)
+                                   host="127.0.0.1", dashboard_address="127.0.0.1:0")
         finally:
             signal.signal(signal.SIGINT, previous)
         client = Client(cluster)
@@ -276,16 +279,28 @@ def _completed(client, futures, where: str, poll: float = 1.0) -> Iterator[Any]:
 
     pending = set(futures)
     trouble_since = None
+    lost = ExecutorLost(f"the Dask scheduler at {where} was lost")
     while pending:
         try:
             done, pending = dask_wait(pending, timeout=poll, return_when="FIRST_COMPLETED")
-            results = [future.result() for future in done]
         except TimeoutError:
-            done, results = set(), []
+            done = set()
         except CancelledError:  # the client cancels every future when it loses the scheduler
-            raise ExecutorLost(f"the Dask scheduler at {where} was lost") from None
-        yield from results
-        if done:
+            raise lost from None
+        # A finished task's result lives on its worker: when that worker died the result
+        # must be computed again, and with no worker left it never comes.
+        stuck = set()
+        for future in done:
+            try:
+                result = future.result(timeout=5 * poll)
+            except TimeoutError:
+                stuck.add(future)
+                continue
+            except CancelledError:
+                raise lost from None
+            yield result
+        pending |= stuck
+        if len(done) > len(stuck):
             trouble_since = None
             continue
         trouble = _trouble(client)
