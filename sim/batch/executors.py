@@ -276,7 +276,11 @@ def _completed(client, futures, where: str, poll: float = 1.0) -> Iterator[Any]:
     """Yield each future's result as it completes; raise :class:`ExecutorLost` when the
     scheduler has been unreachable, or without workers, for :data:`LOST_SECONDS`."""
     from dask.distributed import wait as dask_wait
+    from distributed.comm.core import CommClosedError
 
+    # the client cancels every future when it loses the scheduler; a result being
+    # gathered from a worker at that moment fails with a closed connection instead
+    gone = (CancelledError, CommClosedError)
     pending = set(futures)
     trouble_since = None
     lost = ExecutorLost(f"the Dask scheduler at {where} was lost")
@@ -285,7 +289,7 @@ def _completed(client, futures, where: str, poll: float = 1.0) -> Iterator[Any]:
             done, pending = dask_wait(pending, timeout=poll, return_when="FIRST_COMPLETED")
         except TimeoutError:
             done = set()
-        except CancelledError:  # the client cancels every future when it loses the scheduler
+        except gone:
             raise lost from None
         # A finished task's result lives on its worker: when that worker died the result
         # must be computed again, and with no worker left it never comes.
@@ -296,7 +300,7 @@ def _completed(client, futures, where: str, poll: float = 1.0) -> Iterator[Any]:
             except TimeoutError:
                 stuck.add(future)
                 continue
-            except CancelledError:
+            except gone:
                 raise lost from None
             yield result
         pending |= stuck
