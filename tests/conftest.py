@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
+import io
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -16,6 +21,29 @@ FACEBOOK = SHARED_DATA / "facebook_combined.txt"
 # a rule package that tests install on their own: importing it here would register its
 # rule in every test process
 collect_ignore = ["plugins"]
+
+
+def buzz_in_process(*args) -> subprocess.CompletedProcess:
+    """``buzz ARGS`` run in this process, returned as a subprocess would be (status,
+    stdout, stderr). A new interpreter costs seconds of imports; checks of messages
+    and exit status do not need one (signals and start-up do: they use subprocesses)."""
+    from sim.cli import main
+
+    out, err = io.StringIO(), io.StringIO()
+    argv, folder = sys.argv, os.getcwd()
+    sys.argv = ["buzz", *map(str, args)]
+    try:
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+            try:
+                main()
+                status = 0
+            except SystemExit as done:
+                status = done.code if isinstance(done.code, int) else int(done.code is not None)
+    finally:
+        sys.argv = argv
+        os.chdir(folder)
+    return subprocess.CompletedProcess(["buzz", *map(str, args)], status, out.getvalue(),
+                                       err.getvalue())
 
 
 def make_scenario(network: dict, messages: list[dict] | None = None, **top) -> Scenario:

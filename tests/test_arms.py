@@ -12,8 +12,8 @@ from sim import run_batch
 from sim.config import Sweep, load_scenario, scenario_from_dict
 from sim.results.tables import ranking
 
-from .conftest import PROJECT
-from .test_cli import assert_one_line_error, buzz, with_changes
+from .conftest import PROJECT, buzz_in_process
+from .test_cli import assert_one_line_error, with_changes
 
 BASE = {
     "name": "arms",
@@ -154,9 +154,9 @@ def write(tmp_path, **changes) -> str:
 )
 def test_bad_arms_report_or_value_give_one_line_and_write_nothing(tmp_path, change, needles):
     path = write(tmp_path, **change)
-    assert_one_line_error(buzz("validate", path), path, *needles)
+    assert_one_line_error(buzz_in_process("validate", path), path, *needles)
     out = tmp_path / "out"
-    assert_one_line_error(buzz("run", path, "--out", out), path, *needles)
+    assert_one_line_error(buzz_in_process("run", path, "--out", out), path, *needles)
     assert not out.exists()
 
 

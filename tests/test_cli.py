@@ -13,7 +13,7 @@ import yaml
 
 from sim.batch.experiment import RUN_COLUMNS, TIMESERIES_COLUMNS
 
-from .conftest import PROJECT
+from .conftest import PROJECT, buzz_in_process
 
 SCENARIOS = sorted((PROJECT / "scenarios").glob("*.yaml"))
 
@@ -218,9 +218,9 @@ def test_bad_scenarios_give_one_line_and_exit_2(tmp_path, change, needles):
     scenario = write_scenario(tmp_path, **change)
     for command in ("validate", "run"):
         assert_one_line_error(
-            buzz(command, scenario, "--out", tmp_path / "o")
+            buzz_in_process(command, scenario, "--out", tmp_path / "o")
             if command == "run"
-            else buzz(command, scenario),
+            else buzz_in_process(command, scenario),
             str(scenario),
             *needles,
         )

@@ -1,7 +1,7 @@
 """The ready-made scenarios as a user meets them.
 
-Every command quoted in a scenario's header or in the README runs twice in a row
-(running again is the common case), each ``buzz run`` with ``--replications 2`` so the
+Every command quoted in a scenario's header or in the README runs (the crisis's twice
+in a row: running again is the common case), each ``buzz run`` with ``--replications 2`` so the
 suite stays fast; what they write is then read as a user would: every scenario's
 report in chromium at a laptop's and a phone's width, and every figure drawn on the
 way checked for text outside its picture.
@@ -93,7 +93,7 @@ def texts_outside(figure) -> list[str]:
 
 @pytest.fixture(scope="module")
 def ran(tmp_path_factory):
-    """Every quoted command run twice in a row; then a report for every ready-made
+    """Every quoted command run (the crisis twice in a row); then a report for every ready-made
     scenario. Returns the folder they ran in, each command's two outcomes and the
     texts outside every figure drawn."""
     import sim.results.plots as plots
@@ -116,7 +116,11 @@ def ran(tmp_path_factory):
             args = shlex.split(command)[1:]
             if args[0] == "run":
                 args += ["--replications", REPLICATIONS]
-            outcomes[command] = [runner.invoke(app, args) for _ in range(2)]
+            # once each; the crisis twice: a second run keeps the first's results
+            # under a numbered folder (running every command twice doubled the suite's
+            # longest fixture and checked nothing more)
+            times = 2 if command == "buzz run scenarios/crisis.yaml" else 1
+            outcomes[command] = [runner.invoke(app, args) for _ in range(times)]
         for path in SCENARIOS:
             name = path.stem
             if not (folder / "results" / name / "report.html").is_file():
@@ -125,7 +129,7 @@ def ran(tmp_path_factory):
     return folder, outcomes, figures
 
 
-def test_every_quoted_command_works_twice_in_a_row(ran):
+def test_every_quoted_command_works_and_again_in_a_row(ran):
     folder, outcomes, _ = ran
     for command, results in outcomes.items():
         for attempt, result in enumerate(results, start=1):
