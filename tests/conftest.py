@@ -23,7 +23,7 @@ FACEBOOK = SHARED_DATA / "facebook_combined.txt"
 collect_ignore = ["plugins"]
 
 
-def buzz_in_process(*args) -> subprocess.CompletedProcess:
+def buzz_in_process(*args, cwd: Path | None = None) -> subprocess.CompletedProcess:
     """``buzz ARGS`` run in this process, returned as a subprocess would be (status,
     stdout, stderr). A new interpreter costs seconds of imports; checks of messages
     and exit status do not need one (signals and start-up do: they use subprocesses)."""
@@ -33,6 +33,8 @@ def buzz_in_process(*args) -> subprocess.CompletedProcess:
     argv, folder = sys.argv, os.getcwd()
     sys.argv = ["buzz", *map(str, args)]
     try:
+        if cwd is not None:
+            os.chdir(cwd)
         with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
             try:
                 main()

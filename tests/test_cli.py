@@ -1,4 +1,5 @@
-"""The command line, run as a real subprocess: outputs, columns and one-line errors."""
+"""The command line: outputs, columns and one-line errors (in this process; the help,
+the version and a bad scenario also through a real subprocess)."""
 
 from __future__ import annotations
 
@@ -19,6 +20,12 @@ SCENARIOS = sorted((PROJECT / "scenarios").glob("*.yaml"))
 
 
 def buzz(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess:
+    """``buzz ARGS`` in this process (what a subprocess returns, without seconds of
+    imports per call); :func:`buzz_subprocess` where a real process matters."""
+    return buzz_in_process(*args, cwd=cwd)
+
+
+def buzz_subprocess(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess:
     return subprocess.run(
         [sys.executable, "-m", "sim.cli", *map(str, args)],
         capture_output=True,
@@ -159,7 +166,8 @@ def test_bad_data_puts_the_earlier_results_back(tmp_path):
     out = tmp_path / "out"
     assert buzz("run", scenario, "--out", out, "--quiet").returncode == 0
     (tmp_path / "edges.txt").write_text("a b\nb\n")
-    assert_one_line_error(buzz("run", scenario, "--out", out), "line 2")
+    # a new process: this one keeps the graph it read first (cached by path)
+    assert_one_line_error(buzz_subprocess("run", scenario, "--out", out), "line 2")
     assert (out / "runs.parquet").is_file() and not (tmp_path / "out.1").exists()
 
 
@@ -177,7 +185,7 @@ def test_the_python_api_names_its_own_arguments(tmp_path):
 
 
 def test_version_and_help_read_as_words():
-    version = buzz("--version")
+    version = buzz_subprocess("--version")
     assert version.returncode == 0 and version.stdout.startswith("buzz ")
     for command in ("run", "validate", "plot", "report", "viz", "network-stats", "fit"):
         result = buzz(command, "--help")
@@ -224,6 +232,12 @@ def test_bad_scenarios_give_one_line_and_exit_2(tmp_path, change, needles):
             str(scenario),
             *needles,
         )
+
+
+def test_a_bad_scenario_is_one_line_from_a_real_process(tmp_path):
+    scenario = write_scenario(tmp_path, steps="many")
+    assert_one_line_error(buzz_subprocess("run", scenario, "--out", tmp_path / "o"),
+                          str(scenario), "steps", "'many'")
 
 
 def test_bad_override_names_set(tmp_path):
