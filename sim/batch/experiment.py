@@ -12,6 +12,7 @@ it built, so a graph is built once per replication on each worker.
 from __future__ import annotations
 
 import json
+import os
 import threading
 import time
 from collections import OrderedDict
@@ -261,10 +262,21 @@ def network_key(scenario: Scenario, replication: int) -> str:
     network stream draws it (replication 0 for a network all replications share)."""
     drawn_by = scenario.network.graph_replication(replication)
     horizon = scenario.steps if scenario.network.temporal else None  # contacts drawn for it
+    # an edge list rewritten since it was read is another graph (a notebook or a page
+    # lives longer than one batch)
+    files = [_file_version(path) for path in data_files(scenario)]
     return json.dumps(
-        [scenario.seed, drawn_by, scenario.network.model_dump(mode="json"), horizon],
+        [scenario.seed, drawn_by, scenario.network.model_dump(mode="json"), horizon, files],
         sort_keys=True,
     )
+
+
+def _file_version(path: str) -> list:
+    try:
+        status = os.stat(path)
+    except OSError:
+        return [path, None, None]  # reading it will say what is wrong
+    return [path, status.st_mtime_ns, status.st_size]
 
 
 def layer_columns(scenario: Scenario) -> list[str]:
