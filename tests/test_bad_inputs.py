@@ -23,9 +23,7 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from sim.cli import main
-
-from .conftest import PROJECT
+from .conftest import PROJECT, buzz_in_process
 
 READY_MADE = sorted((PROJECT / "scenarios").glob("*.yaml"))
 
@@ -82,15 +80,11 @@ EVERY_SECTION = {
 Run = tuple[int, list[str], str]
 
 
-def buzz(capsys, monkeypatch, *args: Any) -> Run:
+def buzz(*args: Any) -> Run:
     """``buzz ARGS`` in this process: exit status, non-blank stderr lines, stdout."""
-    monkeypatch.setattr(sys, "argv", ["buzz", *map(str, args)])
-    with pytest.raises(SystemExit) as done:
-        main()
-        raise SystemExit(0)
-    captured = capsys.readouterr()
-    lines = [line for line in captured.err.splitlines() if line.strip()]
-    return done.value.code or 0, lines, captured.out
+    done = buzz_in_process(*args)
+    lines = [line for line in done.stderr.splitlines() if line.strip()]
+    return done.returncode, lines, done.stdout
 
 
 def assert_one_line(result: Run, *needles: str) -> str:
@@ -226,7 +220,7 @@ def test_every_key_refuses_a_wrong_value_in_one_line(tmp_path, capsys, monkeypat
     changed = copy.deepcopy(raw)
     _get(changed, path[:-1])[path[-1]] = value
     scenario = _write(tmp_path, changed)
-    line = assert_one_line(buzz(capsys, monkeypatch, "validate", scenario), str(scenario))
+    line = assert_one_line(buzz("validate", scenario), str(scenario))
     where = line.split(": ")[2] if line.count(": ") >= 3 else line
     # the key itself, or (a sweep's point) the sweep key that sets it
     assert needle in line or needle.split(".")[0] in where, (needle, line)
@@ -337,34 +331,34 @@ def test_yaml_oddities_are_one_line(tmp_path, capsys, monkeypatch, name):
     text, needle = YAML_ODDITIES[name]
     scenario = tmp_path / "odd.yaml"
     scenario.write_text(text, encoding="utf-8")
-    assert_one_line(buzz(capsys, monkeypatch, "validate", scenario), str(scenario), needle)
+    assert_one_line(buzz("validate", scenario), str(scenario), needle)
 
 
 def test_a_batch_too_large_for_memory_names_what_to_lower(tmp_path, capsys, monkeypatch):
     scenario = tmp_path / "base.yaml"
     scenario.write_text(BASE + "replications: 100000\n", encoding="utf-8")
-    status, _, _ = buzz(capsys, monkeypatch, "validate", scenario)
+    status, _, _ = buzz("validate", scenario)
     assert status == 0
     monkeypatch.setenv("BUZZ_MEMORY_BYTES", str(2**20))  # a machine of 1 MiB
-    assert_one_line(buzz(capsys, monkeypatch, "validate", scenario), "replications = 100000",
+    assert_one_line(buzz("validate", scenario), "replications = 100000",
                     "memory", "1.0 MiB here", "lower replications")
     sized = yaml.safe_load(BASE)
     sized["network"] = {"model": "stochastic_block", "sizes": [2_000_000_000, 10]}
     scenario = _write(tmp_path, sized)
     monkeypatch.delenv("BUZZ_MEMORY_BYTES")
-    assert_one_line(buzz(capsys, monkeypatch, "validate", scenario), "network.sizes",
+    assert_one_line(buzz("validate", scenario), "network.sizes",
                     "lower network.sizes")
 
 
 def test_files_that_are_not_scenarios(tmp_path, capsys, monkeypatch):
     binary = tmp_path / "binary.yaml"
     binary.write_bytes(b"\xff\xfe\x00name")
-    assert_one_line(buzz(capsys, monkeypatch, "validate", binary), str(binary), "UTF-8")
+    assert_one_line(buzz("validate", binary), str(binary), "UTF-8")
     huge = tmp_path / "huge.yaml"
     huge.write_text("#" * (5 * 2**20), encoding="utf-8")
-    assert_one_line(buzz(capsys, monkeypatch, "validate", huge), str(huge), "MiB")
-    assert_one_line(buzz(capsys, monkeypatch, "validate", tmp_path), str(tmp_path), "folder")
-    assert_one_line(buzz(capsys, monkeypatch, "validate", "/dev/zero"), "/dev/zero", "MiB")
+    assert_one_line(buzz("validate", huge), str(huge), "MiB")
+    assert_one_line(buzz("validate", tmp_path), str(tmp_path), "folder")
+    assert_one_line(buzz("validate", "/dev/zero"), "/dev/zero", "MiB")
 
 
 # ---------------------------------------------------------------- overrides
@@ -395,7 +389,7 @@ def test_bad_overrides_are_one_line(tmp_path, capsys, monkeypatch, name):
     override, needle = OVERRIDES[name]
     scenario = tmp_path / "base.yaml"
     scenario.write_text(BASE, encoding="utf-8")
-    assert_one_line(buzz(capsys, monkeypatch, "validate", scenario, "--set", override),
+    assert_one_line(buzz("validate", scenario, "--set", override),
                     "--set", needle)
 
 
@@ -420,30 +414,30 @@ def test_bad_edge_lists_are_one_line(tmp_path, capsys, monkeypatch, name):
     content, needle = EDGE_LISTS[name]
     edges = tmp_path / ("edges.txt.gz" if name == "bad gzip" else "edges.txt")
     edges.write_bytes(content)
-    assert_one_line(buzz(capsys, monkeypatch, "network-stats", edges), str(edges), needle)
+    assert_one_line(buzz("network-stats", edges), str(edges), needle)
     raw = yaml.safe_load(BASE)
     raw["network"] = {"model": "edgelist", "path": edges.name}
     scenario = _write(tmp_path, raw)
     # the scenario names the file; reading it (network-stats) names the line
-    assert_one_line(buzz(capsys, monkeypatch, "network-stats", scenario), str(edges), needle)
+    assert_one_line(buzz("network-stats", scenario), str(edges), needle)
 
 
 def test_edge_list_columns_and_devices(tmp_path, capsys, monkeypatch):
     edges = tmp_path / "weighted.txt"
     edges.write_text("u v w\n1 2 0.5\n2 3 -1\n3 1 x\n", encoding="utf-8")
-    assert_one_line(buzz(capsys, monkeypatch, "network-stats", edges, "--weight", "w"),
+    assert_one_line(buzz("network-stats", edges, "--weight", "w"),
                     str(edges), "line 3", "at least 0")
-    assert_one_line(buzz(capsys, monkeypatch, "network-stats", edges, "--weight", "nosuch"),
+    assert_one_line(buzz("network-stats", edges, "--weight", "nosuch"),
                     str(edges), "nosuch")
-    assert_one_line(buzz(capsys, monkeypatch, "network-stats", edges, "--weight", "1"),
+    assert_one_line(buzz("network-stats", edges, "--weight", "1"),
                     str(edges), "position of 3")
-    assert_one_line(buzz(capsys, monkeypatch, "network-stats", "/dev/zero"), "/dev/zero",
+    assert_one_line(buzz("network-stats", "/dev/zero"), "/dev/zero",
                     "regular")
-    assert_one_line(buzz(capsys, monkeypatch, "network-stats", tmp_path / "absent.txt"),
+    assert_one_line(buzz("network-stats", tmp_path / "absent.txt"),
                     "absent.txt", "not found")
     good = tmp_path / "good.txt.gz"
     good.write_bytes(gzip.compress(b"1 2\n2 3\n"))
-    status, _, out = buzz(capsys, monkeypatch, "network-stats", good)
+    status, _, out = buzz("network-stats", good)
     assert status == 0 and '"nodes": 3' in out
 
 
@@ -451,10 +445,10 @@ def test_an_id_missing_between_commas_is_not_a_tie(tmp_path, capsys, monkeypatch
     """Read before as the tie 1-2 (the commas were turned into spaces)."""
     edges = tmp_path / "edges.csv"
     edges.write_text("source,target,weight\n1,2,\n2,3,\n", encoding="utf-8")
-    status, _, out = buzz(capsys, monkeypatch, "network-stats", edges)
+    status, _, out = buzz("network-stats", edges)
     assert status == 0 and '"edges": 2' in out  # an empty third column is no id
     edges.write_text("1,2\n1,,3\n", encoding="utf-8")
-    assert_one_line(buzz(capsys, monkeypatch, "network-stats", edges), "line 2", "'1,,3'")
+    assert_one_line(buzz("network-stats", edges), "line 2", "'1,,3'")
 
 
 # ---------------------------------------------------------------- command-line options
@@ -491,7 +485,7 @@ def test_bad_options_are_one_line(tmp_path, capsys, monkeypatch, name):
     scenario.write_text(BASE, encoding="utf-8")
     monkeypatch.chdir(tmp_path)  # a run that got through would write here, not in the tree
     args = [arg.format(edges=edges, scenario=scenario) for arg in args]
-    assert_one_line(buzz(capsys, monkeypatch, *args), needle)
+    assert_one_line(buzz(*args), needle)
     assert not (tmp_path / "results").exists()
 
 
@@ -537,7 +531,7 @@ def test_random_mutations_are_valid_or_one_clean_line(tmp_path, capsys, monkeypa
     else:
         parent[path[-1]] = value
     scenario = _write(tmp_path, changed)
-    status, lines, out = buzz(capsys, monkeypatch, "validate", scenario)
+    status, lines, out = buzz("validate", scenario)
     if status == 0:
         assert not lines and ": ok (" in out
     else:
