@@ -21,20 +21,19 @@ Reports per setting and key: coverage of the 90% intervals (with its binomial
 standard error), the median interval width, the median absolute error of the
 estimate, the simulations per fit and the seconds per fit. The data sets run two at
 a time (one process per core), each fit serial. Prints Markdown and writes it to
-``benchmarks/out/fit_coverage_<settings>.md`` (and the fits as ``.csv``).
+``benchmarks/out/fit_coverage_<settings>.md`` (and the fits as ``.csv``). The fitting
+itself is :mod:`sim.fit.coverage`, which the tests' fast version uses too.
 """
 
 from __future__ import annotations
 
 import argparse
-import math
 import sys
-import tempfile
 import time
 from concurrent.futures import ProcessPoolExecutor
+from functools import partial
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -44,84 +43,35 @@ except ModuleNotFoundError:  # a checkout that is not pip-installed
     sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
-from reporting import machine, median, write_report  # noqa: E402
+from reporting import machine, write_report  # noqa: E402
 
-from sim.config import scenario_from_dict  # noqa: E402
-from sim.fit.observed import Observed  # noqa: E402
+from sim.fit.coverage import Setting, coverage_summary, fit_synthetic  # noqa: E402
 from sim.fit.params import FitParam  # noqa: E402
-from sim.fit.simulate import Simulator  # noqa: E402
 
 WS = {"model": "watts_strogatz", "n": 300, "k": 6, "p": 0.1}
-SETTINGS = {
-    "ic_ws": {
-        "scenario": {"network": WS, "steps": 20, "messages": [{
-            "name": "m", "rule": {"model": "independent_cascade", "p": 0.2},
-            "seeding": {"strategy": "random", "count": 5}}]},
-        "params": [FitParam("messages.m.rule.p", 0.1, 0.5)],
-        "steps": np.arange(0, 21, 2), "counts": ("heard",),
-    },
-    "bass": {
-        "scenario": {"network": {"model": "complete", "n": 200}, "steps": 30, "messages": [{
-            "name": "m", "rule": {"model": "bass", "p_external": 0.01, "q": 0.4},
-            "seeding": {"count": 0}}]},
-        "params": [FitParam("messages.m.rule.p_external", 0.003, 0.05, log=True),
-                   FitParam("messages.m.rule.q", 0.1, 0.8)],
-        "steps": np.arange(0, 31, 3), "counts": ("adopters",),
-    },
-    "sir": {
-        "scenario": {"network": WS, "steps": 30, "messages": [{
-            "name": "m", "rule": {"model": "sir", "beta": 0.2, "gamma": 0.3},
-            "seeding": {"strategy": "random", "count": 5}}]},
-        "params": [FitParam("messages.m.rule.beta", 0.05, 0.4),
-                   FitParam("messages.m.rule.gamma", 0.1, 0.6)],
-        "steps": np.arange(0, 31, 2), "counts": ("heard", "adopters"),
-    },
-}
+SETTINGS = {setting.name: setting for setting in (
+    Setting("ic_ws", {"network": WS, "steps": 20, "messages": [{
+        "name": "m", "rule": {"model": "independent_cascade", "p": 0.2},
+        "seeding": {"strategy": "random", "count": 5}}]},
+        (FitParam("messages.m.rule.p", 0.1, 0.5),), tuple(range(0, 21, 2)), ("heard",)),
+    Setting("bass", {"network": {"model": "complete", "n": 200}, "steps": 30, "messages": [{
+        "name": "m", "rule": {"model": "bass", "p_external": 0.01, "q": 0.4},
+        "seeding": {"count": 0}}]},
+        (FitParam("messages.m.rule.p_external", 0.003, 0.05, log=True),
+         FitParam("messages.m.rule.q", 0.1, 0.8)), tuple(range(0, 31, 3)), ("adopters",)),
+    Setting("sir", {"network": WS, "steps": 30, "messages": [{
+        "name": "m", "rule": {"model": "sir", "beta": 0.2, "gamma": 0.3},
+        "seeding": {"strategy": "random", "count": 5}}]},
+        (FitParam("messages.m.rule.beta", 0.05, 0.4), FitParam("messages.m.rule.gamma", 0.1, 0.6)),
+        tuple(range(0, 31, 2)), ("heard", "adopters")),
+)}
 
 
-def draw_truth(params: list[FitParam], rng: np.random.Generator) -> tuple[float, ...]:
-    """A parameter vector from the prior."""
-    return tuple(param.value(rng.uniform(*param.bounds)) for param in params)
-
-
-def one_fit(task: tuple[str, int, int, int, int]) -> list[dict]:
-    """Simulate one data set at a truth drawn from the prior, fit it back."""
-    name, index, population, generations, root = task
-    setting = SETTINGS[name]
-    import sim
-
-    rng = np.random.default_rng(np.random.SeedSequence(root, spawn_key=(index,)))
-    truth = draw_truth(setting["params"], rng)
-    raw = {"name": name, "seed": int(rng.integers(2**31)), **setting["scenario"]}
-    scenario = scenario_from_dict(raw)
-    steps = setting["steps"]
-    layout = pd.DataFrame({"message": "m", "cascade": 0, "step": steps, "heard": 0})
-    simulator = Simulator(scenario, tuple(setting["params"]),
-                          Observed("<truth>", "curves", ("heard",), layout),
-                          seed=int(rng.integers(2**31)))
-    curves = simulator.curves(truth, runs=1)
-    table = pd.DataFrame({"step": steps})
-    for column in setting["counts"]:
-        table[column] = curves[0, 0, 0 if column == "heard" else 1, steps].astype(int)
-    with tempfile.TemporaryDirectory(prefix="fitcov-") as folder:
-        observed = Path(folder) / "observed.csv"
-        table.to_csv(observed, index=False)
-        started = time.perf_counter()
-        result = sim.fit(scenario, observed,
-                         [f"{p.key}={'log:' if p.log else ''}{p.low}:{p.high}"
-                          for p in setting["params"]],
-                         Path(folder) / "fit", population=population,
-                         generations=generations, seed=int(rng.integers(2**31)),
-                         predictive_draws=2)
-        seconds = time.perf_counter() - started
-    rows = []
-    for param, value in zip(setting["params"], truth, strict=True):
-        entry = result.parameters[param.key]
-        rows.append({"setting": name, "data_set": index, "key": param.key, "truth": value,
-                     "estimate": entry["estimate"], "low": entry["low"],
-                     "high": entry["high"], "covered": entry["low"] <= value <= entry["high"],
-                     "simulations": result.simulations, "seconds": seconds})
-    return rows
+def one_fit(task: tuple[str, int, int], population: int, generations: int) -> list[dict]:
+    """The ``index``-th data set of a setting, fitted back (in a worker process)."""
+    name, index, root = task
+    return fit_synthetic(SETTINGS[name], index, root, population=population,
+                         generations=generations)
 
 
 def report(rows: pd.DataFrame, command: str, population: int, generations: int) -> str:
@@ -130,16 +80,11 @@ def report(rows: pd.DataFrame, command: str, population: int, generations: int) 
         "error | simulations per fit | seconds per fit |",
         "|---|---|---|---|---|---|---|---|",
     ]
-    for (setting, key), group in rows.groupby(["setting", "key"], sort=False):
-        n = len(group)
-        coverage = group["covered"].mean()
-        se = math.sqrt(coverage * (1 - coverage) / n) if n else float("nan")
-        width = (group["high"] - group["low"]).median()
-        error = (group["estimate"] - group["truth"]).abs().median()
+    for row in coverage_summary(rows).itertuples():
         lines.append(
-            f"| {setting} | `{key}` | {n} | {coverage:.0%} ± {se:.0%} | {width:.3g} | "
-            f"{error:.3g} | {median(group['simulations'].tolist()):,.0f} | "
-            f"{median(group['seconds'].tolist()):.1f} |")
+            f"| {row.setting} | `{row.key}` | {row.fits} | {row.coverage:.0%} ± "
+            f"{row.coverage_se:.0%} | {row.median_width:.3g} | {row.median_abs_error:.3g} | "
+            f"{row.simulations:,.0f} | {row.seconds:.1f} |")
     return (f"## Coverage of `buzz fit`'s 90% intervals (`{command}`)\n\n"
             f"Population {population}, at most {generations} generations per fit.\n\n"
             + "\n".join(lines) + "\n\n" + machine(["numpy", "numba", "pyabc"]) + "\n")
@@ -159,12 +104,13 @@ def main() -> None:
     population = arguments.population or population
     generations = arguments.generations or generations
     command = "python benchmarks/fit_coverage.py " + " ".join(sys.argv[1:])
-    tasks = [(name, index, population, generations, 2026 + number)
+    tasks = [(name, index, 2026 + number)
              for number, name in enumerate(arguments.only) for index in range(fits)]
     started = time.perf_counter()
     rows = []
+    work = partial(one_fit, population=population, generations=generations)
     with ProcessPoolExecutor(max_workers=arguments.workers) as pool:
-        for done, result in enumerate(pool.map(one_fit, tasks), start=1):
+        for done, result in enumerate(pool.map(work, tasks), start=1):
             rows.extend(result)
             print(f"{done}/{len(tasks)} fits ({time.perf_counter() - started:.0f} s)",
                   file=sys.stderr, flush=True)

@@ -70,6 +70,7 @@ def fit(
     resume: bool = False,
     force: bool = False,
     predictive_draws: int = 100,
+    figures: bool = True,
     on_generation: Callable[[Generation], None] | None = None,
 ) -> FitResult:
     """Fit scenario keys to observed data by ABC-SMC and write the fit's folder.
@@ -97,6 +98,10 @@ def fit(
         scheduler's address, or a local cluster).
     resume, force : bool
         Continue the fit whose database is in ``out``, or replace it.
+    predictive_draws : int
+        Posterior draws simulated for the predictive band of ``figures/fit.png``.
+    figures : bool
+        Draw ``figures/`` (a coverage check of many fits needs only the numbers).
     on_generation : callable, optional
         Called with each finished :class:`~sim.fit.inference.Generation`.
 
@@ -174,7 +179,8 @@ def fit(
     from sim.fit.posterior import write_outputs
 
     write_outputs(folder, samples, weights, summary, facts)
-    _draw_figures(simulator, samples, weights, fitted, folder, predictive_draws, seed)
+    if figures:
+        _draw_figures(simulator, samples, weights, fitted, folder, predictive_draws, seed)
     return FitResult(folder, summary.parameters, summary.notes,
                      samples.assign(weight=weights / weights.sum()),
                      int(history.total_nr_simulations), schedule)

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass, field
+from functools import cached_property
 
 import numpy as np
 
@@ -91,12 +92,12 @@ class Simulator:
     def messages(self) -> list[str]:
         return [message.name for message in self.scenario.messages]
 
-    @property
+    @cached_property  # read by every simulation; counting the cascades costs ~3 ms
     def n_runs(self) -> int:
         """Runs per simulation: one per observed cascade."""
         return self.observed.n_cascades
 
-    @property
+    @cached_property
     def last_step(self) -> int:
         """The last scenario step the data need."""
         if self.observed.form != "curves":
