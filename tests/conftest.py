@@ -104,3 +104,17 @@ def run_three_ways(scenario):
     whole.run()
     slow.run()
     return stepped, whole, slow
+
+
+def assert_page_fits(page, width: int, what: str = "") -> None:
+    """A report open in a browser ``page`` fits its ``width``: nothing scrolls
+    sideways or is cut off, and every image loaded and lies inside the page."""
+    wider = """() => [...document.querySelectorAll('*')]
+        .filter(e => e.scrollWidth > e.clientWidth + 1)
+        .map(e => `${e.tagName}.${e.className} ${e.scrollWidth} > ${e.clientWidth}`)"""
+    assert page.evaluate("document.documentElement.scrollWidth") <= width, what
+    assert page.evaluate(wider) == [], (what, width)
+    images = page.evaluate("""() => [...document.images].map(
+        i => [i.naturalWidth, i.getBoundingClientRect().right])""")
+    assert images and all(natural > 0 and right <= width for natural, right in images), what
+

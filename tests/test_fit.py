@@ -18,7 +18,9 @@ from sim.fit.observed import read_observed
 from sim.fit.params import FitParam
 from sim.fit.simulate import Simulator
 
+from .conftest import assert_page_fits
 from .test_cli import buzz
+from .test_viz import browser_or_skip
 
 TRUE_P = 0.25
 KEY = "messages.promo.rule.p"
@@ -103,9 +105,9 @@ def test_an_interrupted_fit_resumes_from_its_database(setup, tmp_path):
         if generation.generation == 0:
             raise KeyboardInterrupt
 
-    with pytest.raises(KeyboardInterrupt):
+    with pytest.raises(KeyboardInterrupt):  # --resume with nothing to resume starts a fit
         sim.fit(scenario, observed, [f"{KEY}=0.01:0.6"], folder, population=20,
-                generations=3, on_generation=stop_after_first)
+                generations=3, resume=True, on_generation=stop_after_first)
     assert (folder / "fit.db").is_file() and not (folder / "fit.json").exists()
     with pytest.raises(InputError, match="--resume"):
         sim.fit(scenario, observed, [f"{KEY}=0.01:0.6"], folder, population=20)
@@ -141,7 +143,7 @@ def test_the_cli_fits_with_processes_and_says_what_it_found(setup, tmp_path):
     assert "generation 2:" in out.stdout
     assert f"{KEY}: " in out.stdout and "90% interval" in out.stdout
     # the rewiring of a small-world network barely changes a cascade's curve
-    assert "the data barely pin network.p" in out.stdout
+    assert "the data barely pin share of ties rewired (network.p)" in out.stdout
     facts = json.loads((tmp_path / "fit" / "fit.json").read_text())
     assert facts["executor"] == "processes"
     assert not facts["parameters"]["network.p"]["pinned"]
@@ -260,9 +262,30 @@ def test_buzz_report_on_a_fit_folder_writes_its_page(small_fit):
     assert out.returncode == 0, out.stderr
     page = (small_fit / "report.html").read_text(encoding="utf-8")
     entry = json.loads((small_fit / "fit.json").read_text())["parameters"][KEY]
-    assert f"{entry['low']:.4g} to {entry['high']:.4g}" in page
+    low, high = (f"{100 * entry[end]:.3g}%" for end in ("low", "high"))
+    assert f"{low} to {high}" in page  # a chance, as a percentage
     assert "chance to pass it on, per contact" in page  # the key in words
+    assert "people who had heard and people who had shared, by step" in page
+    assert "scenario_file" not in page and "step_duration" not in page  # facts in words
     assert page.count("data:image/png;base64,") == 2
+
+
+def test_the_fit_report_fits_the_page_in_chromium(small_fit, tmp_path):
+    sync_playwright = browser_or_skip()
+    report = buzz("report", small_fit)
+    assert report.returncode == 0, report.stderr
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path="/usr/bin/chromium",
+                                             args=["--no-sandbox"])
+        try:
+            for width in (1280, 390):  # a laptop and a phone
+                page = browser.new_page(viewport={"width": width, "height": 900})
+                page.goto((small_fit / "report.html").as_uri())
+                assert_page_fits(page, width, f"fit report at {width} px")
+                assert page.locator("h1").inner_text() == "known: fitted to seen.csv"
+                page.screenshot(path=str(tmp_path / f"fit_{width}.png"), full_page=True)
+        finally:
+            browser.close()
 
 
 def test_a_fit_runs_on_a_dask_scheduler(setup, tmp_path):

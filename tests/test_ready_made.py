@@ -23,7 +23,7 @@ from typer.testing import CliRunner
 
 from sim.cli import app
 
-from .conftest import PROJECT
+from .conftest import PROJECT, assert_page_fits
 from .test_viz import browser_or_skip
 
 SCENARIOS = sorted((PROJECT / "scenarios").glob("*.yaml"))
@@ -154,9 +154,6 @@ def test_every_figure_keeps_its_texts_inside(ran):
 def test_every_report_fits_the_page_in_chromium(ran, width, tmp_path):
     folder, _, _ = ran
     sync_playwright = browser_or_skip()
-    wider = """() => [...document.querySelectorAll('*')]
-        .filter(e => e.scrollWidth > e.clientWidth + 1)
-        .map(e => `${e.tagName}.${e.className} ${e.scrollWidth} > ${e.clientWidth}`)"""
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path="/usr/bin/chromium",
                                              args=["--no-sandbox"])
@@ -165,12 +162,7 @@ def test_every_report_fits_the_page_in_chromium(ran, width, tmp_path):
             for path in SCENARIOS:
                 report = folder / "results" / path.stem / "report.html"
                 page.goto(report.as_uri())
-                assert page.evaluate("document.documentElement.scrollWidth") <= width, path.stem
-                assert page.evaluate(wider) == [], (path.stem, width)
-                images = page.evaluate("""() => [...document.images].map(
-                    i => [i.naturalWidth, i.getBoundingClientRect().right])""")
-                assert images and all(natural > 0 and right <= width
-                                      for natural, right in images), path.stem
+                assert_page_fits(page, width, path.stem)
                 assert page.locator("h1").inner_text() == path.stem
                 page.screenshot(path=str(tmp_path / f"{path.stem}_{width}.png"), full_page=True)
         finally:

@@ -97,7 +97,8 @@ def fit(
         ``serial``, ``processes`` (``workers`` local processes) or ``dask`` (the
         scheduler's address, or a local cluster).
     resume, force : bool
-        Continue the fit whose database is in ``out``, or replace it.
+        Continue the fit whose database is in ``out`` (or start one if it holds
+        none), or replace it.
     predictive_draws : int
         Posterior draws simulated for the predictive band of ``figures/fit.png``.
     figures : bool
@@ -151,7 +152,7 @@ def fit(
     simulator = Simulator(scenario, tuple(fitted), table, seed, float(step_duration))
     _check_first(simulator)
     folder = Path(out) if out is not None else Path("results") / f"{scenario.name}-fit"
-    _prepare_folder(folder, resume=resume, force=force)
+    resume = _prepare_folder(folder, resume=resume, force=force)
 
     from sim.fit.inference import run_abc
 
@@ -198,13 +199,13 @@ def _check_first(simulator: Simulator) -> None:
     simulator.curves(centre, runs=1)
 
 
-def _prepare_folder(folder: Path, *, resume: bool, force: bool) -> None:
+def _prepare_folder(folder: Path, *, resume: bool, force: bool) -> bool:
+    """Make the fit's folder ready; whether there is a fit in it to resume (with
+    ``resume``, a folder with none starts one: the same command continues a fit
+    however early it was stopped)."""
     database = folder / DATABASE
     if resume and force:
         raise InputError("--resume", "", None, "either --resume or --force, not both")
-    if resume and not database.is_file():
-        raise InputError(str(folder), "", None,
-                         f"a folder with a fit to resume ({DATABASE} not found)")
     if database.is_file() and not (resume or force):
         raise InputError(str(folder), "", None,
                          "a folder without a fit (this one holds one: continue it with "
@@ -214,6 +215,7 @@ def _prepare_folder(folder: Path, *, resume: bool, force: bool) -> None:
             (folder / name).unlink(missing_ok=True)
         shutil.rmtree(folder / "figures", ignore_errors=True)
     folder.mkdir(parents=True, exist_ok=True)
+    return resume and database.is_file()
 
 
 def _facts(simulator: Simulator, source: str, observed, fitted, population: int,

@@ -15,46 +15,16 @@ from pathlib import Path
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
-from matplotlib.ticker import MaxNLocator
+from matplotlib.ticker import FuncFormatter, MaxNLocator, NullFormatter
 
-from sim.fit.params import FitParam
+from sim.fit.observed import COUNT_WORDS
+from sim.fit.params import FitParam, is_percent, key_words
 from sim.fit.posterior import LEVEL, weighted_quantile
 from sim.fit.simulate import Simulator
 from sim.results.plots import DEEP, WHITEGRID
 from sim.results.plots import _save as save_figure
 
-COUNT_WORDS = {"heard": "people who had heard", "adopters": "people who had shared",
-               "reach": "people reached (final)"}
-KEY_WORDS = {
-    "rule.p": "chance to pass it on, per contact",
-    "rule.beta": "chance to pass it on, per contact and step",
-    "rule.gamma": "chance to stop sharing, per step",
-    "rule.p_external": "chance to adopt from ads, per step",
-    "rule.q": "word-of-mouth strength",
-    "rule.threshold": "adoption threshold",
-    "seeding.count": "people seeded",
-    "network.k": "friends per person",
-    "network.p": "share of ties rewired",
-}
 PREDICTIVE_SALT = 7_919  # predictive runs draw other replications than the fit's own
-
-
-def key_words(key: str) -> str:
-    """A fitted key in words, its dotted name in brackets.
-
-    Examples
-    --------
-    >>> key_words("messages.promo.rule.p")
-    'promo: chance to pass it on, per contact (messages.promo.rule.p)'
-    >>> key_words("people.activity.p")
-    'people.activity.p'
-    """
-    parts = key.split(".")
-    words = KEY_WORDS.get(".".join(parts[-2:]))
-    if words is None:
-        return key
-    owner = f"{parts[1]}: " if parts[0] == "messages" and len(parts) > 3 else ""
-    return f"{owner}{words} ({key})"
 
 
 def predictive_curves(simulator: Simulator, draws: pd.DataFrame) -> np.ndarray:
@@ -147,7 +117,7 @@ def posterior_figure(samples: pd.DataFrame, weights: np.ndarray, params: list[Fi
                                  label=f"{LEVEL:.0%} interval")
                     axis.axvline(estimate, color=DEEP[1], label="estimate (median)")
                     axis.set_xlim(first.low, first.high)
-                    axis.set_ylabel("posterior density")
+                    axis.set_ylabel("how plausible (posterior density)")
                     if n == 1:
                         axis.legend(frameon=False, fontsize=9)
                     elif row == 0:  # once, in the empty corner above the diagonal
@@ -163,9 +133,23 @@ def posterior_figure(samples: pd.DataFrame, weights: np.ndarray, params: list[Fi
                         axis.set_yscale("log")
                 if second.log:
                     axis.set_xscale("log")
+                _units(axis.xaxis, second)
+                if row != column:
+                    _units(axis.yaxis, first)
                 label = key_words(second.key) + (" (log scale)" if second.log else "")
                 axis.set_xlabel("\n".join(textwrap.wrap(label, 34 if n > 1 else 60)))
         figure.suptitle("What the data say about each fitted value\n"
                         "(each axis spans the prior range)")
         figure.tight_layout()
         return save_figure(figure, path)
+
+
+def _units(axis, param: FitParam) -> None:
+    """Ticks of a chance or a share as percentages (on a log scale too, where the
+    minor ticks' labels would crowd them)."""
+    if not is_percent(param.key):
+        return
+    axis.set_major_formatter(FuncFormatter(lambda value, _: f"{100 * value:.3g}%"))
+    if param.log:
+        axis.set_minor_formatter(NullFormatter())
+

@@ -116,7 +116,16 @@ def make_sampler(executor: str, workers: int | None, scheduler: str | None):
     def close() -> None:
         client.close()
         if cluster is not None:
-            cluster.close()
+            # every result is in by now; a worker slow to exit on a busy machine (its
+            # interpreter unloading numba, pandas, ...) is killed after 4 s, and Dask's
+            # warning about it would only alarm
+            nanny = logging.getLogger("distributed.nanny")
+            level = nanny.level
+            nanny.setLevel(logging.ERROR)
+            try:
+                cluster.close()
+            finally:
+                nanny.setLevel(level)
 
     return DaskDistributedSampler(dask_client=client, batch_size=4), close
 

@@ -26,6 +26,8 @@ from sim.errors import InputError
 
 CURVE_COUNTS = ("heard", "adopters")
 SIZE_COUNTS = ("reach", "adopters")
+COUNT_WORDS = {"heard": "people who had heard", "adopters": "people who had shared",
+               "reach": "people reached (final)"}
 
 
 @dataclass(frozen=True)

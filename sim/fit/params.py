@@ -19,6 +19,70 @@ from sim.config import Scenario, get_dotted, with_values
 from sim.errors import InputError
 
 SOURCE = "--param"
+KEY_WORDS = {
+    "rule.p": "chance to pass it on, per contact",
+    "rule.beta": "chance to pass it on, per contact and step",
+    "rule.gamma": "chance to stop sharing, per step",
+    "rule.p_external": "chance to adopt from ads, per step",
+    "rule.q": "word-of-mouth strength",
+    "rule.threshold": "adoption threshold (share of friends)",
+    "seeding.count": "people seeded",
+    "network.k": "friends per person",
+    "network.m": "ties each newcomer makes",
+    "network.p": "share of ties rewired",
+    "network.p_triangle": "chance a new tie closes a triangle",
+}
+# keys whose values are chances or shares: shown as percentages
+PERCENT = {"rule.p", "rule.beta", "rule.gamma", "rule.p_external", "rule.threshold",
+           "network.p", "network.p_triangle"}
+UNITS = {"seeding.count": "people", "network.k": "friends", "network.m": "ties"}
+
+
+def key_words(key: str) -> str:
+    """A fitted key in words, its dotted name in brackets.
+
+    Examples
+    --------
+    >>> key_words("messages.promo.rule.p")
+    'promo: chance to pass it on, per contact (messages.promo.rule.p)'
+    >>> key_words("people.activity.p")
+    'people.activity.p'
+    """
+    words = KEY_WORDS.get(_suffix(key))
+    if words is None:
+        return key
+    parts = key.split(".")
+    owner = f"{parts[1]}: " if parts[0] == "messages" and len(parts) > 3 else ""
+    return f"{owner}{words} ({key})"
+
+
+def format_fitted(key: str, value: float) -> str:
+    """A value of ``key`` with its unit: a chance or a share as a percentage (three
+    significant figures), a count with what it counts.
+
+    Examples
+    --------
+    >>> format_fitted("messages.promo.rule.p", 0.26571), format_fitted("network.p", 0.0041)
+    ('26.6%', '0.41%')
+    >>> format_fitted("messages.promo.seeding.count", 1250), format_fitted("x.rule.q", 0.3812)
+    ('1,250 people', '0.381')
+    """
+    suffix = _suffix(key)
+    if suffix in PERCENT:
+        return f"{100 * value:.3g}%"
+    if suffix in UNITS:
+        number = f"{value:,.0f}" if abs(value) >= 100 else f"{value:.3g}"
+        return f"{number} {UNITS[suffix]}"
+    return f"{value:.3g}"
+
+
+def is_percent(key: str) -> bool:
+    """Whether ``key`` holds a chance or a share (shown as a percentage)."""
+    return _suffix(key) in PERCENT
+
+
+def _suffix(key: str) -> str:
+    return ".".join(key.split(".")[-2:])
 
 
 @dataclass(frozen=True)
@@ -57,9 +121,16 @@ class FitParam:
         return round(value) if self.integer else value
 
     def describe(self) -> str:
-        """The prior in words."""
+        """The prior in words.
+
+        Examples
+        --------
+        >>> FitParam("messages.a.rule.p", 0.01, 0.6).describe()
+        'uniform from 1% to 60%'
+        """
         shape = "log-uniform" if self.log else "uniform"
-        return f"{shape} from {self.low:g} to {self.high:g}"
+        return (f"{shape} from {format_fitted(self.key, self.low)} to "
+                f"{format_fitted(self.key, self.high)}")
 
 
 def parse_params(items: list[str], scenario: Scenario) -> list[FitParam]:

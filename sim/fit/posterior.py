@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 
 from sim.errors import InputError
-from sim.fit.params import FitParam
+from sim.fit.params import FitParam, format_fitted, key_words
 
 LEVEL = 0.9
 WIDE = 0.6  # interval / prior range above which a parameter is barely pinned
@@ -100,10 +100,10 @@ def summarise(samples: pd.DataFrame, weights: np.ndarray, params: list[FitParam]
         parameters[param.key] = entry
         if share > WIDE:
             notes.append(
-                f"the data barely pin {param.key}: its 90% interval ({low:.4g} to "
-                f"{high:.4g}) is {share:.0%} as wide as the prior's own; read it as "
-                "'not determined by these data', and widen the data rather than trust "
-                "the estimate")
+                f"the data barely pin {key_words(param.key)}: its 90% interval "
+                f"({format_fitted(param.key, low)} to {format_fitted(param.key, high)}) is "
+                f"{share:.0%} as wide as the prior's own; read it as 'not determined by "
+                "these data', and widen the data rather than trust the estimate")
     keys = [param.key for param in params]
     for first in range(len(keys)):
         for second in range(first + 1, len(keys)):
@@ -115,7 +115,8 @@ def summarise(samples: pd.DataFrame, weights: np.ndarray, params: list[FitParam]
                 direction = "raising one while lowering the other" if r < 0 else \
                     "raising both together"
                 notes.append(
-                    f"{a} and {b} trade off (posterior correlation {r:+.2f}): the data fit "
+                    f"{key_words(a)} and {key_words(b)} trade off (posterior correlation "
+                    f"{r:+.2f}): the data fit "
                     f"about as well {direction}, so they fix a combination of the two "
                     "rather than each one")
     return Summary(parameters, notes)
