@@ -15,7 +15,7 @@ from pathlib import Path
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
-from matplotlib.ticker import FuncFormatter, MaxNLocator, NullFormatter
+from matplotlib.ticker import FuncFormatter, LogLocator, MaxNLocator, NullFormatter
 
 from sim.fit.observed import COUNT_WORDS
 from sim.fit.params import FitParam, is_percent, key_words
@@ -149,7 +149,8 @@ def _units(axis, param: FitParam) -> None:
     minor ticks' labels would crowd them)."""
     if not is_percent(param.key):
         return
-    axis.set_major_formatter(FuncFormatter(lambda value, _: f"{100 * value:.3g}%"))
-    if param.log:
+    if param.log:  # 1, 2 and 5 of each decade: a prior may span barely one decade
+        axis.set_major_locator(LogLocator(base=10, subs=(1.0, 2.0, 5.0)))
         axis.set_minor_formatter(NullFormatter())
+    axis.set_major_formatter(FuncFormatter(lambda value, _: f"{100 * value:.3g}%"))
 
