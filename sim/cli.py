@@ -318,10 +318,11 @@ def fit(
         errors.print("interrupted: every finished generation is saved; continue with the "
                      "same command and --resume", markup=False)
         raise typer.Exit(130) from None
+    from sim.fit.posterior import estimate_words
+
     for key, entry in result.parameters.items():
-        console.print(f"{key}: {entry['estimate']:.4g} (90% interval {entry['low']:.4g} to "
-                      f"{entry['high']:.4g}; prior {entry['prior']['low']:g} to "
-                      f"{entry['prior']['high']:g})", markup=False, highlight=False)
+        console.print(estimate_words(key, entry), markup=False, highlight=False,
+                      soft_wrap=True)
     for note in result.notes:
         console.print(f"note: {note}", markup=False, highlight=False, soft_wrap=True)
     console.print(f"{result.simulations:,} simulations in {len(result.generations)} "

@@ -141,7 +141,8 @@ def test_the_cli_fits_with_processes_and_says_what_it_found(setup, tmp_path):
                "--generations", "2", "--executor", "processes", "--workers", "2")
     assert out.returncode == 0, out.stderr
     assert "generation 2:" in out.stdout
-    assert f"{KEY}: " in out.stdout and "90% interval" in out.stdout
+    assert f"promo: chance to pass it on, per contact ({KEY}): " in out.stdout
+    assert "90% interval" in out.stdout and "prior 1% to 60%" in out.stdout
     # the rewiring of a small-world network barely changes a cascade's curve
     assert "the data barely pin share of ties rewired (network.p)" in out.stdout
     facts = json.loads((tmp_path / "fit" / "fit.json").read_text())

@@ -122,6 +122,24 @@ def summarise(samples: pd.DataFrame, weights: np.ndarray, params: list[FitParam]
     return Summary(parameters, notes)
 
 
+def estimate_words(key: str, entry: dict[str, Any]) -> str:
+    """One fitted key's answer in a line: its estimate, 90% interval and prior, with
+    units.
+
+    Examples
+    --------
+    >>> print(estimate_words("messages.a.rule.p", {"estimate": 0.2657, "low": 0.2147,
+    ...     "high": 0.4148, "prior": {"low": 0.01, "high": 0.6}}))  # doctest: +NORMALIZE_WHITESPACE
+    a: chance to pass it on, per contact (messages.a.rule.p): 26.6%
+    (90% interval 21.5% to 41.5%; prior 1% to 60%)
+    """
+    low, estimate, high, prior_low, prior_high = (format_fitted(key, value) for value in (
+        entry["low"], entry["estimate"], entry["high"], entry["prior"]["low"],
+        entry["prior"]["high"]))
+    return (f"{key_words(key)}: {estimate} ({LEVEL:.0%} interval {low} to {high}; "
+            f"prior {prior_low} to {prior_high})")
+
+
 def write_outputs(folder: Path, samples: pd.DataFrame, weights: np.ndarray,
                   summary: Summary, facts: dict[str, Any]) -> None:
     """Write ``posterior.parquet`` (the last population: one row per sample, its keys
