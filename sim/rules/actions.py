@@ -59,6 +59,8 @@ def broadcast(state, mods, key, step, chances, buffers, n_frontier, most):
     heard_at, shared_at, source = state
     frontier, scratch = buffers
     reach, convert = chances
+    if reach == 0:  # nobody sees it (an arm without ads): no need to scan everyone
+        return n_frontier, 0, 0, 0
     ukey = np.uint64(key)
     convert_key = ukey ^ CONVERT_SALT
     offline = offline_now(mods, step, shared_at.size)
