@@ -8,9 +8,9 @@ Scenarios whose messages interact (``interactions``, opinions moved by hearing o
 moving sharing) or that have actors (a campaign, a community manager) run step by
 step through one :class:`~sim.model.BuzzModel` (see ``BuzzModel.run``), in batches
 too. This script takes every such ready-made scenario in ``scenarios/`` (its base
-point: the ``sweep`` is for batches), sets its network's ``n`` to ``--n`` and keeps
-everything else. For each, the network is built once; then, ``repeats`` times,
-alternating, on that network and replication 0:
+point: the ``sweep`` is for batches; product_launch also in its arm with ads), sets
+its network's ``n`` to ``--n`` and keeps everything else. For each, the network is
+built once; then, ``repeats`` times, alternating, on that network and replication 0:
 
 - ``BuzzModel(..., create_agents=False)`` (what batches build), ``step()`` timed;
 - the same with ``create_agents=True`` (a Mesa ``Person`` per person);
@@ -47,12 +47,15 @@ try:
 except ModuleNotFoundError:
     sys.path.insert(0, str(ROOT))
 
+from sim.batch.experiment import expand_runs
 from sim.config import Scenario, load_scenario
 from sim.model import BuzzModel
 from sim.network.graph import Graph
 
 PATHS = ("step(), no agents", "step(), agents", "kernel calls inside step()")
 PER_PERSON = 0.1  # calls per step per person above which a function is a per-person loop
+# arms measured besides the base point: product_launch's base point shows no ad (reach 0)
+ARMS = {"product_launch": ("ads",)}
 
 
 def log(message: str) -> None:
@@ -165,10 +168,16 @@ def main() -> None:
         "| step ms (median): no agents / agents | kernel calls ms (median) | around them ms "
         "(median) |",
         "|---|---:|---:|---|---|---:|---:|---|---:|---:|"]
+    cases = []
     for file in files:
         spec = scenario_at(file, n)
+        cases.append((file, file.stem, spec))
+        for arm in ARMS.get(file.stem, ()):
+            point = next(run.scenario for run in expand_runs(spec, 1) if run.arm == arm)
+            cases.append((file, f"{file.stem}, arm {arm}", point))
+    for file, name, spec in cases:
         BuzzModel(load_scenario(file), create_agents=True).run()  # compile or load kernels
-        log(f"{file.stem}: building the network (n = {n:,})")
+        log(f"{name}: building the network (n = {n:,})")
         start = time.perf_counter()
         graph = BuzzModel(spec, create_agents=False).graph
         graph_s = time.perf_counter() - start
@@ -178,9 +187,9 @@ def main() -> None:
             for name in order:
                 stepped(spec, graph, paths[name], agents=name == PATHS[1],
                         timed=name == PATHS[2])
-            log(f"{file.stem}: repeat {repeat + 1}/{repeats} done")
+            log(f"{name}: repeat {repeat + 1}/{repeats} done")
         reaches = set().union(*(p.reach for p in paths.values()))
-        assert len(reaches) == 1, f"{file.stem}: the paths disagree: {reaches}"
+        assert len(reaches) == 1, f"{name}: the paths disagree: {reaches}"
         plain, agents, timed = (paths[name] for name in PATHS)
         n_steps = len(plain.steps[0])
 
@@ -196,17 +205,17 @@ def main() -> None:
         around = median([statistics.median(s - k for s, k in zip(ss, ks, strict=True))
                          for ss, ks in zip(timed.steps, timed.kernels, strict=True)])
         summary.append(
-            f"| {file.stem} | {len(spec.messages)} | {n_steps} | "
+            f"| {name} | {len(spec.messages)} | {n_steps} | "
             f"{median(plain.builds):.2f} / {median(agents.builds):.2f} | "
             f"{total(plain):.2f} / {total(agents):.2f} | {total(timed, 'kernels'):.2f} | "
             f"**{ratio:.2f}x** | {1e3 * med_step(plain):.2f} / {1e3 * med_step(agents):.2f} | "
             f"{1e3 * med_step(timed, 'kernels'):.2f} | {1e3 * around:.2f} |")
-        log(f"{file.stem}: profiling")
+        log(f"{name}: profiling")
         by_calls, by_own = profile(spec, graph, n)
         reach = ", ".join(f"{m.name} {r:,}" for m, r in zip(spec.messages, reaches.pop(),
                                                             strict=True))
         sections += [
-            f"### {file.stem}: cProfile of one stepped run, no agents",
+            f"### {name}: cProfile of one stepped run, no agents",
             "",
             f"Network built in {graph_s:.1f} s; reach (who heard) {reach}, the same in "
             "every path and repeat. Calls and times per step, averaged over the run's "
