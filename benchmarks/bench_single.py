@@ -175,9 +175,9 @@ def main() -> None:
         for arm in ARMS.get(file.stem, ()):
             point = next(run.scenario for run in expand_runs(spec, 1) if run.arm == arm)
             cases.append((file, f"{file.stem}, arm {arm}", point))
-    for file, name, spec in cases:
+    for file, label, spec in cases:
         BuzzModel(load_scenario(file), create_agents=True).run()  # compile or load kernels
-        log(f"{name}: building the network (n = {n:,})")
+        log(f"{label}: building the network (n = {n:,})")
         start = time.perf_counter()
         graph = BuzzModel(spec, create_agents=False).graph
         graph_s = time.perf_counter() - start
@@ -187,9 +187,9 @@ def main() -> None:
             for name in order:
                 stepped(spec, graph, paths[name], agents=name == PATHS[1],
                         timed=name == PATHS[2])
-            log(f"{name}: repeat {repeat + 1}/{repeats} done")
+            log(f"{label}: repeat {repeat + 1}/{repeats} done")
         reaches = set().union(*(p.reach for p in paths.values()))
-        assert len(reaches) == 1, f"{name}: the paths disagree: {reaches}"
+        assert len(reaches) == 1, f"{label}: the paths disagree: {reaches}"
         plain, agents, timed = (paths[name] for name in PATHS)
         n_steps = len(plain.steps[0])
 
@@ -205,17 +205,17 @@ def main() -> None:
         around = median([statistics.median(s - k for s, k in zip(ss, ks, strict=True))
                          for ss, ks in zip(timed.steps, timed.kernels, strict=True)])
         summary.append(
-            f"| {name} | {len(spec.messages)} | {n_steps} | "
+            f"| {label} | {len(spec.messages)} | {n_steps} | "
             f"{median(plain.builds):.2f} / {median(agents.builds):.2f} | "
             f"{total(plain):.2f} / {total(agents):.2f} | {total(timed, 'kernels'):.2f} | "
             f"**{ratio:.2f}x** | {1e3 * med_step(plain):.2f} / {1e3 * med_step(agents):.2f} | "
             f"{1e3 * med_step(timed, 'kernels'):.2f} | {1e3 * around:.2f} |")
-        log(f"{name}: profiling")
+        log(f"{label}: profiling")
         by_calls, by_own = profile(spec, graph, n)
         reach = ", ".join(f"{m.name} {r:,}" for m, r in zip(spec.messages, reaches.pop(),
                                                             strict=True))
         sections += [
-            f"### {name}: cProfile of one stepped run, no agents",
+            f"### {label}: cProfile of one stepped run, no agents",
             "",
             f"Network built in {graph_s:.1f} s; reach (who heard) {reach}, the same in "
             "every path and repeat. Calls and times per step, averaged over the run's "
