@@ -11,9 +11,9 @@ For every ready-made scenario in ``scenarios/`` and for the standard batch of
 round), ``--rounds`` times; the table gives the median wall time of each and the
 median of the rounds' ratios default / serial. The target: at most 1.10 everywhere.
 
-The standard batch is then run again the same way with a busy neighbour: a process
-spinning on one core (``peers.py``'s neighbour, streaming through 256 MiB), as
-another developer's tests do on a shared machine.
+The standard batch (or those named by ``--busy``) is then run again the same way
+with a busy neighbour: a process spinning on one core (``peers.py``'s neighbour,
+streaming through 256 MiB), as another developer's tests do on a shared machine.
 
 Which executor ``auto`` picked is read in this process the way ``run_batch`` decides
 (:func:`sim.batch.executors.choose_executor` on the first run, timed twice); the
@@ -154,6 +154,8 @@ def main() -> None:
                         "processes (and the standard batch)")
     parser.add_argument("--only", nargs="*", metavar="NAME",
                         help="these scenarios only (file stems, or standard)")
+    parser.add_argument("--busy", nargs="*", default=["standard"], metavar="NAME",
+                        help="run these again beside a busy neighbour (default: standard)")
     args = parser.parse_args()
     rounds = 1 if args.quick else args.rounds
     folder = Path(tempfile.mkdtemp(prefix="buzz_executors_"))
@@ -168,8 +170,10 @@ def main() -> None:
                          f"known: {', '.join(paths)}")
         paths = {name: path for name, path in paths.items() if name in args.only}
     cases = [Case(name, path) for name, path in paths.items()]
-    if "standard" in paths:
-        cases.append(Case("standard", standard, busy=True))
+    for name in args.busy:
+        if name not in paths:
+            parser.error(f"--busy {name}: not among the scenarios run")
+        cases.append(Case(name, paths[name], busy=True))
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(
         [str(ROOT), *filter(None, [os.environ.get("PYTHONPATH")])])}
     started = time.perf_counter()
