@@ -214,22 +214,179 @@ def _checked_depths(parent: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return depth, root
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, nogil=True)
 def _shape(heard_at, shared_at, source, funnel_top):
-    """Every metric of :func:`cascade_metrics` in one compiled pass over the forest
-    (numpy calls per run cost half the kernel's time on a network of 10^5):
-    ``(problem, n_reached, depth, max_breadth, virality, tree_size, mean_offspring,
-    funnel_share, mean_separation)``, NaN where undefined; ``virality`` and
-    ``tree_size`` per tree of two people or more, averaged by the caller."""
+    """Every metric of :func:`cascade_metrics` in one compiled function (numpy calls
+    per run cost half the kernel's time on a network of 10^5): ``(problem,
+    n_reached, depth, max_breadth, virality, tree_size, mean_offspring, funnel_share,
+    mean_separation)``, NaN where undefined; ``virality`` and ``tree_size`` per tree
+    of two people or more (in the order of their roots), averaged by the caller.
+    It releases the GIL, so that threads may measure several runs at once."""
+    problem, n_reached, last, in_time_order = _scan(heard_at, shared_at, source)
+    if problem or n_reached == 0:
+        return _nothing_measured(problem, n_reached)
+    if in_time_order:
+        return _shape_in_time_order(heard_at, shared_at, source, n_reached, last, funnel_top)
+    return _shape_of_any_forest(heard_at, shared_at, source, funnel_top)
+
+
+@numba.njit(cache=True, nogil=True)
+def _nothing_measured(problem, n_reached):
     nan = np.nan
     no_trees = np.empty(0, dtype=np.float64)
+    return (np.int64(problem), np.int64(n_reached), np.int64(0), np.int64(0), no_trees,
+            no_trees, nan, nan, nan)
+
+
+@numba.njit(cache=True, nogil=True)
+def _scan(heard_at, shared_at, source):
+    """One pass over everyone: ``(problem, n_reached, last, in_time_order)``: the first
+    problem (a key of ``FOREST_PROBLEMS``, 0: none) in index order, as
+    :func:`_reached_forest` finds it; the last step anyone was told; and whether
+    everyone's source shared before that step, which makes the forest acyclic and lets
+    the steps order it."""
+    n = heard_at.size
+    n_reached = 0
+    last = 0
+    in_time_order = True
+    for i in range(n):
+        if heard_at[i] == NEVER:
+            continue
+        n_reached += 1
+        # the step they were told by their source: when they started sharing (a
+        # sharer's source is who convinced them, perhaps after they first heard), or
+        # when they heard (people who never shared tell nobody); written out in each
+        # loop, as a call per person would cost five times the loop
+        step = shared_at[i] if shared_at[i] != NEVER else heard_at[i]
+        if step < 0:
+            in_time_order = False
+        elif step > last:
+            last = step
+        told_by = source[i]
+        if told_by < 0:
+            continue
+        if told_by >= n:
+            return 1, n_reached, last, False
+        if shared_at[told_by] == NEVER or heard_at[told_by] == NEVER:
+            return 2, n_reached, last, False
+        if shared_at[told_by] >= step:
+            in_time_order = False
+    return 0, n_reached, last, in_time_order
+
+
+@numba.njit(cache=True, nogil=True)
+def _funnel_share(tally, most, n_sharers, transmissions, funnel_top):
+    """The share of transmissions made by the top ``funnel_top`` of sharers, from the
+    number of sharers with each offspring count (``tally``, up to ``most``)."""
+    if not (transmissions and n_sharers):
+        return np.nan
+    left = max(1, int(np.ceil(funnel_top * n_sharers)))
+    top = 0
+    value = most
+    while left > 0:
+        taken = min(left, tally[value])
+        top += taken * value
+        left -= taken
+        value -= 1
+    return top / transmissions
+
+
+@numba.njit(cache=True, nogil=True)
+def _shape_in_time_order(heard_at, shared_at, source, n_reached, last, funnel_top):
+    """:func:`_shape` of a forest where everyone's source shared before them: the
+    reached people sorted by the step they were told (a counting sort, :func:`_scan`)
+    put every source before
+    the people it told, so depths come in one pass forward and subtree sizes in one
+    pass back; arrays are indexed by person (no positions among the reached)."""
+    n = heard_at.size
+    start = np.zeros(last + 2, dtype=np.int64)
+    for i in range(n):
+        if heard_at[i] != NEVER:
+            start[(shared_at[i] if shared_at[i] != NEVER else heard_at[i]) + 1] += 1
+    for step in range(last + 1):
+        start[step + 1] += start[step]
+    order = np.empty(n_reached, dtype=np.int32)
+    for i in range(n):
+        if heard_at[i] != NEVER:
+            step = shared_at[i] if shared_at[i] != NEVER else heard_at[i]
+            order[start[step]] = i
+            start[step] += 1
+    # set for the reached people only (the others are never read)
+    depth = np.empty(n, dtype=np.int32)
+    root = np.empty(n, dtype=np.int32)
+    size = np.empty(n, dtype=np.int64)
+    offspring = np.empty(n, dtype=np.int64)
+    max_depth = 0
+    separation = 0
+    n_roots = 0
+    for k in range(n_reached):
+        i = order[k]
+        told_by = source[i]
+        size[i] = 1
+        offspring[i] = 0
+        if told_by < 0:
+            depth[i] = 0
+            root[i] = i
+            n_roots += 1
+        else:
+            hops = depth[told_by] + 1
+            depth[i] = hops
+            root[i] = root[told_by]
+            separation += hops
+            max_depth = max(max_depth, hops)
+    most = 0
+    for k in range(n_reached - 1, -1, -1):
+        i = order[k]
+        told_by = source[i]
+        if told_by >= 0:
+            size[told_by] += size[i]
+            offspring[told_by] += 1
+            most = max(most, offspring[told_by])
+    # in index order, as the Wiener sums of any forest are added up
+    wiener = np.zeros(n, dtype=np.float64)  # only the roots' entries are touched
+    roots = np.empty(n_roots, dtype=np.int32)
+    breadth = np.zeros(max_depth + 1, dtype=np.int64)
+    tally = np.zeros(most + 1, dtype=np.int64)
+    n_sharers = 0
+    k = 0
+    for i in range(n):
+        if heard_at[i] == NEVER:
+            continue
+        breadth[depth[i]] += 1
+        if shared_at[i] != NEVER:
+            n_sharers += 1
+            tally[offspring[i]] += 1
+        if source[i] < 0:
+            roots[k] = i
+            k += 1
+        else:
+            tree = root[i]
+            wiener[tree] += size[i] * (size[tree] - size[i])
+    virality = np.empty(n_roots, dtype=np.float64)
+    tree_size = np.empty(n_roots, dtype=np.float64)
+    n_trees = 0
+    for tree in roots:
+        if size[tree] >= 2:
+            virality[n_trees] = wiener[tree] / (size[tree] * (size[tree] - 1) / 2.0)
+            tree_size[n_trees] = size[tree]
+            n_trees += 1
+    transmissions = n_reached - n_roots
+    return (np.int64(0), np.int64(n_reached), np.int64(max_depth), np.int64(breadth.max()),
+            virality[:n_trees], tree_size[:n_trees],
+            transmissions / n_sharers if n_sharers else np.nan,
+            _funnel_share(tally, most, n_sharers, transmissions, funnel_top),
+            separation / transmissions if transmissions else np.nan)
+
+
+@numba.njit(cache=True, nogil=True)
+def _shape_of_any_forest(heard_at, shared_at, source, funnel_top):
+    """:func:`_shape` of any forest (a rule whose people may be told at their
+    source's step): positions among the reached, depths by walking up to the roots."""
     reached, parent, problem = _reached_forest(heard_at, shared_at, source)
     n_reached = reached.size
-    if problem or n_reached == 0:
-        return problem, n_reached, 0, 0, no_trees, no_trees, nan, nan, nan
     depth, root, ok = _depths(parent)
     if not ok:
-        return 3, n_reached, 0, 0, no_trees, no_trees, nan, nan, nan
+        return _nothing_measured(3, n_reached)
     size, wiener = _tree_wiener(parent, depth, root)
     max_depth = 0
     separation = 0
@@ -264,21 +421,11 @@ def _shape(heard_at, shared_at, source, funnel_top):
         if shared_at[reached[i]] != NEVER:
             tally[offspring[i]] += 1
     transmissions = n_reached - n_roots
-    funnel_share = nan
-    if transmissions and n_sharers:
-        left = max(1, int(np.ceil(funnel_top * n_sharers)))
-        top = 0
-        value = most
-        while left > 0:
-            taken = min(left, tally[value])
-            top += taken * value
-            left -= taken
-            value -= 1
-        funnel_share = top / transmissions
-    return (0, n_reached, max_depth, breadth.max(), virality[:n_trees], tree_size[:n_trees],
-            transmissions / n_sharers if n_sharers else nan,
-            funnel_share,
-            separation / transmissions if transmissions else nan)
+    return (np.int64(0), np.int64(n_reached), np.int64(max_depth), np.int64(breadth.max()),
+            virality[:n_trees], tree_size[:n_trees],
+            transmissions / n_sharers if n_sharers else np.nan,
+            _funnel_share(tally, most, n_sharers, transmissions, funnel_top),
+            separation / transmissions if transmissions else np.nan)
 
 
 def cascade_metrics(
