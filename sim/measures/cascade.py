@@ -293,6 +293,9 @@ def _funnel_share(tally, most, n_sharers, transmissions, funnel_top):
     return top / transmissions
 
 
+DEPTH, ROOT, SIZE, OFFSPRING = range(4)  # columns of a person in _shape_in_time_order
+
+
 @numba.njit(cache=True, nogil=True)
 def _shape_in_time_order(heard_at, shared_at, source, n_reached, last, funnel_top):
     """:func:`_shape` of a forest where everyone's source shared before them: the
@@ -313,37 +316,36 @@ def _shape_in_time_order(heard_at, shared_at, source, n_reached, last, funnel_to
             step = shared_at[i] if shared_at[i] != NEVER else heard_at[i]
             order[start[step]] = i
             start[step] += 1
-    # set for the reached people only (the others are never read)
-    depth = np.empty(n, dtype=np.int32)
-    root = np.empty(n, dtype=np.int32)
-    size = np.empty(n, dtype=np.int64)
-    offspring = np.empty(n, dtype=np.int64)
+    # each person's depth, root, subtree size and offspring side by side: the passes
+    # in step order jump about the network, and then one cache line serves them all
+    # (set for the reached people only; the others are never read)
+    node = np.empty((n, 4), dtype=np.int32)
     max_depth = 0
     separation = 0
     n_roots = 0
     for k in range(n_reached):
         i = order[k]
         told_by = source[i]
-        size[i] = 1
-        offspring[i] = 0
         if told_by < 0:
-            depth[i] = 0
-            root[i] = i
+            node[i, DEPTH] = 0
+            node[i, ROOT] = i
             n_roots += 1
         else:
-            hops = depth[told_by] + 1
-            depth[i] = hops
-            root[i] = root[told_by]
+            hops = node[told_by, DEPTH] + 1
+            node[i, DEPTH] = hops
+            node[i, ROOT] = node[told_by, ROOT]
             separation += hops
             max_depth = max(max_depth, hops)
+        node[i, SIZE] = 1
+        node[i, OFFSPRING] = 0
     most = 0
     for k in range(n_reached - 1, -1, -1):
         i = order[k]
         told_by = source[i]
         if told_by >= 0:
-            size[told_by] += size[i]
-            offspring[told_by] += 1
-            most = max(most, offspring[told_by])
+            node[told_by, SIZE] += node[i, SIZE]
+            node[told_by, OFFSPRING] += 1
+            most = max(most, node[told_by, OFFSPRING])
     # in index order, as the Wiener sums of any forest are added up
     wiener = np.zeros(n, dtype=np.float64)  # only the roots' entries are touched
     roots = np.empty(n_roots, dtype=np.int32)
@@ -354,23 +356,25 @@ def _shape_in_time_order(heard_at, shared_at, source, n_reached, last, funnel_to
     for i in range(n):
         if heard_at[i] == NEVER:
             continue
-        breadth[depth[i]] += 1
+        breadth[node[i, DEPTH]] += 1
         if shared_at[i] != NEVER:
             n_sharers += 1
-            tally[offspring[i]] += 1
+            tally[node[i, OFFSPRING]] += 1
         if source[i] < 0:
             roots[k] = i
             k += 1
         else:
-            tree = root[i]
-            wiener[tree] += size[i] * (size[tree] - size[i])
+            tree = node[i, ROOT]
+            below = np.int64(node[i, SIZE])
+            wiener[tree] += below * (node[tree, SIZE] - below)
     virality = np.empty(n_roots, dtype=np.float64)
     tree_size = np.empty(n_roots, dtype=np.float64)
     n_trees = 0
     for tree in roots:
-        if size[tree] >= 2:
-            virality[n_trees] = wiener[tree] / (size[tree] * (size[tree] - 1) / 2.0)
-            tree_size[n_trees] = size[tree]
+        people = np.int64(node[tree, SIZE])
+        if people >= 2:
+            virality[n_trees] = wiener[tree] / (people * (people - 1) / 2.0)
+            tree_size[n_trees] = people
             n_trees += 1
     transmissions = n_reached - n_roots
     return (np.int64(0), np.int64(n_reached), np.int64(max_depth), np.int64(breadth.max()),
