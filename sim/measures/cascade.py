@@ -277,6 +277,18 @@ def _scan(heard_at, shared_at, source):
 
 
 @numba.njit(cache=True, nogil=True)
+def _measured(n_reached, n_roots, n_sharers, max_depth, breadth, virality, tree_size, tally,
+              most, separation, funnel_top):
+    """:func:`_shape`'s tuple from the tallies of a forest with people reached."""
+    transmissions = n_reached - n_roots
+    return (np.int64(0), np.int64(n_reached), np.int64(max_depth), np.int64(breadth.max()),
+            virality, tree_size,
+            transmissions / n_sharers if n_sharers else np.nan,
+            _funnel_share(tally, most, n_sharers, transmissions, funnel_top),
+            separation / transmissions if transmissions else np.nan)
+
+
+@numba.njit(cache=True, nogil=True)
 def _funnel_share(tally, most, n_sharers, transmissions, funnel_top):
     """The share of transmissions made by the top ``funnel_top`` of sharers, from the
     number of sharers with each offspring count (``tally``, up to ``most``)."""
@@ -298,11 +310,12 @@ DEPTH, ROOT, SIZE, OFFSPRING = range(4)  # columns of a person in _shape_in_time
 
 @numba.njit(cache=True, nogil=True)
 def _shape_in_time_order(heard_at, shared_at, source, n_reached, last, funnel_top):
-    """:func:`_shape` of a forest where everyone's source shared before them: the
-    reached people sorted by the step they were told (a counting sort, :func:`_scan`)
-    put every source before
-    the people it told, so depths come in one pass forward and subtree sizes in one
-    pass back; arrays are indexed by person (no positions among the reached)."""
+    """:func:`_shape` of a forest where everyone's source shared before they were told:
+    the reached people sorted by that step (a counting sort, see :func:`_scan`) put
+    every source before the people it told, so depths come in one pass forward and
+    subtree sizes in one pass back, without the walks up to the roots of
+    :func:`_shape_of_any_forest` (a third less time on a network of 10^5). The
+    Wiener sums are added in index order, as there, so the results agree to the bit."""
     n = heard_at.size
     start = np.zeros(last + 2, dtype=np.int64)
     for i in range(n):
@@ -376,12 +389,8 @@ def _shape_in_time_order(heard_at, shared_at, source, n_reached, last, funnel_to
             virality[n_trees] = wiener[tree] / (people * (people - 1) / 2.0)
             tree_size[n_trees] = people
             n_trees += 1
-    transmissions = n_reached - n_roots
-    return (np.int64(0), np.int64(n_reached), np.int64(max_depth), np.int64(breadth.max()),
-            virality[:n_trees], tree_size[:n_trees],
-            transmissions / n_sharers if n_sharers else np.nan,
-            _funnel_share(tally, most, n_sharers, transmissions, funnel_top),
-            separation / transmissions if transmissions else np.nan)
+    return _measured(n_reached, n_roots, n_sharers, max_depth, breadth, virality[:n_trees],
+                     tree_size[:n_trees], tally, most, separation, funnel_top)
 
 
 @numba.njit(cache=True, nogil=True)
@@ -426,12 +435,8 @@ def _shape_of_any_forest(heard_at, shared_at, source, funnel_top):
     for i in range(n_reached):
         if shared_at[reached[i]] != NEVER:
             tally[offspring[i]] += 1
-    transmissions = n_reached - n_roots
-    return (np.int64(0), np.int64(n_reached), np.int64(max_depth), np.int64(breadth.max()),
-            virality[:n_trees], tree_size[:n_trees],
-            transmissions / n_sharers if n_sharers else np.nan,
-            _funnel_share(tally, most, n_sharers, transmissions, funnel_top),
-            separation / transmissions if transmissions else np.nan)
+    return _measured(n_reached, n_roots, n_sharers, max_depth, breadth, virality[:n_trees],
+                     tree_size[:n_trees], tally, most, separation, funnel_top)
 
 
 def cascade_metrics(
