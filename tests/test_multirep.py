@@ -16,6 +16,8 @@ from sim.batch.multirep import (
     multirep_applies,
 )
 from sim.config import scenario_from_dict
+from sim.measures import cascade
+from sim.measures.cascade import cascade_metrics
 from sim.model import BuzzModel
 from sim.network.generators import ring_lattice
 
@@ -203,6 +205,25 @@ def test_finish_together_leaves_every_model_as_its_own_run_would():
         assert (model.t, model.steps, model.running) == (alone.t, alone.steps, alone.running)
         for track, single in zip(model.tracks, alone.tracks, strict=True):
             _assert_track_equals_track(track, single)
+
+
+def test_finish_together_measures_each_cascade_for_its_table():
+    """The shapes measured in the kernel's threads are the ones measured afterwards."""
+    scenario = scenario_from_dict(_raw(messages=[_ic(0.35), _ic(0.2, count=4, name="b")],
+                                       steps=12))
+    graph = BuzzModel(scenario, create_agents=False).graph
+    models = [BuzzModel(scenario, replication=r, graph=graph, create_agents=False)
+              for r in range(5)]
+    finish_together(models, threads=2)
+    for model in models:
+        for track in model.tracks:
+            assert id(track.heard_at) in cascade._KEPT
+            kept = cascade_metrics(*track.state)
+            assert id(track.heard_at) not in cascade._KEPT
+            fresh = cascade_metrics(*track.state)
+            assert kept.keys() == fresh.keys()
+            assert all(kept[k] == fresh[k] or (np.isnan(kept[k]) and np.isnan(fresh[k]))
+                       for k in kept)
 
 
 def _assert_track_equals_track(track, single) -> None:
