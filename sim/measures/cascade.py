@@ -323,11 +323,13 @@ def _shape_in_time_order(heard_at, shared_at, source, n_reached, last, funnel_to
             start[(shared_at[i] if shared_at[i] != NEVER else heard_at[i]) + 1] += 1
     for step in range(last + 1):
         start[step + 1] += start[step]
-    order = np.empty(n_reached, dtype=np.int32)
+    # who, and who told them, in step order (the sources read here in index order)
+    order = np.empty((n_reached, 2), dtype=np.int32)
     for i in range(n):
         if heard_at[i] != NEVER:
             step = shared_at[i] if shared_at[i] != NEVER else heard_at[i]
-            order[start[step]] = i
+            order[start[step], 0] = i
+            order[start[step], 1] = source[i]
             start[step] += 1
     # each person's depth, root, subtree size and offspring side by side: the passes
     # in step order jump about the network, and then one cache line serves them all
@@ -337,8 +339,7 @@ def _shape_in_time_order(heard_at, shared_at, source, n_reached, last, funnel_to
     separation = 0
     n_roots = 0
     for k in range(n_reached):
-        i = order[k]
-        told_by = source[i]
+        i, told_by = order[k, 0], order[k, 1]
         if told_by < 0:
             node[i, DEPTH] = 0
             node[i, ROOT] = i
@@ -353,8 +354,7 @@ def _shape_in_time_order(heard_at, shared_at, source, n_reached, last, funnel_to
         node[i, OFFSPRING] = 0
     most = 0
     for k in range(n_reached - 1, -1, -1):
-        i = order[k]
-        told_by = source[i]
+        i, told_by = order[k, 0], order[k, 1]
         if told_by >= 0:
             node[told_by, SIZE] += node[i, SIZE]
             node[told_by, OFFSPRING] += 1
