@@ -193,6 +193,7 @@ def test_multirep_applies_only_to_plain_cascades_on_a_shared_network(changes, ap
 
 
 def test_finish_together_leaves_every_model_as_its_own_run_would():
+    """The same state, and the same cascade metrics, measured in the kernel's threads."""
     scenario = scenario_from_dict(_raw(messages=[_ic(0.35), _ic(0.2, count=4, name="b")],
                                        steps=12))
     graph = BuzzModel(scenario, create_agents=False).graph
@@ -205,24 +206,12 @@ def test_finish_together_leaves_every_model_as_its_own_run_would():
         assert (model.t, model.steps, model.running) == (alone.t, alone.steps, alone.running)
         for track, single in zip(model.tracks, alone.tracks, strict=True):
             _assert_track_equals_track(track, single)
-
-
-def test_finish_together_measures_each_cascade_for_its_table():
-    """The shapes measured in the kernel's threads are the ones measured afterwards."""
-    scenario = scenario_from_dict(_raw(messages=[_ic(0.35), _ic(0.2, count=4, name="b")],
-                                       steps=12))
-    graph = BuzzModel(scenario, create_agents=False).graph
-    models = [BuzzModel(scenario, replication=r, graph=graph, create_agents=False)
-              for r in range(5)]
-    finish_together(models, threads=2)
-    for model in models:
-        for track in model.tracks:
+            # its shape, measured in the kernel's threads, is kept for its table
             assert id(track.heard_at) in cascade._KEPT
-            kept = cascade_metrics(*track.state)
+            kept, measured = cascade_metrics(*track.state), cascade_metrics(*single.state)
             assert id(track.heard_at) not in cascade._KEPT
-            fresh = cascade_metrics(*track.state)
-            assert kept.keys() == fresh.keys()
-            assert all(kept[k] == fresh[k] or (np.isnan(kept[k]) and np.isnan(fresh[k]))
+            assert kept.keys() == measured.keys()
+            assert all(kept[k] == measured[k] or (np.isnan(kept[k]) and np.isnan(measured[k]))
                        for k in kept)
 
 
