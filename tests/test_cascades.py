@@ -10,7 +10,13 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sim.measures.cascade import cascade_forest, cascade_metrics, structural_virality
+from sim.measures.cascade import (
+    _scan,
+    cascade_forest,
+    cascade_metrics,
+    keep_metrics,
+    structural_virality,
+)
 from sim.rules.common import NEVER
 from tests.conftest import make_scenario
 
@@ -133,6 +139,42 @@ def test_metrics_match_brute_force_on_random_forests(parent, seed, extra):
             assert math.isnan(got[name]), name
         else:
             assert got[name] == pytest.approx(value, rel=1e-12), name
+
+
+@settings(max_examples=100, deadline=None)
+@given(parent=forests(), seed=st.integers(0, 2**32 - 1), extra=st.integers(0, 20),
+       late=st.integers(0, 5))
+def test_forests_told_in_step_order_or_not_give_the_same_bits(parent, seed, extra, late):
+    """The counting sort by step (sources told people later) and the walk to the roots
+    (any forest: here everyone is told at step 0, or some sharers only later than
+    they heard) are two ways to one result, to the bit."""
+    heard, shared, source = state_of_forest(parent, len(parent) + extra,
+                                            np.random.default_rng(seed))
+    in_order = cascade_metrics(heard, shared, source)
+    reached = heard != NEVER
+    at_once_state = (np.where(reached, 0, heard), np.where(shared != NEVER, 0, shared), source)
+    at_once = cascade_metrics(*at_once_state)
+    delayed = shared.copy()  # sharers convinced `late` steps after they heard: still in order
+    delayed[shared != NEVER] += late * (np.flatnonzero(shared != NEVER) % 2)
+    if any(p >= 0 for p in parent):  # both ways were taken
+        assert _scan(heard, shared, source)[3] and not _scan(*at_once_state)[3]
+    for other in (at_once, cascade_metrics(heard, delayed, source)):
+        assert other.keys() == in_order.keys()
+        for name, value in in_order.items():
+            assert (math.isnan(value) and math.isnan(other[name])) or other[name] == value, name
+
+
+def test_metrics_kept_for_arrays_are_handed_out_once_and_only_for_them():
+    heard, shared, source = state_of_forest(path(6), 9, np.random.default_rng(3))
+    measured = cascade_metrics(heard, shared, source)
+    marked = dict(measured, depth=-7)  # not a real result: shows where an answer came from
+    keep_metrics(heard, shared, source, marked)
+    assert cascade_metrics(heard.copy(), shared, source) == measured  # other arrays
+    assert cascade_metrics(heard, shared, source) == marked
+    assert cascade_metrics(heard, shared, source) == measured  # once
+    keep_metrics(heard, shared, source, marked)
+    assert cascade_metrics(heard, shared.copy(), source) == measured  # all three must match
+    assert cascade_metrics(heard, shared, source) == measured
 
 
 def test_structural_virality_of_random_trees_matches_networkx():

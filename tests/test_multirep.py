@@ -16,6 +16,8 @@ from sim.batch.multirep import (
     multirep_applies,
 )
 from sim.config import scenario_from_dict
+from sim.measures import cascade
+from sim.measures.cascade import cascade_metrics
 from sim.model import BuzzModel
 from sim.network.generators import ring_lattice
 
@@ -191,6 +193,7 @@ def test_multirep_applies_only_to_plain_cascades_on_a_shared_network(changes, ap
 
 
 def test_finish_together_leaves_every_model_as_its_own_run_would():
+    """The same state, and the same cascade metrics, measured in the kernel's threads."""
     scenario = scenario_from_dict(_raw(messages=[_ic(0.35), _ic(0.2, count=4, name="b")],
                                        steps=12))
     graph = BuzzModel(scenario, create_agents=False).graph
@@ -203,6 +206,13 @@ def test_finish_together_leaves_every_model_as_its_own_run_would():
         assert (model.t, model.steps, model.running) == (alone.t, alone.steps, alone.running)
         for track, single in zip(model.tracks, alone.tracks, strict=True):
             _assert_track_equals_track(track, single)
+            # its shape, measured in the kernel's threads, is kept for its table
+            assert id(track.heard_at) in cascade._KEPT
+            kept, measured = cascade_metrics(*track.state), cascade_metrics(*single.state)
+            assert id(track.heard_at) not in cascade._KEPT
+            assert kept.keys() == measured.keys()
+            assert all(kept[k] == measured[k] or (np.isnan(kept[k]) and np.isnan(measured[k]))
+                       for k in kept)
 
 
 def _assert_track_equals_track(track, single) -> None:

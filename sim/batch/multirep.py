@@ -21,7 +21,7 @@ import itertools
 import multiprocessing
 import os
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
@@ -29,6 +29,7 @@ import numpy as np
 
 from sim.batch.multirep_kernels import LANES, ic_lanes, ic_runs
 from sim.config import IndependentCascade, Scenario
+from sim.measures.cascade import cascade_metrics, keep_metrics
 from sim.network.graph import Graph
 from sim.rules.common import NEVER, NO_SOURCE
 
@@ -85,6 +86,7 @@ class Cascades:
     steps); ``steps[r]`` the step replication ``r`` stopped at. With
     ``record_states``, ``heard_at``, ``shared_at`` and ``source`` are ``(R, n)``
     int32 arrays as in :class:`sim.model.MessageTrack`; otherwise ``None``.
+    With a ``measure``, ``measured[r]`` is what it gave for replication ``r``.
     """
 
     counts: np.ndarray
@@ -92,6 +94,7 @@ class Cascades:
     heard_at: np.ndarray | None = None
     shared_at: np.ndarray | None = None
     source: np.ndarray | None = None
+    measured: list | None = None
 
     def final_sizes(self) -> np.ndarray:
         """``(R, 2)``: people who heard and people who shared, per replication."""
@@ -190,6 +193,7 @@ def independent_cascades(
     threads: int | None = None,
     record_states: bool = False,
     method: str = "auto",
+    measure: Callable | None = None,
 ) -> Cascades:
     """Run ``len(keys)`` independent cascades seeded at step 0, together.
 
@@ -218,6 +222,10 @@ def independent_cascades(
         per replication (:func:`sim.batch.multirep_kernels.ic_runs`); ``auto``: ``lanes``
         when ``p_share`` times the mean out-degree is at least :data:`LANES_FROM`.
         Every method gives the same results.
+    measure : callable, optional
+        With ``record_states``: called as ``measure(heard_at, shared_at, source)`` on
+        each replication's state in the thread that ran it, right after its block
+        (a compiled measure that releases the GIL then runs in parallel too).
 
     Returns
     -------
@@ -239,6 +247,8 @@ def independent_cascades(
         raise ValueError(f"last_step must be at least 0, got {last_step}")
     if method not in ("auto", "lanes", "runs"):
         raise ValueError(f"method must be auto, lanes or runs, got {method!r}")
+    if measure is not None and not record_states:
+        raise ValueError("measure needs record_states: it reads the recorded states")
     keys = np.asarray(keys, dtype=np.uint64).ravel()
     if len(seeds) != keys.size:
         raise ValueError(f"seeds and keys differ in length: {len(seeds)} vs {keys.size}")
@@ -259,20 +269,30 @@ def independent_cascades(
             np.full((n_replications, n_nodes), NO_SOURCE, dtype=np.int32),
         )
     run = _lanes if method == "lanes" else _runs
-    counts, steps = run(graph, float(p_share), seed_arrays, keys, int(last_step), threads, states)
-    return Cascades(counts, steps) if states is None else Cascades(counts, steps, *states)
+    blocks, results = run(graph, float(p_share), seed_arrays, keys, int(last_step), threads,
+                          states, measure)
+    counts, steps = (_runs_counts if method == "runs" else _lanes_counts)(
+        blocks, [result for result, _ in results], keys.size)
+    if states is None:
+        return Cascades(counts, steps)
+    measured = [value for _, values in results for value in values] if measure else None
+    return Cascades(counts, steps, *states, measured)
+
+
+def _measured(measure, record) -> list:
+    """``measure`` of every replication recorded in a block (none without a measure)."""
+    return [] if measure is None else [measure(*state) for state in zip(*record, strict=True)]
 
 
 _NO_STATES = tuple(np.empty((0, 0), dtype=np.int32) for _ in range(3))
 
 
-def _runs(graph, p_share, seed_arrays, keys, last_step, threads, states):
+def _runs(graph, p_share, seed_arrays, keys, last_step, threads, states, measure):
     n_nodes = graph.n_nodes
-    n_replications = keys.size
     graph_arrays = (graph.indptr, graph.indices)
     # small blocks: threads that finish early take more, so a few big cascades
     # do not leave a thread idle
-    blocks = _blocks(n_replications, threads, max(1, -(-n_replications // (8 * threads))))
+    blocks = _blocks(keys.size, threads, max(1, -(-keys.size // (8 * threads))))
 
     def make_workspace():
         return (
@@ -284,10 +304,15 @@ def _runs(graph, p_share, seed_arrays, keys, last_step, threads, states):
     def run_block(start, stop, workspace):
         seeds = _block_seeds(seed_arrays, start, stop)
         record = _NO_STATES if states is None else tuple(a[start:stop] for a in states)
-        return ic_runs(graph_arrays, seeds, keys[start:stop], p_share, last_step, workspace,
-                       record)
+        result = ic_runs(graph_arrays, seeds, keys[start:stop], p_share, last_step, workspace,
+                         record)
+        return result, _measured(measure, record)
 
-    results = _run_blocks(blocks, threads, make_workspace, run_block)
+    return blocks, _run_blocks(blocks, threads, make_workspace, run_block)
+
+
+def _runs_counts(blocks, results, n_replications):
+    """``(counts, steps)`` of every replication from :func:`ic_runs`' blocks."""
     steps = np.concatenate([r[2] for r in results]) if results else np.zeros(0, np.int64)
     counts = np.zeros((n_replications, int(steps.max(initial=0)) + 1, 2), dtype=np.int64)
     for (start, _), (offsets, rows, _) in zip(blocks, results, strict=True):
@@ -299,11 +324,10 @@ def _runs(graph, p_share, seed_arrays, keys, last_step, threads, states):
     return counts, steps
 
 
-def _lanes(graph, p_share, seed_arrays, keys, last_step, threads, states):
+def _lanes(graph, p_share, seed_arrays, keys, last_step, threads, states, measure):
     n_nodes = graph.n_nodes
-    n_replications = keys.size
     graph_arrays = (graph.indptr, graph.indices)
-    blocks = _blocks(n_replications, threads, LANES)
+    blocks = _blocks(keys.size, threads, LANES)
 
     def make_workspace():
         # reused block after block: the kernel leaves it all zero
@@ -317,10 +341,15 @@ def _lanes(graph, p_share, seed_arrays, keys, last_step, threads, states):
     def run_block(start, stop, workspace):
         seeds = _block_seeds(seed_arrays, start, stop)
         record = _NO_STATES if states is None else tuple(a[start:stop] for a in states)
-        return ic_lanes(graph_arrays, seeds, keys[start:stop], p_share, last_step, workspace,
-                        record)
+        result = ic_lanes(graph_arrays, seeds, keys[start:stop], p_share, last_step, workspace,
+                          record)
+        return result, _measured(measure, record)
 
-    results = _run_blocks(blocks, threads, make_workspace, run_block)
+    return blocks, _run_blocks(blocks, threads, make_workspace, run_block)
+
+
+def _lanes_counts(blocks, results, n_replications):
+    """``(counts, steps)`` of every replication from :func:`ic_lanes`' blocks."""
     width = max((r[0].shape[1] for r in results), default=1)
     counts = np.zeros((n_replications, width, 2), dtype=np.int64)
     steps = np.zeros(n_replications, dtype=np.int64)
@@ -355,7 +384,9 @@ def finish_together(models: Sequence, *, threads: int | None = None) -> None:
     ``models`` are :class:`sim.model.BuzzModel` objects of different replications,
     built and not yet stepped, whose scenario satisfies :func:`multirep_applies`.
     Each ends in exactly the state its own ``run()`` would leave: the same
-    ``heard_at``, ``shared_at``, ``source``, counts, steps and ``t``. Seeds and coin
+    ``heard_at``, ``shared_at``, ``source``, counts, steps and ``t``; the shape of
+    each cascade is measured in the threads that ran it, and
+    :func:`sim.measures.cascade.cascade_metrics` of a track's state hands it out. Seeds and coin
     keys are read from the models' tracks, so whatever chose them is respected.
 
     Examples
@@ -390,12 +421,14 @@ def finish_together(models: Sequence, *, threads: int | None = None) -> None:
         result = independent_cascades(
             graph, message.rule.p, [track.seeds for track in tracks],
             [track.key for track in tracks], scenario.steps, threads=threads,
-            record_states=True,
+            record_states=True, measure=cascade_metrics,
         )
         recorded = (result.heard_at, result.shared_at, result.source)
         for r, track in enumerate(tracks):
             for target, values in zip(track.state, recorded, strict=True):
                 target[:] = values[r]
+            # measured in the kernel's threads, for the table of this run
+            keep_metrics(*track.state, result.measured[r])
             steps = int(result.steps[r])
             track.counts[: steps + 1] = result.counts[r, : steps + 1]
             track.step = steps
