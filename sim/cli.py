@@ -160,7 +160,6 @@ def run(
     from sim.batch.lock import FolderLock
     from sim.batch.progress import BatchProgress
     from sim.batch.store import disk_errors, record_written
-    from sim.results.plots import adoption_curve
 
     folder = Path(out) if out is not None else Path("results") / loaded.name
     if folder.is_dir():  # a live writer is named before anything else is said or moved
@@ -209,6 +208,8 @@ def run(
             signal.signal(number, handler)
     figure = ""
     if len(batch.runs) <= FIGURE_MAX_RUNS:
+        from sim.results.plots import adoption_curve
+
         with disk_errors(folder):
             adoption_curve(batch.timeseries, batch.runs, folder / "adoption.png",
                            title=f"{loaded.name}: adoption (mean, 95% band)")
