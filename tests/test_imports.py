@@ -16,21 +16,24 @@ ROOT = Path(__file__).resolve().parents[1]
 REPORT = """
 import json, sys
 from sim.cli import main
-args, unwanted = json.loads(sys.argv[1]), json.loads(sys.argv[2])
+args, unwanted, status = json.loads(sys.argv[1]), json.loads(sys.argv[2]), int(sys.argv[3])
 sys.argv = ["buzz", *args]
 try:
     main()
+    code = 0
 except SystemExit as done:
-    assert not done.code, done.code
+    code = done.code
+assert code == status, code
 print(json.dumps(sorted(set(unwanted) & set(sys.modules))))
 """
 
 
-def loaded_after(args: list[str], unwanted: list[str]) -> list[str]:
-    """The ``unwanted`` modules loaded by ``buzz ARGS`` in a new interpreter."""
+def loaded_after(args: list[str], unwanted: list[str], status: int = 0) -> list[str]:
+    """The ``unwanted`` modules loaded by ``buzz ARGS`` in a new interpreter (which
+    checks that the command ends with ``status``)."""
     environment = {**os.environ, "PYTHONPATH": str(ROOT)}
     done = subprocess.run(
-        [sys.executable, "-c", REPORT, json.dumps(args), json.dumps(unwanted)],
+        [sys.executable, "-c", REPORT, json.dumps(args), json.dumps(unwanted), str(status)],
         capture_output=True, text=True, cwd=ROOT, env=environment, timeout=300, check=False)
     assert done.returncode == 0, done.stderr
     return json.loads(done.stdout.splitlines()[-1])
@@ -39,6 +42,14 @@ def loaded_after(args: list[str], unwanted: list[str]) -> list[str]:
 def test_validate_loads_neither_kernels_nor_tables_nor_plots():
     unwanted = ["numba", "pandas", "pyarrow", "mesa", "networkx", "scipy", "matplotlib"]
     assert loaded_after(["validate", "scenarios/quickstart.yaml"], unwanted) == []
+
+
+def test_run_reports_a_bad_scenario_before_loading_the_engine(tmp_path):
+    scenario = tmp_path / "bad.yaml"
+    scenario.write_text("name: bad\nsteps: -1\nnetwork: {model: complete, n: 5}\n")
+    unwanted = ["numba", "pandas", "pyarrow", "mesa", "matplotlib"]
+    args = ["run", str(scenario), "--out", str(tmp_path / "out")]
+    assert loaded_after(args, unwanted, status=2) == []
 
 
 def test_a_batch_with_actors_runs_without_mesa_pyplot_or_scipy_stats(tmp_path):
