@@ -29,34 +29,24 @@ class BuzzModel(Simulation, mesa.Model):
 
     Parameters
     ----------
-    scenario : Scenario
-        The validated scenario.
-    replication : int
-        Which replication this run is; with the root seed it keys all randomness.
+    scenario, replication, graph, source
+        As for :class:`~sim.simulation.Simulation`.
     rng : int, optional
         The root seed; defaults to ``scenario.seed``. Mesa's own ``model.rng`` is
         seeded with it too, but the run draws only from its :class:`RunStreams`.
-    graph : Graph, optional
-        A prebuilt network (batches build it once per replication).
     create_agents : bool
         Create a ``Person`` view per node (needed for Mesa tools).
-    source : str
-        Where the scenario came from, for error messages.
 
     Examples
     --------
     >>> from sim.config import scenario_from_dict
-    >>> scenario = scenario_from_dict({
-    ...     "name": "demo", "seed": 3, "steps": 30,
-    ...     "network": {"model": "watts_strogatz", "n": 500, "k": 6, "p": 0.1},
-    ...     "messages": [{"name": "promo", "rule": {"model": "independent_cascade", "p": 0.4},
-    ...                   "seeding": {"strategy": "top_degree", "count": 5}}]})
-    >>> model = BuzzModel(scenario)
-    >>> model.count("heard") == 5
-    True
+    >>> model = BuzzModel(scenario_from_dict({
+    ...     "name": "demo", "seed": 3, "network": {"model": "complete", "n": 50},
+    ...     "messages": [{"name": "promo", "rule": {"model": "independent_cascade", "p": 0.2},
+    ...                   "seeding": {"strategy": "top_degree", "count": 5}}]}))
     >>> model.step()
-    >>> model.count("heard") > 5
-    True
+    >>> len(model.agents), model.steps, model.count("heard") > 5
+    (50, 1, True)
     >>> person = model.people[int(model.tracks[0].seeds[0])]
     >>> person.shared_at
     0
