@@ -11,6 +11,17 @@ local processes or on Dask, and streamed to a resumable results folder.
 - :mod:`~sim.batch.progress`: the command line's progress bar.
 """
 
-from sim.batch.engine import BatchResult, run_batch
+from __future__ import annotations
+
+from importlib import import_module
 
 __all__ = ["BatchResult", "run_batch"]
+
+
+def __getattr__(name: str):
+    # imported on first use: `buzz run` reads the executor names from
+    # sim.batch.executors and checks the scenario before the engine (pandas, pyarrow,
+    # the kernels) is imported, so a bad input is reported at once
+    if name in __all__:
+        return getattr(import_module("sim.batch.engine"), name)
+    raise AttributeError(f"module 'sim.batch' has no attribute {name!r}")

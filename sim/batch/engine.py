@@ -33,7 +33,7 @@ from sim.batch.experiment import (
 from sim.batch.multirep import multirep_applies
 from sim.batch.store import ResultsStore, column_types, input_digests, load_results
 from sim.config import Scenario, load_scenario
-from sim.model import BuzzModel
+from sim.simulation import Simulation
 
 
 @dataclass
@@ -188,8 +188,8 @@ def check_setup(spec, source: str, *, estimate: bool = False) -> float:
     seconds = 0.0
     for _ in range(2 if estimate else 1):
         started = time.perf_counter()
-        BuzzModel(spec.scenario, replication=spec.replication, graph=graph_for(spec),
-                  create_agents=False, source=source).run()
+        Simulation(spec.scenario, replication=spec.replication, graph=graph_for(spec),
+                   source=source).run()
         seconds = time.perf_counter() - started
         if seconds >= SMALL_BATCH_SECONDS:
             break  # slow even if it compiled: no second look needed

@@ -29,11 +29,11 @@ from sim.measures.cascade import cascade_metrics
 from sim.measures.curves import curve_metrics, time_to_contain, voice_and_sentiment
 from sim.measures.layers import reach_by_layer
 from sim.measures.money import cost_metrics, return_metrics
-from sim.model import BuzzModel
 from sim.network.generators import build_network
 from sim.network.graph import Graph
 from sim.randomness import RunStreams
 from sim.rules import rule_class
+from sim.simulation import Simulation
 
 RUN_COLUMNS = [
     "run",
@@ -61,7 +61,7 @@ RUN_COLUMNS = [
     "min_net_sentiment",
 ]
 # the people's mean opinion (runs: at the end; timeseries: at each step), in scenarios
-# where people hold one (sim.model.BuzzModel.opinion)
+# where people hold one (sim.simulation.Simulation.opinion)
 OPINION_COLUMNS = ["mean_opinion"]
 TIMESERIES_COLUMNS = [
     "run",
@@ -147,16 +147,14 @@ def execute_run(spec: RunSpec, graph: Graph | None = None, source: str = "<scena
     of frames per chunk.
     """
     started = time.perf_counter()
-    model = BuzzModel(
-        spec.scenario, replication=spec.replication, graph=graph, create_agents=False, source=source
-    )
+    model = Simulation(spec.scenario, replication=spec.replication, graph=graph, source=source)
     model.run()
     return tabulate_run(spec, model, started)
 
 
 def tabulate_run(spec: RunSpec, model, started: float) -> RunResult:
-    """The rows of a finished :class:`BuzzModel` (``started``: the ``perf_counter`` at
-    the start of its run)."""
+    """The rows of a finished :class:`~sim.simulation.Simulation` (``started``: the
+    ``perf_counter`` at the start of its run)."""
     ids = {"run": spec.run, "point": spec.point, "arm": spec.arm,
            "replication": spec.replication}
     run_rows, series = [], []
@@ -371,8 +369,8 @@ def execute_runs(specs: tuple[RunSpec, ...], source: str = "<scenario>") -> list
             block = group[start : start + size]
             started = time.perf_counter()
             models = [
-                BuzzModel(spec.scenario, replication=spec.replication, graph=graph,
-                          create_agents=False, source=source)
+                Simulation(spec.scenario, replication=spec.replication, graph=graph,
+                           source=source)
                 for spec in block
             ]
             finish_together(models)

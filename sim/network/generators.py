@@ -22,8 +22,8 @@ Examples
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
-import networkx as nx
 import numba
 import numpy as np
 
@@ -60,6 +60,9 @@ __all__ = [
     "to_networkx",
     "watts_strogatz",
 ]
+
+if TYPE_CHECKING:  # networkx is imported by the conversions that use it
+    import networkx as nx
 
 
 # ------------------------------------------------------------------- validation
@@ -862,6 +865,7 @@ def from_networkx(G: nx.Graph) -> Graph:
 
     Examples
     --------
+    >>> import networkx as nx
     >>> g = from_networkx(nx.path_graph(["a", "b", "c"]))
     >>> g.n_edges, g.node_ids.tolist()
     (2, ['a', 'b', 'c'])
@@ -888,6 +892,8 @@ def to_networkx(graph: Graph) -> nx.Graph:
     >>> G.number_of_edges(), sorted(G.neighbors(0))
     (5, [1, 4])
     """
+    import networkx as nx
+
     G = nx.DiGraph() if graph.directed else nx.Graph()
     labels = graph.original_ids(np.arange(graph.n_nodes)).tolist()
     G.add_nodes_from(labels)

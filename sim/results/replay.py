@@ -15,9 +15,9 @@ from sim.batch.experiment import expand_runs
 from sim.batch.store import load_results
 from sim.config import scenario_from_dict, with_values
 from sim.errors import InputError
-from sim.model import BuzzModel
 from sim.results.plots import CascadeTree, cascade_tree
 from sim.results.statistics import swept_keys
+from sim.simulation import Simulation
 
 CASCADE_TREE_PATTERN = "cascade_tree*.png"  # pictures an earlier replay drew
 
@@ -68,8 +68,7 @@ def replay_cascade_tree(folder: str | Path, max_nodes: int = 300) -> CascadeTree
     drawn = {key: row[key].item() if hasattr(row[key], "item") else row[key]
              for key in swept_keys(runs) if key not in spec.values and "." in key}
     run_scenario = with_values(spec.scenario, drawn, source) if drawn else spec.scenario
-    model = BuzzModel(run_scenario, replication=spec.replication, create_agents=False,
-                      source=source)
+    model = Simulation(run_scenario, replication=spec.replication, source=source)
     model.run()
     reach = {track.message.name: model.count("heard", track.message.name)
              for track in model.tracks}
