@@ -7,7 +7,7 @@ of :mod:`sim.batch.multirep_kernels`: a bit-parallel one that carries 64 replica
 machine word through one traversal per step, which wins when cascades are dense
 enough for the replications' frontiers to meet; and a branch-free traversal per
 replication, which wins otherwise. Each replication's result equals what the
-single-cascade kernel (``BuzzModel.run()``) gives for the same key and seeds: the
+single-cascade kernel (``Simulation.run()``) gives for the same key and seeds: the
 same counts per step and the same number of steps, and, with ``record_states``, the
 same ``heard_at``, ``shared_at`` and ``source``.
 
@@ -381,7 +381,7 @@ def models_per_block(n_nodes: int, n_messages: int) -> int:
 def finish_together(models: Sequence, *, threads: int | None = None) -> None:
     """Run freshly built models of one scenario on one shared graph to the end, together.
 
-    ``models`` are :class:`sim.model.BuzzModel` objects of different replications,
+    ``models`` are :class:`sim.simulation.Simulation` objects of different replications,
     built and not yet stepped, whose scenario satisfies :func:`multirep_applies`.
     Each ends in exactly the state its own ``run()`` would leave: the same
     ``heard_at``, ``shared_at``, ``source``, counts, steps and ``t``; the shape of
@@ -392,16 +392,16 @@ def finish_together(models: Sequence, *, threads: int | None = None) -> None:
     Examples
     --------
     >>> from sim.config import scenario_from_dict
-    >>> from sim.model import BuzzModel
+    >>> from sim.simulation import Simulation
     >>> scenario = scenario_from_dict({
     ...     "name": "demo", "seed": 4, "steps": 50,
     ...     "network": {"model": "watts_strogatz", "n": 300, "k": 6, "p": 0.1, "fixed": True},
     ...     "messages": [{"name": "a", "rule": {"model": "independent_cascade", "p": 0.3}}]})
-    >>> models = [BuzzModel(scenario, replication=r, create_agents=False) for r in range(3)]
-    >>> models = [BuzzModel(scenario, replication=r, graph=models[0].graph,
-    ...                     create_agents=False) for r in range(3)]
+    >>> models = [Simulation(scenario, replication=r) for r in range(3)]
+    >>> models = [Simulation(scenario, replication=r, graph=models[0].graph)
+    ...           for r in range(3)]
     >>> finish_together(models)
-    >>> alone = BuzzModel(scenario, replication=2, create_agents=False)
+    >>> alone = Simulation(scenario, replication=2)
     >>> alone.run()
     >>> models[2].t == alone.t, bool((models[2].tracks[0].source == alone.tracks[0].source).all())
     (True, True)

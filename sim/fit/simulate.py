@@ -29,7 +29,7 @@ from sim.config import Scenario, with_values
 from sim.errors import InputError
 from sim.fit.observed import Observed
 from sim.fit.params import FitParam
-from sim.model import BuzzModel
+from sim.simulation import Simulation
 
 SIZE_QUANTILES = (0.1, 0.25, 0.5, 0.75, 0.9)
 SIZE_COLUMN = {"reach": "heard", "adopters": "adopters"}  # final size -> its curve
@@ -128,8 +128,7 @@ class Simulator:
         for run in range(runs):
             replication = replication_for(self.seed + salt, floats, run)
             spec = RunSpec(run, 0, replication, {}, scenario)
-            model = BuzzModel(scenario, replication=replication, graph=graph_for(spec),
-                              create_agents=False)
+            model = Simulation(scenario, replication=replication, graph=graph_for(spec))
             model.run()
             for index, track in enumerate(model.tracks):
                 heard, adopters, _ = track.cumulative(model.t)
