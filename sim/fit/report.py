@@ -149,7 +149,8 @@ def data_words(facts: dict) -> str:
 def fact_rows(facts: dict) -> list[tuple[str, str]]:
     """The facts of a fit as (what, value) in words, those the folder records."""
     shown = {
-        "scenario_file": ("scenario file", str),
+        "scenario_file": ("scenario file", lambda v: "none: given in Python"
+                          if v == "<scenario>" else str(v)),
         "observed": ("observed data", str),
         "form": ("what was observed", lambda _: data_words(facts)),
         "step_duration": ("scenario steps per step of the data", lambda v: f"{v:g}"),
