@@ -28,6 +28,7 @@ first drawn who held it; ``-1`` for the seeds and for a q-voter's own flip).
 
 from __future__ import annotations
 
+import abc
 from dataclasses import dataclass
 from typing import ClassVar, Literal, NamedTuple
 
@@ -246,7 +247,7 @@ def forward_filled(values: np.ndarray, last: int, until_step: int) -> np.ndarray
 
 
 class OpinionRule(Rule):
-    """What opinion rules share: their kernel, their columns and what they cannot be
+    """What opinion rules share: their columns, their curves and what they cannot be
     combined with (see :meth:`conflict`)."""
 
     opinion: ClassVar[str | None] = "discrete"
@@ -292,26 +293,6 @@ class OpinionRule(Rule):
                               "a rule that knows tie weights (the network is weighted)")
         return None
 
-    def prepare(self, model, track) -> OpinionParams:
-        """The seeds hold the message's opinion, everyone else the opposite."""
-        listen = model.graph.reversed()
-        n_nodes = model.graph.n_nodes
-        holds = (track.shared_at != NEVER).astype(np.int8)
-        holders = np.zeros(model.scenario.steps + 1, dtype=np.int64)
-        holders[0] = int(holds.sum())
-        track.n_frontier = 0  # opinions, not shares, move: the frontier is not used
-        track.n_waiting = int(0 < holders[0] < n_nodes)
-        kind, n_picks, flip = self.picks()
-        return OpinionParams(
-            kind, pick_keys(int(track.key), n_picks), chance_bits(flip),
-            np.uint64(track.key) ^ FLIP_SALT, listen.indptr, listen.indices,
-            holds, np.empty(n_nodes, dtype=np.int8), holders,
-        )
-
-    def picks(self) -> tuple[int, int, float]:
-        """``(kind, neighbours drawn per person, epsilon)``."""
-        raise NotImplementedError
-
     def holders(self, track, until_step: int) -> np.ndarray:
         """People holding the message's opinion at each step ``0 .. until_step``."""
         return forward_filled(track.work.holders, track.step, until_step)
@@ -329,9 +310,34 @@ class OpinionRule(Rule):
         return {"holders": self.holders(track, until_step)}
 
 
+class DiscreteOpinionRule(OpinionRule, abc.ABC):
+    """The opinion rules where a person holds the message's opinion or not (voter,
+    majority, q-voter): one kernel, told by :meth:`picks` how each draws."""
+
+    def prepare(self, model, track) -> OpinionParams:
+        """The seeds hold the message's opinion, everyone else the opposite."""
+        listen = model.graph.reversed()
+        n_nodes = model.graph.n_nodes
+        holds = (track.shared_at != NEVER).astype(np.int8)
+        holders = np.zeros(model.scenario.steps + 1, dtype=np.int64)
+        holders[0] = int(holds.sum())
+        track.n_frontier = 0  # opinions, not shares, move: the frontier is not used
+        track.n_waiting = int(0 < holders[0] < n_nodes)
+        kind, n_picks, flip = self.picks()
+        return OpinionParams(
+            kind, pick_keys(int(track.key), n_picks), chance_bits(flip),
+            np.uint64(track.key) ^ FLIP_SALT, listen.indptr, listen.indices,
+            holds, np.empty(n_nodes, dtype=np.int8), holders,
+        )
+
+    @abc.abstractmethod
+    def picks(self) -> tuple[int, int, float]:
+        """``(kind, neighbours drawn per person, epsilon)``."""
+
+
 @register
 @dataclass(frozen=True)
-class VoterRule(OpinionRule):
+class VoterRule(DiscreteOpinionRule):
     """The voter model (Clifford and Sudbury 1973; Holley and Liggett 1975), synchronous.
 
     Each step each person (online, with someone to listen to) adopts the opinion
@@ -369,7 +375,7 @@ class VoterRule(OpinionRule):
 
 @register
 @dataclass(frozen=True)
-class MajorityRule(OpinionRule):
+class MajorityRule(DiscreteOpinionRule):
     """Galam's majority rule on neighbourhoods, synchronous.
 
     Galam (2002) lets random groups of ``r`` people form and each adopt the opinion
@@ -411,7 +417,7 @@ class MajorityRule(OpinionRule):
 
 @register
 @dataclass(frozen=True)
-class QVoterRule(OpinionRule):
+class QVoterRule(DiscreteOpinionRule):
     """The q-voter model (Castellano, Munoz and Pastor-Satorras 2009), synchronous.
 
     Each step each person (online, with someone to listen to) draws ``q``
