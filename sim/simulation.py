@@ -57,7 +57,9 @@ class MessageTrack:
     may act although nobody started (see :class:`~sim.rules.common.Position`).
     ``work`` is what the rule's ``prepare`` made for its kernel (its parameters and
     per-person arrays, a named tuple); ``mods`` the
-    :class:`~sim.rules.common.Modifiers` the kernels read.
+    :class:`~sim.rules.common.Modifiers` the kernels read. ``metrics`` is the finished
+    cascade's shape (:func:`sim.measures.cascade.cascade_metrics`) when a batch
+    measured it already, in the kernel's threads (:func:`sim.batch.multirep.finish_together`).
     """
 
     message: Message
@@ -73,6 +75,7 @@ class MessageTrack:
     step: int = 0
     work: tuple = ()
     mods: Modifiers | None = None
+    metrics: dict[str, float] | None = None
 
     @property
     def arrays(self) -> MessageArrays:

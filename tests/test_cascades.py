@@ -14,7 +14,6 @@ from sim.measures.cascade import (
     _scan,
     cascade_forest,
     cascade_metrics,
-    keep_metrics,
     structural_virality,
 )
 from sim.rules.common import NEVER
@@ -162,19 +161,6 @@ def test_forests_told_in_step_order_or_not_give_the_same_bits(parent, seed, extr
         assert other.keys() == in_order.keys()
         for name, value in in_order.items():
             assert (math.isnan(value) and math.isnan(other[name])) or other[name] == value, name
-
-
-def test_metrics_kept_for_arrays_are_handed_out_once_and_only_for_them():
-    heard, shared, source = state_of_forest(path(6), 9, np.random.default_rng(3))
-    measured = cascade_metrics(heard, shared, source)
-    marked = dict(measured, depth=-7)  # not a real result: shows where an answer came from
-    keep_metrics(heard, shared, source, marked)
-    assert cascade_metrics(heard.copy(), shared, source) == measured  # other arrays
-    assert cascade_metrics(heard, shared, source) == marked
-    assert cascade_metrics(heard, shared, source) == measured  # once
-    keep_metrics(heard, shared, source, marked)
-    assert cascade_metrics(heard, shared.copy(), source) == measured  # all three must match
-    assert cascade_metrics(heard, shared, source) == measured
 
 
 def test_structural_virality_of_random_trees_matches_networkx():

@@ -171,7 +171,8 @@ def tabulate_run(spec: RunSpec, model, started: float) -> RunResult:
         row.update(curve_metrics(heard, adopters, sharing, model.graph.n_nodes))
         row["steps"] = model.t
         row["n_nodes"] = model.graph.n_nodes
-        row.update(cascade_metrics(*track.state))
+        row.update(track.metrics if track.metrics is not None
+                   else cascade_metrics(*track.state))
         row.update(cost_metrics(model.costs[track.message.name], row["reach"], row["adopters"]))
         worth = spec.scenario.value if spec.scenario.valued(track.message.name) else None
         row.update(return_metrics(row["cost"], row["reach"], row["adopters"],

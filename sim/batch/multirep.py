@@ -29,7 +29,7 @@ import numpy as np
 
 from sim.batch.multirep_kernels import LANES, ic_lanes, ic_runs
 from sim.config import IndependentCascade, Scenario
-from sim.measures.cascade import cascade_metrics, keep_metrics
+from sim.measures.cascade import cascade_metrics
 from sim.network.graph import Graph
 from sim.rules.common import NEVER, NO_SOURCE
 
@@ -385,8 +385,8 @@ def finish_together(models: Sequence, *, threads: int | None = None) -> None:
     built and not yet stepped, whose scenario satisfies :func:`multirep_applies`.
     Each ends in exactly the state its own ``run()`` would leave: the same
     ``heard_at``, ``shared_at``, ``source``, counts, steps and ``t``; the shape of
-    each cascade is measured in the threads that ran it, and
-    :func:`sim.measures.cascade.cascade_metrics` of a track's state hands it out. Seeds and coin
+    each cascade is measured in the threads that ran it and left in its track's
+    ``metrics`` for the run's table. Seeds and coin
     keys are read from the models' tracks, so whatever chose them is respected.
 
     Examples
@@ -427,8 +427,7 @@ def finish_together(models: Sequence, *, threads: int | None = None) -> None:
         for r, track in enumerate(tracks):
             for target, values in zip(track.state, recorded, strict=True):
                 target[:] = values[r]
-            # measured in the kernel's threads, for the table of this run
-            keep_metrics(*track.state, result.measured[r])
+            track.metrics = result.measured[r]  # measured in the kernel's threads
             steps = int(result.steps[r])
             track.counts[: steps + 1] = result.counts[r, : steps + 1]
             track.step = steps

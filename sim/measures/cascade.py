@@ -39,8 +39,6 @@ edges of ``s (N - s)``, with ``s`` the size of the subtree below the edge.
 
 from __future__ import annotations
 
-import weakref
-
 import numba
 import numpy as np
 
@@ -469,11 +467,6 @@ def cascade_metrics(
     {'depth': 2, 'max_breadth': 2, 'structural_virality': 1.6667, 'mean_offspring': 1.5,
      'funnel_share': 0.6667, 'mean_separation': 1.3333}
     """
-    kept = _KEPT.pop(id(heard_at), None)
-    if kept is not None and all(
-        ref() is array for ref, array in zip(kept[:3], (heard_at, shared_at, source), strict=True)
-    ):
-        return dict(kept[3])
     problem, n_reached, *values = _shape(
         *_checked_arrays(heard_at, shared_at, source), FUNNEL_TOP
     )
@@ -488,35 +481,6 @@ def cascade_metrics(
     return {"depth": int(depth), "max_breadth": int(max_breadth),
             "structural_virality": structural_virality,
             **{key: float(value) for key, value in zip(METRICS[3:], rest, strict=True)}}
-
-
-_KEPT: dict[int, tuple] = {}  # id(heard_at): weak references to the arrays, metrics
-
-
-def keep_metrics(
-    heard_at: np.ndarray, shared_at: np.ndarray, source: np.ndarray, metrics: dict[str, float]
-) -> None:
-    """Hand ``metrics``, measured already, to the next :func:`cascade_metrics` of these
-    very arrays (the same objects), once.
-
-    The batch measures cascades in the threads that ran them
-    (:func:`sim.batch.multirep.finish_together`), in parallel; the table of each run,
-    built later, asks :func:`cascade_metrics` for them. The arrays must not change in
-    between; nothing is kept once they are gone.
-
-    Examples
-    --------
-    >>> N = NEVER
-    >>> heard = np.array([0, 1, N], np.int32); shared = np.array([0, N, N], np.int32)
-    >>> source = np.array([-1, 0, -1], np.int32)
-    >>> keep_metrics(heard, shared, source, cascade_metrics(heard, shared, source))
-    >>> cascade_metrics(heard, shared, source)["depth"]
-    1
-    """
-    key = id(heard_at)
-    _KEPT[key] = (weakref.ref(heard_at), weakref.ref(shared_at), weakref.ref(source),
-                  dict(metrics))
-    weakref.finalize(heard_at, _KEPT.pop, key, None)
 
 
 def structural_virality(parent: np.ndarray) -> float:
