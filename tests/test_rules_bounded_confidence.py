@@ -12,7 +12,6 @@ from sim.model import BuzzModel
 from sim.rules.bounded_confidence import (
     confidence_measures,
     opinion_clusters,
-    sample_skew_kurtosis,
 )
 
 from .conftest import assert_same_state, make_scenario, message_spec, run_three_ways
@@ -126,20 +125,6 @@ def test_measures_of_two_camps():
     assert measures["bimodality"] > 5 / 9  # two camps: bimodal
     assert confidence_measures(np.linspace(0, 1, 1001))["bimodality"] == pytest.approx(
         5 / 9, abs=0.01)  # uniform: the threshold itself
-
-
-@pytest.mark.parametrize("draw", ["uniform", "beta", "rounded", "narrow"])
-def test_skew_and_kurtosis_are_scipys(draw):
-    """The numpy skewness and excess kurtosis are scipy's (bias=False), bit for bit."""
-    from scipy import stats
-
-    rng = np.random.default_rng(7)
-    for n in (4, 5, 17, 1000, 2001):
-        values = {"uniform": rng.random(n), "beta": rng.beta(0.3, 0.3, n),
-                  "rounded": np.round(rng.random(n), 2), "narrow": rng.normal(5, 1e-3, n)}[draw]
-        skewness, excess = sample_skew_kurtosis(values)
-        assert skewness == float(stats.skew(values, bias=False))
-        assert excess == float(stats.kurtosis(values, bias=False))
 
 
 def section(**rule) -> dict:
