@@ -22,9 +22,13 @@ from __future__ import annotations
 
 import inspect
 import sys
+import threading
 from typing import Any
 
 _resolving = False
+# threads that call their first kernels at once (a batch's blocks of replications) wait
+# until every kernel is resolved, instead of compiling against lazy kernels
+_resolve_lock = threading.RLock()
 _dispatchers: list[TypeDispatch] = []
 
 
@@ -43,11 +47,12 @@ class LazyKernel:
 
     def compiled(self):
         """The numba dispatcher of this kernel (made, not yet compiled, on first use)."""
-        if self._dispatcher is None:
-            import numba
+        with _resolve_lock:
+            if self._dispatcher is None:
+                import numba
 
-            self._dispatcher = numba.njit(**self.options)(self.py_func)
-            resolve_all()
+                self._dispatcher = numba.njit(**self.options)(self.py_func)
+                resolve_all()
         return self._dispatcher
 
     def __call__(self, *args):

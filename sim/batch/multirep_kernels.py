@@ -23,6 +23,18 @@ Sharers are visited in increasing order of their number, so the first sharer to
 expose a person in a lane is the lowest-numbered one and the first successful coin
 is the lowest-numbered successful sharer: the same ``source`` the single kernel
 keeps by taking minima.
+
+Instead of (or beside) each lane's state arrays, :func:`ic_lanes` can log each lane's
+tellings that place someone in the cascade tree, in the order they happened (step by
+step, and within a step by teller), one entry ``(who, by)`` each:
+
+- ``(person, -1)``: a seed (at step 0);
+- ``(person, sharer)``: the person first heard from ``sharer`` and was convinced;
+- ``(person, -2 - sharer)``: the person first heard from ``sharer`` and was not;
+- ``(-1 - person, sharer)``: ``sharer`` convinced a person who had heard before
+  (whose earlier entry is then not their place in the tree).
+
+:mod:`sim.batch.multirep_shape` reads the tree's shape from it.
 """
 
 from __future__ import annotations
@@ -41,6 +53,8 @@ from sim.rules.independent_cascade import enqueue_seeds
 
 HEARD, SHARED, FRONTIER, NEXT = 0, 1, 2, 3
 LANES = 64  # replications per machine word
+
+SEEDED = -1  # the teller of a seed in the log (see the module docstring)
 
 _ONE = np.uint64(1)
 _ZERO = np.uint64(0)
@@ -75,7 +89,7 @@ def _prefetch(typingctx, array, index):
 
 
 @njit(cache=True, nogil=True)
-def ic_lanes(graph, seeds, keys, p_share, last_step, workspace, record):
+def ic_lanes(graph, seeds, keys, p_share, last_step, workspace, record, log):
     """Run up to 64 independent cascades (lanes) seeded at step 0, together.
 
     Parameters
@@ -98,6 +112,12 @@ def ic_lanes(graph, seeds, keys, p_share, last_step, workspace, record):
         ``(heard_at, shared_at, source)``, int32 arrays of shape ``(lanes, n)``
         filled with ``NEVER``, ``NEVER`` and ``NO_SOURCE``, to receive every lane's
         state; or three arrays with no rows, to record nothing.
+    log : tuple
+        ``(entries, ends)``: an int32 array of shape ``(lanes, 2 n + 1, 2)`` and an
+        int64 array of ``lanes`` zeros, to receive every lane's tellings in the order
+        they happened (module docstring; ``ends[l]`` entries of lane ``l``); or arrays
+        with no rows, to log nothing. Appending to one list per lane costs a fraction
+        of ``record``'s writes all over ``(lanes, n)`` arrays.
 
     Returns
     -------
@@ -116,8 +136,9 @@ def ic_lanes(graph, seeds, keys, p_share, last_step, workspace, record):
     >>> seeds = (np.array([0, 1, 2]), np.array([0, 3], dtype=np.int32))
     >>> workspace = (np.zeros((6, 4), np.uint64), *(np.empty(6, np.int32) for _ in range(3)))
     >>> no_record = tuple(np.empty((0, 0), np.int32) for _ in range(3))
+    >>> no_log = (np.empty((0, 0, 2), np.int32), np.empty(0, np.int64))
     >>> counts, steps = ic_lanes((ring.indptr, ring.indices), seeds, np.array([7, 8], np.uint64),
-    ...                          1.0, 50, workspace, no_record)
+    ...                          1.0, 50, workspace, no_record, no_log)
     >>> counts[0].tolist(), steps.tolist()
     ([[1, 1], [2, 2], [2, 2], [1, 1], [0, 0]], [4, 4])
     """
@@ -126,6 +147,8 @@ def ic_lanes(graph, seeds, keys, p_share, last_step, workspace, record):
     words, active, upcoming, touched = workspace
     heard_at, shared_at, source = record
     recording = heard_at.shape[0] > 0
+    entries, ends = log
+    logging = entries.shape[0] > 0
     n_lanes = keys.size
     threshold = chance_bits(p_share)
     capacity = min(last_step + 1, 64)
@@ -160,6 +183,10 @@ def ic_lanes(graph, seeds, keys, p_share, last_step, workspace, record):
                 heard_at[lane, node] = 0
                 shared_at[lane, node] = 0
                 source[lane, node] = NO_SOURCE
+            if logging:
+                entries[lane, ends[lane], 0] = node
+                entries[lane, ends[lane], 1] = SEEDED
+                ends[lane] += 1
     active[:n_active].sort()
 
     step = 0
@@ -203,6 +230,21 @@ def ic_lanes(graph, seeds, keys, p_share, last_step, workspace, record):
                         if hit:
                             shared_at[lane, person] = next_step
                             source[lane, person] = sharer
+                if logging:
+                    # the lanes where this telling places the person in the tree: a
+                    # loop over them, not a test in every lane the coins visit
+                    placed = fresh | won
+                    while placed != _ZERO:
+                        lane = trailing_zeros(placed)
+                        placed &= placed - _ONE
+                        # 0 when heard first / convinced here, else -1: person or
+                        # -1 - person, sharer or -2 - sharer, without a branch
+                        earlier = np.int64((fresh >> lane) & _ONE) - 1
+                        failed = np.int64((won >> lane) & _ONE) - 1
+                        end = ends[lane]
+                        entries[lane, end, 0] = person ^ earlier
+                        entries[lane, end, 1] = (sharer ^ failed) + failed
+                        ends[lane] = end + 1
                 if won != _ZERO:
                     if words[person, NEXT] == _ZERO:
                         upcoming[n_upcoming] = person

@@ -226,14 +226,14 @@ def _shape(heard_at, shared_at, source, funnel_top):
     made rules only ever take the one in time order."""
     problem, n_reached, last, in_time_order = _scan(heard_at, shared_at, source)
     if problem or n_reached == 0:
-        return _nothing_measured(problem, n_reached)
+        return nothing_measured(problem, n_reached)
     if in_time_order:
         return _shape_in_time_order(heard_at, shared_at, source, n_reached, last, funnel_top)
     return _shape_of_any_forest(heard_at, shared_at, source, funnel_top)
 
 
 @numba.njit(cache=True, nogil=True)
-def _nothing_measured(problem, n_reached):
+def nothing_measured(problem, n_reached):
     nan = np.nan
     no_trees = np.empty(0, dtype=np.float64)
     return (np.int64(problem), np.int64(n_reached), np.int64(0), np.int64(0), no_trees,
@@ -277,7 +277,7 @@ def _scan(heard_at, shared_at, source):
 
 
 @numba.njit(cache=True, nogil=True)
-def _measured(n_reached, n_roots, n_sharers, max_depth, breadth, virality, tree_size, tally,
+def measured_shape(n_reached, n_roots, n_sharers, max_depth, breadth, virality, tree_size, tally,
               most, separation, funnel_top):
     """:func:`_shape`'s tuple from the tallies of a forest with people reached."""
     transmissions = n_reached - n_roots
@@ -389,7 +389,7 @@ def _shape_in_time_order(heard_at, shared_at, source, n_reached, last, funnel_to
             virality[n_trees] = wiener[tree] / (people * (people - 1) / 2.0)
             tree_size[n_trees] = people
             n_trees += 1
-    return _measured(n_reached, n_roots, n_sharers, max_depth, breadth, virality[:n_trees],
+    return measured_shape(n_reached, n_roots, n_sharers, max_depth, breadth, virality[:n_trees],
                      tree_size[:n_trees], tally, most, separation, funnel_top)
 
 
@@ -401,7 +401,7 @@ def _shape_of_any_forest(heard_at, shared_at, source, funnel_top):
     n_reached = reached.size
     depth, root, ok = _depths(parent)
     if not ok:
-        return _nothing_measured(3, n_reached)
+        return nothing_measured(3, n_reached)
     size, wiener = _tree_wiener(parent, depth, root)
     max_depth = 0
     separation = 0
@@ -435,7 +435,7 @@ def _shape_of_any_forest(heard_at, shared_at, source, funnel_top):
     for i in range(n_reached):
         if shared_at[reached[i]] != NEVER:
             tally[offspring[i]] += 1
-    return _measured(n_reached, n_roots, n_sharers, max_depth, breadth, virality[:n_trees],
+    return measured_shape(n_reached, n_roots, n_sharers, max_depth, breadth, virality[:n_trees],
                      tree_size[:n_trees], tally, most, separation, funnel_top)
 
 
@@ -467,9 +467,14 @@ def cascade_metrics(
     {'depth': 2, 'max_breadth': 2, 'structural_virality': 1.6667, 'mean_offspring': 1.5,
      'funnel_share': 0.6667, 'mean_separation': 1.3333}
     """
-    problem, n_reached, *values = _shape(
-        *_checked_arrays(heard_at, shared_at, source), FUNNEL_TOP
-    )
+    return metrics_of_shape(_shape(*_checked_arrays(heard_at, shared_at, source), FUNNEL_TOP))
+
+
+def metrics_of_shape(shape: tuple) -> dict[str, float]:
+    """:func:`cascade_metrics`' dict from the tuple of :func:`measured_shape` (or
+    :func:`nothing_measured`), whoever computed it; raises ``ValueError`` for its
+    problem, if any."""
+    problem, n_reached, *values = shape
     _raise_for(problem)
     if n_reached == 0:
         return dict.fromkeys(METRICS, float("nan")) | {"depth": 0, "max_breadth": 0}
