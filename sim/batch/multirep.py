@@ -27,8 +27,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from sim.batch.multirep_kernels import LANES, ic_lanes, ic_runs
-from sim.batch.multirep_shape import shape_of_log
+from sim.batch.multirep_kernels import LANES, ic_lanes, ic_runs, log_length
+from sim.batch.multirep_shape import shape_of_log, shape_workspace
 from sim.config import IndependentCascade, Scenario
 from sim.measures.cascade import FUNNEL_TOP, cascade_metrics, metrics_of_shape
 from sim.network.graph import Graph
@@ -360,10 +360,9 @@ def _lanes(graph, p_share, seed_arrays, keys, last_step, threads, states, measur
         if not shape:
             return words, _NO_LOG, None
         widest = max(stop - start for start, stop in blocks)
-        # a person's place in a lane's log: heard first, convinced later
-        log = (np.empty((widest, 2 * n_nodes + 1, 2), dtype=np.int32),
+        log = (np.empty((widest, log_length(n_nodes, last_step), 2), dtype=np.int32),
                np.zeros(widest, dtype=np.int64))
-        return words, log, np.empty((n_nodes, 4), dtype=np.int32)
+        return words, log, shape_workspace(n_nodes)
 
     def run_block(start, stop, workspace):
         words, log, people = workspace

@@ -29,6 +29,8 @@ tellings that place someone in the cascade tree, in the order they happened (ste
 step, and within a step by teller), one entry ``(who, by)`` each:
 
 - ``(person, -1)``: a seed (at step 0);
+- ``(-1, -1)``: the start of the next step (so the entries between the ``t``-th
+  and the next are of people told at step ``t``, at depth ``t`` in the tree);
 - ``(person, sharer)``: the person first heard from ``sharer`` and was convinced;
 - ``(person, -2 - sharer)``: the person first heard from ``sharer`` and was not;
 - ``(-1 - person, sharer)``: ``sharer`` convinced a person who had heard before
@@ -55,6 +57,7 @@ HEARD, SHARED, FRONTIER, NEXT = 0, 1, 2, 3
 LANES = 64  # replications per machine word
 
 SEEDED = -1  # the teller of a seed in the log (see the module docstring)
+STEP_BEGINS = -1  # both halves of the log's entry that opens a step
 
 _ONE = np.uint64(1)
 _ZERO = np.uint64(0)
@@ -88,6 +91,12 @@ def _prefetch(typingctx, array, index):
     return signature, codegen
 
 
+def log_length(n_nodes: int, last_step: int) -> int:
+    """Room for a lane's log: each person heard first, then convinced, and the start
+    of every step (at most one a person convinced, and ``last_step``)."""
+    return 2 * n_nodes + min(n_nodes, last_step) + 2
+
+
 @njit(cache=True, nogil=True)
 def ic_lanes(graph, seeds, keys, p_share, last_step, workspace, record, log):
     """Run up to 64 independent cascades (lanes) seeded at step 0, together.
@@ -113,7 +122,8 @@ def ic_lanes(graph, seeds, keys, p_share, last_step, workspace, record, log):
         filled with ``NEVER``, ``NEVER`` and ``NO_SOURCE``, to receive every lane's
         state; or three arrays with no rows, to record nothing.
     log : tuple
-        ``(entries, ends)``: an int32 array of shape ``(lanes, 2 n + 1, 2)`` and an
+        ``(entries, ends)``: an int32 array of shape ``(lanes, log_length(n,
+        last_step), 2)`` and an
         int64 array of ``lanes`` zeros, to receive every lane's tellings in the order
         they happened (module docstring; ``ends[l]`` entries of lane ``l``); or arrays
         with no rows, to log nothing. Appending to one list per lane costs a fraction
@@ -193,6 +203,14 @@ def ic_lanes(graph, seeds, keys, p_share, last_step, workspace, record, log):
     while n_active > 0 and step < last_step:
         next_step = step + 1
         n_upcoming = 0
+        if logging:  # a step begins in every lane still spreading
+            begun = alive
+            while begun != _ZERO:
+                lane = trailing_zeros(begun)
+                begun &= begun - _ONE
+                entries[lane, ends[lane], 0] = STEP_BEGINS
+                entries[lane, ends[lane], 1] = STEP_BEGINS
+                ends[lane] += 1
         for i in range(n_active):
             if i + AHEAD < n_active:
                 _prefetch(indices, indptr[active[i + AHEAD]])

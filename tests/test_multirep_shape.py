@@ -1,0 +1,159 @@
+"""The cascade shape read from the lanes kernel's log (sim.batch.multirep_shape) equals
+cascade_metrics of the recorded states, to the bit, NaN where it is NaN."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+from sim.batch.multirep import _seed_arrays, finish_together, independent_cascades
+from sim.batch.multirep_kernels import ic_lanes, log_length
+from sim.batch.multirep_shape import (
+    EXACT_BELOW,
+    _wiener_in_floats,
+    shape_of_log,
+    shape_workspace,
+)
+from sim.config import scenario_from_dict
+from sim.measures.cascade import FUNNEL_TOP, cascade_metrics
+from sim.network.generators import barabasi_albert, ring_lattice, watts_strogatz
+from sim.rules.common import NEVER
+from sim.simulation import Simulation
+
+
+def _same(got: dict, expected: dict) -> bool:
+    return got.keys() == expected.keys() and all(
+        got[k] == expected[k] or (math.isnan(got[k]) and math.isnan(expected[k]))
+        for k in got)
+
+
+def _recorded_metrics(graph, p, seeds, keys, last_step):
+    states = independent_cascades(graph, p, seeds, keys, last_step, record_states=True)
+    return [cascade_metrics(*state)
+            for state in zip(states.heard_at, states.shared_at, states.source, strict=True)]
+
+
+GRAPHS = {
+    "ws": lambda rng: watts_strogatz(600, 6, 0.1, rng=rng),
+    "ba": lambda rng: barabasi_albert(500, 3, rng=rng),
+    "ring": lambda rng: ring_lattice(300, 2),
+}
+
+
+@pytest.mark.parametrize("kind", GRAPHS)
+@pytest.mark.parametrize("p", [0.0, 0.05, 0.3, 1.0])
+@pytest.mark.parametrize("method", ["lanes", "runs"])
+def test_shape_equals_the_metrics_of_the_recorded_states(kind, p, method):
+    """Random cascades: no seeds (nobody reached), seeds listed twice, one seed and
+    several (several trees), nobody beyond the seeds (p = 0), cascades capped by steps;
+    70 replications (a full block of lanes and a partial one) on two threads."""
+    rng = np.random.default_rng(hash((kind, p)) % 2**32)
+    graph = GRAPHS[kind](rng)
+    seeds = [rng.integers(0, graph.n_nodes, rng.integers(0, 6)) for _ in range(70)]
+    seeds[1] = np.array([4, 4, 9])
+    keys = rng.integers(0, 2**63, 70, dtype=np.uint64)
+    seeds[2] = np.array([], dtype=np.int64)
+    for last_step in (500, 3, 0):
+        shaped = independent_cascades(graph, p, seeds, keys, last_step, threads=2,
+                                      method=method, shape=True)
+        expected = _recorded_metrics(graph, p, seeds, keys, last_step)
+        assert shaped.heard_at is None  # nothing recorded
+        for got, want in zip(shaped.measured, expected, strict=True):
+            assert _same(got, want), (got, want)
+    # at step 0 nobody is beyond the seeds; with no seeds nobody is reached
+    assert shaped.measured[1]["depth"] == 0 and shaped.measured[1]["max_breadth"] == 2
+    assert math.isnan(shaped.measured[1]["structural_virality"])
+    assert shaped.measured[2]["max_breadth"] == 0
+    assert math.isnan(shaped.measured[2]["mean_offspring"])
+
+
+def _lanes_log(graph, p, seeds, keys, last_step):
+    """``ic_lanes``' log of one block of lanes."""
+    n = graph.n_nodes
+    workspace = (np.zeros((n, 4), np.uint64), *(np.empty(n, np.int32) for _ in range(3)))
+    no_record = tuple(np.empty((0, 0), np.int32) for _ in range(3))
+    log = (np.empty((len(keys), log_length(n, last_step), 2), np.int32),
+           np.zeros(len(keys), np.int64))
+    ic_lanes((graph.indptr, graph.indices), _seed_arrays(seeds, n, graph.indices.dtype),
+             np.asarray(keys, np.uint64), p, last_step, workspace, no_record, log)
+    return log
+
+
+def test_wiener_sums_in_floats_give_the_exact_sums_where_both_apply():
+    """The fallback for huge trees (sums added in floats, in the people's order) gives
+    each tree's virality as the exact integer sums do."""
+    rng = np.random.default_rng(11)
+    graph = watts_strogatz(800, 6, 0.1, rng=rng)
+    seeds = [rng.integers(0, graph.n_nodes, 4) for _ in range(20)]
+    keys = rng.integers(0, 2**63, 20, dtype=np.uint64)
+    entries, ends = _lanes_log(graph, 0.3, seeds, keys, 1000)
+    work = shape_workspace(graph.n_nodes)
+    most = int(graph.degree.max())
+    for lane in range(20):
+        lane_log = entries[lane]
+        shape = shape_of_log(lane_log, ends[lane], work, most, FUNNEL_TOP)
+        tree_of, counts = work
+        assert not counts.any()  # left at zero for the next lane
+        n_roots = np.unique(seeds[lane]).size
+        again = np.empty(n_roots)
+        _wiener_in_floats(lane_log, ends[lane], n_roots, tree_of,
+                          _tree_totals(lane_log, ends[lane], n_roots, tree_of),
+                          np.argsort(lane_log[:n_roots, 0]), again)
+        virality = shape[4]
+        assert virality.size > 0
+        np.testing.assert_array_equal(again[: virality.size], virality)
+
+
+def _tree_totals(entries, n_entries, n_roots, tree_of):
+    """People in each tree, by the tree numbers of the log's seeds."""
+    placed = {}
+    for who, by in entries[n_roots:n_entries]:
+        if by == -1 and who == -1:
+            continue
+        placed[who if who >= 0 else -1 - who] = True
+    totals = np.ones(n_roots, dtype=np.int64)
+    for person in placed:
+        totals[tree_of[person]] += 1
+    return totals
+
+
+def test_a_chain_too_long_for_exact_integer_sums_is_summed_as_the_states_are():
+    """A ring covered from one seed: two chains of 1.5 10^5 people each, too long for
+    the sums in integers, take the sums in floats; still the same bits."""
+    n = 300_000
+    ring = ring_lattice(n, 2)
+    seeds, keys = [np.array([0]), np.array([5, n // 2])], [3, 4]
+    shaped = independent_cascades(ring, 1.0, seeds, keys, n, shape=True)
+    expected = _recorded_metrics(ring, 1.0, seeds, keys, n)
+    for got, want in zip(shaped.measured, expected, strict=True):
+        assert _same(got, want)
+    one_tree = shaped.measured[0]
+    assert one_tree["depth"] == n // 2
+    # N S1, S1 the sum of the depths: past what integer sums are trusted with
+    assert n * one_tree["mean_separation"] * (n - 1) >= EXACT_BELOW
+
+
+def test_finish_together_without_states_keeps_the_same_counts_and_metrics():
+    scenario = scenario_from_dict({
+        "name": "demo", "seed": 9, "steps": 40,
+        "network": {"model": "watts_strogatz", "n": 400, "k": 6, "p": 0.1, "fixed": True},
+        "messages": [{"name": "a", "rule": {"model": "independent_cascade", "p": 0.3},
+                      "seeding": {"strategy": "random", "count": 3}},
+                     {"name": "b", "rule": {"model": "independent_cascade", "p": 0.05}}]})
+    graph = Simulation(scenario).graph
+
+    def finished(keep_states):
+        models = [Simulation(scenario, replication=r, graph=graph) for r in range(6)]
+        finish_together(models, threads=2, keep_states=keep_states)
+        return models
+
+    for kept, lean in zip(finished(True), finished(False), strict=True):
+        assert (kept.t, kept.steps, kept.running) == (lean.t, lean.steps, lean.running)
+        for a, b in zip(kept.tracks, lean.tracks, strict=True):
+            np.testing.assert_array_equal(a.counts, b.counts)
+            assert a.step == b.step
+            assert _same(a.metrics, b.metrics)
+            assert _same(b.metrics, cascade_metrics(*a.state))
+        assert (lean.tracks[0].heard_at == NEVER).sum() > 0
