@@ -302,6 +302,27 @@ def _fresh_states(n_replications: int, n_nodes: int) -> tuple[np.ndarray, ...]:
     )
 
 
+def _log_workspace(blocks, n_nodes: int, last_step: int, shape: bool) -> tuple:
+    """``(log, shape workspace)`` of a thread: a log per replication of the widest
+    block (its pages touched only as far as the cascades go) and what
+    :func:`shape_of_log` works in; a log with no rows and ``None`` without ``shape``."""
+    if not shape:
+        return _NO_LOG, None
+    widest = max(stop - start for start, stop in blocks)
+    log = (np.empty((widest, log_length(n_nodes, last_step), 2), dtype=np.int32),
+           np.zeros(widest, dtype=np.int64))
+    return log, shape_workspace(n_nodes)
+
+
+def _shapes(log, n_replications: int, shape_work, most_offspring: int) -> list:
+    """:func:`~sim.measures.cascade.cascade_metrics` of each replication of a block,
+    from its log."""
+    entries, ends = log
+    return [metrics_of_shape(shape_of_log(entries[r], ends[r], shape_work, most_offspring,
+                                          FUNNEL_TOP))
+            for r in range(n_replications)]
+
+
 def _runs(graph, p_share, seed_arrays, keys, last_step, threads, states, measure, shape):
     n_nodes = graph.n_nodes
     graph_arrays = (graph.indptr, graph.indices)
@@ -309,22 +330,24 @@ def _runs(graph, p_share, seed_arrays, keys, last_step, threads, states, measure
     # do not leave a thread idle
     blocks = _blocks(keys.size, threads, max(1, -(-keys.size // (8 * threads))))
 
+    most_offspring = int(graph.degree.max(initial=0))
+
     def make_workspace():
-        return (
+        work = (
             np.zeros(n_nodes, dtype=np.uint8),
             np.empty(n_nodes + 1, dtype=np.int32),
             np.empty(n_nodes + 1, dtype=np.int32),
         )
+        return work, *_log_workspace(blocks, n_nodes, last_step, shape)
 
     def run_block(start, stop, workspace):
         seeds = _block_seeds(seed_arrays, start, stop)
-        if states is not None:
-            record = tuple(a[start:stop] for a in states)
-        else:  # the block's states for its shape, or none
-            record = _fresh_states(stop - start, n_nodes) if shape else _NO_STATES
-        result = ic_runs(graph_arrays, seeds, keys[start:stop], p_share, last_step, workspace,
-                         record)
-        return result, _measured(cascade_metrics if shape else measure, record)
+        record = _NO_STATES if states is None else tuple(a[start:stop] for a in states)
+        work, log, shape_work = workspace
+        result = ic_runs(graph_arrays, seeds, keys[start:stop], p_share, last_step, work,
+                         record, log)
+        return result, (_shapes(log, stop - start, shape_work, most_offspring) if shape
+                        else _measured(measure, record))
 
     return blocks, _run_blocks(blocks, threads, make_workspace, run_block)
 
@@ -349,36 +372,24 @@ def _lanes(graph, p_share, seed_arrays, keys, last_step, threads, states, measur
     most_offspring = int(graph.degree.max(initial=0))
 
     def make_workspace():
-        # reused block after block: the kernel leaves the words all zero; the log's
-        # pages are touched only as far as the cascades go
+        # reused block after block: the kernel leaves the words all zero
         words = (
             np.zeros((n_nodes, 4), dtype=np.uint64),
             np.empty(n_nodes, dtype=np.int32),
             np.empty(n_nodes, dtype=np.int32),
             np.empty(n_nodes, dtype=np.int32),
         )
-        if not shape:
-            return words, _NO_LOG, None
-        widest = max(stop - start for start, stop in blocks)
-        log = (np.empty((widest, log_length(n_nodes, last_step), 2), dtype=np.int32),
-               np.zeros(widest, dtype=np.int64))
-        return words, log, shape_workspace(n_nodes)
+        return words, *_log_workspace(blocks, n_nodes, last_step, shape)
 
     def run_block(start, stop, workspace):
-        words, log, people = workspace
+        words, log, shape_work = workspace
         seeds = _block_seeds(seed_arrays, start, stop)
         record = _NO_STATES if states is None else tuple(a[start:stop] for a in states)
         log[1][:] = 0
         result = ic_lanes(graph_arrays, seeds, keys[start:stop], p_share, last_step, words,
                           record, log)
-        if not shape:
-            return result, _measured(measure, record)
-        entries, ends = log
-        return result, [
-            metrics_of_shape(shape_of_log(entries[lane], ends[lane], people, most_offspring,
-                                          FUNNEL_TOP))
-            for lane in range(stop - start)
-        ]
+        return result, (_shapes(log, stop - start, shape_work, most_offspring) if shape
+                        else _measured(measure, record))
 
     return blocks, _run_blocks(blocks, threads, make_workspace, run_block)
 

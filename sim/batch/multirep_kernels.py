@@ -310,7 +310,7 @@ def ic_lanes(graph, seeds, keys, p_share, last_step, workspace, record, log):
 
 
 @njit(cache=True, nogil=True)
-def ic_runs(graph, seeds, keys, p_share, last_step, workspace, record):
+def ic_runs(graph, seeds, keys, p_share, last_step, workspace, record, log):
     """Whole cascades, one after another, each counted step by step.
 
     A breadth-first traversal per replication, branch-free like
@@ -323,9 +323,10 @@ def ic_runs(graph, seeds, keys, p_share, last_step, workspace, record):
     ``seeds`` is ``(seed_ptr, seed_nodes)`` as in :func:`ic_lanes`; ``workspace`` is
     ``(status, queue, touched)``: a uint8 array of length ``n`` all zero on entry
     (and on return) and two int32 arrays of length ``n + 1``; ``record`` as in
-    :func:`ic_lanes`, one row per replication. When recording, each step's sharers
-    are sorted first, so that the first sharer to reach a person is the
-    lowest-numbered one, as the single kernel's ``source`` wants.
+    :func:`ic_lanes`, one row per replication, and ``log`` too (one log per
+    replication). When recording or logging, each step's sharers are sorted first, so
+    that the first sharer to reach a person is the lowest-numbered one, as the single
+    kernel's ``source`` wants.
 
     Returns ``(offsets, rows, steps)``: replication ``r``'s counts per step are
     ``rows[offsets[r]:offsets[r + 1]]`` (``steps[r] + 1`` rows of ``(new heard, new
@@ -340,8 +341,10 @@ def ic_runs(graph, seeds, keys, p_share, last_step, workspace, record):
     >>> seeds = (np.array([0, 1, 2]), np.array([0, 3], dtype=np.int32))
     >>> workspace = (np.zeros(6, np.uint8), np.empty(7, np.int32), np.empty(7, np.int32))
     >>> no_record = tuple(np.empty((0, 0), np.int32) for _ in range(3))
+    >>> no_log = (np.empty((0, 0, 2), np.int32), np.empty(0, np.int64))
     >>> offsets, rows, steps = ic_runs((ring.indptr, ring.indices), seeds,
-    ...                                np.array([7, 8], np.uint64), 1.0, 50, workspace, no_record)
+    ...                                np.array([7, 8], np.uint64), 1.0, 50, workspace,
+    ...                                no_record, no_log)
     >>> offsets.tolist(), rows[:5].tolist(), steps.tolist()
     ([0, 5, 10], [[1, 1], [2, 2], [2, 2], [1, 1], [0, 0]], [4, 4])
     """
@@ -350,6 +353,8 @@ def ic_runs(graph, seeds, keys, p_share, last_step, workspace, record):
     status, queue, touched = workspace
     heard_at, shared_at, source = record
     recording = heard_at.shape[0] > 0
+    entries, ends = log
+    logging = entries.shape[0] > 0
     threshold = chance_bits(p_share)
     n_runs = keys.size
     offsets = np.zeros(n_runs + 1, dtype=np.int64)
@@ -365,6 +370,10 @@ def ic_runs(graph, seeds, keys, p_share, last_step, workspace, record):
                 heard_at[run, queue[i]] = 0
                 shared_at[run, queue[i]] = 0
                 source[run, queue[i]] = NO_SOURCE
+            if logging:
+                entries[run, i, 0] = queue[i]
+                entries[run, i, 1] = SEEDED
+        end = tail  # of the log
         n_touched = tail
         if n_rows + 1 > rows.shape[0]:
             rows = _grown(rows)
@@ -376,8 +385,12 @@ def ic_runs(graph, seeds, keys, p_share, last_step, workspace, record):
         while head < tail and step < last_step:
             step_end = tail
             touched_before = n_touched
-            if recording:
+            if recording or logging:
                 queue[head:step_end].sort()
+            if logging:
+                entries[run, end, 0] = STEP_BEGINS
+                entries[run, end, 1] = STEP_BEGINS
+                end += 1
             while head < step_end:
                 # the graph's rows are the cache misses: ask for the next ones early
                 if head + AHEAD < tail:
@@ -399,6 +412,12 @@ def ic_runs(graph, seeds, keys, p_share, last_step, workspace, record):
                     queue[tail] = person
                     tail += convinced
                     status[person] = max(person_status, 1 + convinced)
+                    if logging:  # branch-free: written always, kept when it places them
+                        earlier = np.int64(person_status != 0) * -1
+                        failed = np.int64(convinced) - 1
+                        entries[run, end, 0] = person ^ earlier
+                        entries[run, end, 1] = (sharer ^ failed) + failed
+                        end += (person_status == 0) | convinced
                     if recording:
                         if person_status == 0:
                             heard_at[run, person] = step + 1
@@ -414,6 +433,8 @@ def ic_runs(graph, seeds, keys, p_share, last_step, workspace, record):
             n_rows += 1
         steps[run] = step
         offsets[run + 1] = n_rows
+        if logging:
+            ends[run] = end
         for i in range(n_touched):
             status[touched[i]] = 0
     return offsets, rows[:n_rows].copy(), steps
