@@ -337,6 +337,7 @@ def _runs(graph, p_share, seed_arrays, keys, last_step, threads, states, measure
             np.zeros(n_nodes, dtype=np.uint8),
             np.empty(n_nodes + 1, dtype=np.int32),
             np.empty(n_nodes + 1, dtype=np.int32),
+            np.zeros(n_nodes // 64 + 1, dtype=np.uint64),
         )
         return work, *_log_workspace(blocks, n_nodes, last_step, shape)
 

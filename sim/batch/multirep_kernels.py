@@ -321,8 +321,9 @@ def ic_runs(graph, seeds, keys, p_share, last_step, workspace, record, log):
     (new heard).
 
     ``seeds`` is ``(seed_ptr, seed_nodes)`` as in :func:`ic_lanes`; ``workspace`` is
-    ``(status, queue, touched)``: a uint8 array of length ``n`` all zero on entry
-    (and on return) and two int32 arrays of length ``n + 1``; ``record`` as in
+    ``(status, queue, touched, marks)``: a uint8 array of length ``n`` all zero on
+    entry (and on return), two int32 arrays of length ``n + 1`` and a uint64 array of
+    ``n // 64 + 1`` zeros (left so); ``record`` as in
     :func:`ic_lanes`, one row per replication, and ``log`` too (one log per
     replication). When recording or logging, each step's sharers are sorted first, so
     that the first sharer to reach a person is the lowest-numbered one, as the single
@@ -339,7 +340,8 @@ def ic_runs(graph, seeds, keys, p_share, last_step, workspace, record, log):
     >>> from sim.network.generators import ring_lattice
     >>> ring = ring_lattice(6, 2)
     >>> seeds = (np.array([0, 1, 2]), np.array([0, 3], dtype=np.int32))
-    >>> workspace = (np.zeros(6, np.uint8), np.empty(7, np.int32), np.empty(7, np.int32))
+    >>> workspace = (np.zeros(6, np.uint8), np.empty(7, np.int32), np.empty(7, np.int32),
+    ...              np.zeros(1, np.uint64))
     >>> no_record = tuple(np.empty((0, 0), np.int32) for _ in range(3))
     >>> no_log = (np.empty((0, 0, 2), np.int32), np.empty(0, np.int64))
     >>> offsets, rows, steps = ic_runs((ring.indptr, ring.indices), seeds,
@@ -350,7 +352,7 @@ def ic_runs(graph, seeds, keys, p_share, last_step, workspace, record, log):
     """
     indptr, indices = graph
     seed_ptr, seed_nodes = seeds
-    status, queue, touched = workspace
+    status, queue, touched, marks = workspace
     heard_at, shared_at, source = record
     recording = heard_at.shape[0] > 0
     entries, ends = log
@@ -386,7 +388,7 @@ def ic_runs(graph, seeds, keys, p_share, last_step, workspace, record, log):
             step_end = tail
             touched_before = n_touched
             if recording or logging:
-                queue[head:step_end].sort()
+                _sort_people(queue, head, step_end, marks)
             if logging:
                 entries[run, end, 0] = STEP_BEGINS
                 entries[run, end, 1] = STEP_BEGINS
@@ -438,6 +440,35 @@ def ic_runs(graph, seeds, keys, p_share, last_step, workspace, record, log):
         for i in range(n_touched):
             status[touched[i]] = 0
     return offsets, rows[:n_rows].copy(), steps
+
+
+SORT_BY_MARKS_FROM = 64  # people in a step from which marks beat a comparison sort
+
+
+@njit(cache=True, nogil=True)
+def _sort_people(queue, start, stop, marks):
+    """Sort ``queue[start:stop]`` (distinct people) in place: a bit per person set in
+    ``marks`` (all zero on entry and on return), then read back word by word between
+    the lowest and highest; several times faster than a comparison sort of a step's
+    sharers, which was a fifth of the standard batch's time."""
+    if stop - start < SORT_BY_MARKS_FROM:
+        queue[start:stop].sort()
+        return
+    lowest = queue[start] >> 6
+    highest = lowest
+    for i in range(start, stop):
+        word = queue[i] >> 6
+        marks[word] |= _ONE << np.uint64(queue[i] & 63)
+        lowest = min(lowest, word)
+        highest = max(highest, word)
+    i = start
+    for word in range(lowest, highest + 1):
+        bits = marks[word]
+        marks[word] = _ZERO
+        while bits != _ZERO:
+            queue[i] = (word << 6) + np.int64(trailing_zeros(bits))
+            bits &= bits - _ONE
+            i += 1
 
 
 @njit(cache=True, nogil=True)
