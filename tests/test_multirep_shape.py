@@ -9,10 +9,13 @@ import numpy as np
 import pytest
 
 from sim.batch.multirep import _seed_arrays, finish_together, independent_cascades
-from sim.batch.multirep_kernels import ic_lanes, log_length
+from sim.batch.multirep_kernels import ic_lanes, ic_runs, log_length
 from sim.batch.multirep_shape import (
     EXACT_BELOW,
+    _placed_in_lists,
+    _placed_in_log,
     _wiener_in_floats,
+    shape_of_lists,
     shape_of_log,
     shape_workspace,
 )
@@ -69,54 +72,59 @@ def test_shape_equals_the_metrics_of_the_recorded_states(kind, p, method):
     assert math.isnan(shaped.measured[2]["mean_offspring"])
 
 
-def _lanes_log(graph, p, seeds, keys, last_step):
-    """``ic_lanes``' log of one block of lanes."""
+def _kept(graph, p, seeds, keys, last_step, lanes):
+    """What ``ic_lanes`` (``lanes``) or ``ic_runs`` keeps of one block of replications."""
     n = graph.n_nodes
-    workspace = (np.zeros((n, 4), np.uint64), *(np.empty(n, np.int32) for _ in range(3)))
+    graph_arrays = (graph.indptr, graph.indices)
+    seed_arrays = _seed_arrays(seeds, n, graph.indices.dtype)
     no_record = tuple(np.empty((0, 0), np.int32) for _ in range(3))
-    log = (np.empty((len(keys), log_length(n, last_step), 2), np.int32),
-           np.zeros(len(keys), np.int64))
-    ic_lanes((graph.indptr, graph.indices), _seed_arrays(seeds, n, graph.indices.dtype),
-             np.asarray(keys, np.uint64), p, last_step, workspace, no_record, log)
+    keys = np.asarray(keys, np.uint64)
+    if lanes:
+        workspace = (np.zeros((n, 4), np.uint64), *(np.empty(n, np.int32) for _ in range(3)))
+        log = (np.empty((len(keys), log_length(n, last_step), 2), np.int32),
+               np.zeros(len(keys), np.int64))
+        ic_lanes(graph_arrays, seed_arrays, keys, p, last_step, workspace, no_record, log)
+    else:
+        workspace = (np.zeros(n, np.uint8), np.empty(n + 1, np.int32),
+                     np.empty(n + 1, np.int32), np.zeros(n // 64 + 1, np.uint64))
+        log = (*(np.empty((len(keys), n + 1), np.int32) for _ in range(3)),
+               np.empty((len(keys), n + 1, 2), np.int32), np.zeros((len(keys), 4), np.int64))
+        ic_runs(graph_arrays, seed_arrays, keys, p, last_step, workspace, no_record, log)
     return log
 
 
-def test_wiener_sums_in_floats_give_the_exact_sums_where_both_apply():
+@pytest.mark.parametrize("lanes", [True, False], ids=["lanes", "runs"])
+def test_wiener_sums_in_floats_give_the_exact_sums_where_both_apply(lanes):
     """The fallback for huge trees (sums added in floats, in the people's order) gives
     each tree's virality as the exact integer sums do."""
     rng = np.random.default_rng(11)
     graph = watts_strogatz(800, 6, 0.1, rng=rng)
     seeds = [rng.integers(0, graph.n_nodes, 4) for _ in range(20)]
     keys = rng.integers(0, 2**63, 20, dtype=np.uint64)
-    entries, ends = _lanes_log(graph, 0.3, seeds, keys, 1000)
+    log = _kept(graph, 0.3, seeds, keys, 1000, lanes)
     work = shape_workspace(graph.n_nodes)
-    most = int(graph.degree.max())
-    for lane in range(20):
-        lane_log = entries[lane]
-        shape = shape_of_log(lane_log, ends[lane], work, most, FUNNEL_TOP)
-        tree_of, counts = work
-        assert not counts.any()  # left at zero for the next lane
-        n_roots = np.unique(seeds[lane]).size
-        again = np.empty(n_roots)
-        _wiener_in_floats(lane_log, ends[lane], n_roots, tree_of,
-                          _tree_totals(lane_log, ends[lane], n_roots, tree_of),
-                          np.argsort(lane_log[:n_roots, 0]), again)
+    tree_of, counts = work
+    most, n = int(graph.degree.max()), graph.n_nodes
+    for r in range(20):
+        if lanes:
+            entries, ends = log[0][r], log[1][r]
+            shape = shape_of_log(entries, ends, work, most, FUNNEL_TOP)
+            roots = entries[: np.unique(seeds[r]).size, 0]
+            persons, tellers = _placed_in_log(entries, ends, roots.size, n)
+        else:
+            queue, convinced, touched, starts, sizes = (part[r] for part in log)
+            shape = shape_of_lists(queue, convinced, touched, starts, sizes, work, most,
+                                   FUNNEL_TOP)
+            roots = queue[: sizes[0]]
+            persons, tellers = _placed_in_lists(queue, convinced, touched, starts, sizes[3], n)
+        assert not counts.any()  # left at zero for the next replication
+        total = np.bincount(tree_of[np.concatenate([roots, persons])], minlength=roots.size)
+        again = np.empty(roots.size)
+        _wiener_in_floats(persons, tellers, tree_of, total.astype(np.int64),
+                          np.argsort(roots), again)
         virality = shape[4]
         assert virality.size > 0
         np.testing.assert_array_equal(again[: virality.size], virality)
-
-
-def _tree_totals(entries, n_entries, n_roots, tree_of):
-    """People in each tree, by the tree numbers of the log's seeds."""
-    placed = {}
-    for who, by in entries[n_roots:n_entries]:
-        if by == -1 and who == -1:
-            continue
-        placed[who if who >= 0 else -1 - who] = True
-    totals = np.ones(n_roots, dtype=np.int64)
-    for person in placed:
-        totals[tree_of[person]] += 1
-    return totals
 
 
 def test_a_chain_too_long_for_exact_integer_sums_is_summed_as_the_states_are():
@@ -125,10 +133,11 @@ def test_a_chain_too_long_for_exact_integer_sums_is_summed_as_the_states_are():
     n = 300_000
     ring = ring_lattice(n, 2)
     seeds, keys = [np.array([0]), np.array([5, n // 2])], [3, 4]
-    shaped = independent_cascades(ring, 1.0, seeds, keys, n, shape=True)
     expected = _recorded_metrics(ring, 1.0, seeds, keys, n)
-    for got, want in zip(shaped.measured, expected, strict=True):
-        assert _same(got, want)
+    for method in ("lanes", "runs"):
+        shaped = independent_cascades(ring, 1.0, seeds, keys, n, shape=True, method=method)
+        for got, want in zip(shaped.measured, expected, strict=True):
+            assert _same(got, want)
     one_tree = shaped.measured[0]
     assert one_tree["depth"] == n // 2
     # N S1, S1 the sum of the depths: past what integer sums are trusted with

@@ -28,7 +28,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from sim.batch.multirep_kernels import LANES, ic_lanes, ic_runs, log_length
-from sim.batch.multirep_shape import shape_of_log, shape_workspace
+from sim.batch.multirep_shape import shape_of_lists, shape_of_log, shape_workspace
 from sim.config import IndependentCascade, Scenario
 from sim.measures.cascade import FUNNEL_TOP, cascade_metrics, metrics_of_shape
 from sim.network.graph import Graph
@@ -290,7 +290,6 @@ def _measured(measure, record) -> list:
 
 
 _NO_STATES = tuple(np.empty((0, 0), dtype=np.int32) for _ in range(3))
-_NO_LOG = (np.empty((0, 0, 2), dtype=np.int32), np.empty(0, dtype=np.int64))
 
 
 def _fresh_states(n_replications: int, n_nodes: int) -> tuple[np.ndarray, ...]:
@@ -302,25 +301,35 @@ def _fresh_states(n_replications: int, n_nodes: int) -> tuple[np.ndarray, ...]:
     )
 
 
-def _log_workspace(blocks, n_nodes: int, last_step: int, shape: bool) -> tuple:
-    """``(log, shape workspace)`` of a thread: a log per replication of the widest
-    block (its pages touched only as far as the cascades go) and what
-    :func:`shape_of_log` works in; a log with no rows and ``None`` without ``shape``."""
-    if not shape:
-        return _NO_LOG, None
-    widest = max(stop - start for start, stop in blocks)
-    log = (np.empty((widest, log_length(n_nodes, last_step), 2), dtype=np.int32),
-           np.zeros(widest, dtype=np.int64))
-    return log, shape_workspace(n_nodes)
+def _log_workspace(blocks, n_nodes: int, last_step: int, shape: bool, lanes: bool) -> tuple:
+    """``(log, shape workspace)`` of a thread: what :func:`ic_lanes` (``lanes``) or
+    :func:`ic_runs` keeps of each replication of the widest block (pages touched only as
+    far as the cascades go) and what the shape is read in; arrays with no rows and
+    ``None`` without ``shape``."""
+    widest = max(stop - start for start, stop in blocks) if shape else 0
+    if lanes:
+        log = (np.empty((widest, log_length(n_nodes, last_step) if shape else 0, 2), np.int32),
+               np.zeros(widest, dtype=np.int64))
+    else:
+        length = n_nodes + 1 if shape else 0
+        log = (*(np.empty((widest, length), np.int32) for _ in range(3)),
+               np.empty((widest, length, 2), np.int32), np.zeros((widest, 4), np.int64))
+    return log, shape_workspace(n_nodes) if shape else None
 
 
 def _shapes(log, n_replications: int, shape_work, most_offspring: int) -> list:
     """:func:`~sim.measures.cascade.cascade_metrics` of each replication of a block,
-    from its log."""
-    entries, ends = log
-    return [metrics_of_shape(shape_of_log(entries[r], ends[r], shape_work, most_offspring,
-                                          FUNNEL_TOP))
-            for r in range(n_replications)]
+    from what :func:`ic_lanes` (a log: two arrays) or :func:`ic_runs` (lists) kept."""
+    if len(log) == 2:
+        entries, ends = log
+        shapes = (shape_of_log(entries[r], ends[r], shape_work, most_offspring, FUNNEL_TOP)
+                  for r in range(n_replications))
+    else:
+        queues, convinced, touched, starts, sizes = log
+        shapes = (shape_of_lists(queues[r], convinced[r], touched[r], starts[r], sizes[r],
+                                 shape_work, most_offspring, FUNNEL_TOP)
+                  for r in range(n_replications))
+    return [metrics_of_shape(shape) for shape in shapes]
 
 
 def _runs(graph, p_share, seed_arrays, keys, last_step, threads, states, measure, shape):
@@ -339,7 +348,7 @@ def _runs(graph, p_share, seed_arrays, keys, last_step, threads, states, measure
             np.empty(n_nodes + 1, dtype=np.int32),
             np.zeros(n_nodes // 64 + 1, dtype=np.uint64),
         )
-        return work, *_log_workspace(blocks, n_nodes, last_step, shape)
+        return work, *_log_workspace(blocks, n_nodes, last_step, shape, lanes=False)
 
     def run_block(start, stop, workspace):
         seeds = _block_seeds(seed_arrays, start, stop)
@@ -380,7 +389,7 @@ def _lanes(graph, p_share, seed_arrays, keys, last_step, threads, states, measur
             np.empty(n_nodes, dtype=np.int32),
             np.empty(n_nodes, dtype=np.int32),
         )
-        return words, *_log_workspace(blocks, n_nodes, last_step, shape)
+        return words, *_log_workspace(blocks, n_nodes, last_step, shape, lanes=True)
 
     def run_block(start, stop, workspace):
         words, log, shape_work = workspace

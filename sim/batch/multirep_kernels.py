@@ -324,10 +324,21 @@ def ic_runs(graph, seeds, keys, p_share, last_step, workspace, record, log):
     ``(status, queue, touched, marks)``: a uint8 array of length ``n`` all zero on
     entry (and on return), two int32 arrays of length ``n + 1`` and a uint64 array of
     ``n // 64 + 1`` zeros (left so); ``record`` as in
-    :func:`ic_lanes`, one row per replication, and ``log`` too (one log per
-    replication). When recording or logging, each step's sharers are sorted first, so
-    that the first sharer to reach a person is the lowest-numbered one, as the single
-    kernel's ``source`` wants.
+    :func:`ic_lanes`, one row per replication. When recording or logging, each step's
+    sharers are sorted first, so that the first sharer to reach a person is the
+    lowest-numbered one, as the single kernel's ``source`` wants.
+
+    ``log`` is ``(queues, convinced_lists, touched_lists, starts, sizes)``: three int32
+    arrays of shape ``(runs, n + 1)``, one of shape ``(runs, n + 1, 2)`` and an int64
+    array of shape ``(runs, 4)``, to keep each replication's queue (each step's sharers
+    sorted), its people in the order they were convinced (the queue before each sort)
+    and its list of people touched, which the traversal writes anyway, and, for the
+    sharer at each place of the queue, where the people it touched first and those it
+    convinced begin in the last two; ``sizes[r]`` is ``(seeds, touched, convinced,
+    sharers who told)``; or arrays with no rows, to keep nothing. The people a sharer
+    touched first or convinced are the stretches of these lists between its starts and
+    the next sharer's (:mod:`sim.batch.multirep_shape`): two writes a sharer, not a log
+    entry a telling.
 
     Returns ``(offsets, rows, steps)``: replication ``r``'s counts per step are
     ``rows[offsets[r]:offsets[r + 1]]`` (``steps[r] + 1`` rows of ``(new heard, new
@@ -343,7 +354,8 @@ def ic_runs(graph, seeds, keys, p_share, last_step, workspace, record, log):
     >>> workspace = (np.zeros(6, np.uint8), np.empty(7, np.int32), np.empty(7, np.int32),
     ...              np.zeros(1, np.uint64))
     >>> no_record = tuple(np.empty((0, 0), np.int32) for _ in range(3))
-    >>> no_log = (np.empty((0, 0, 2), np.int32), np.empty(0, np.int64))
+    >>> no_log = (*(np.empty((0, 0), np.int32) for _ in range(3)),
+    ...           np.empty((0, 0, 2), np.int32), np.empty((0, 4), np.int64))
     >>> offsets, rows, steps = ic_runs((ring.indptr, ring.indices), seeds,
     ...                                np.array([7, 8], np.uint64), 1.0, 50, workspace,
     ...                                no_record, no_log)
@@ -355,8 +367,8 @@ def ic_runs(graph, seeds, keys, p_share, last_step, workspace, record, log):
     status, queue, touched, marks = workspace
     heard_at, shared_at, source = record
     recording = heard_at.shape[0] > 0
-    entries, ends = log
-    logging = entries.shape[0] > 0
+    queues, convinced_lists, touched_lists, starts, sizes = log
+    logging = queues.shape[0] > 0
     threshold = chance_bits(p_share)
     n_runs = keys.size
     offsets = np.zeros(n_runs + 1, dtype=np.int64)
@@ -365,6 +377,10 @@ def ic_runs(graph, seeds, keys, p_share, last_step, workspace, record, log):
     n_rows = 0
     for run in range(n_runs):
         key = keys[run]
+        if logging:  # the lists of this run are kept
+            queue = queues[run]
+            touched = touched_lists[run]
+            convinced_in_order = convinced_lists[run]
         tail = enqueue_seeds(status, queue, seed_nodes[seed_ptr[run] : seed_ptr[run + 1]])
         for i in range(tail):
             touched[i] = queue[i]
@@ -372,10 +388,6 @@ def ic_runs(graph, seeds, keys, p_share, last_step, workspace, record, log):
                 heard_at[run, queue[i]] = 0
                 shared_at[run, queue[i]] = 0
                 source[run, queue[i]] = NO_SOURCE
-            if logging:
-                entries[run, i, 0] = queue[i]
-                entries[run, i, 1] = SEEDED
-        end = tail  # of the log
         n_touched = tail
         if n_rows + 1 > rows.shape[0]:
             rows = _grown(rows)
@@ -387,12 +399,10 @@ def ic_runs(graph, seeds, keys, p_share, last_step, workspace, record, log):
         while head < tail and step < last_step:
             step_end = tail
             touched_before = n_touched
+            if logging:
+                convinced_in_order[head:step_end] = queue[head:step_end]
             if recording or logging:
                 _sort_people(queue, head, step_end, marks)
-            if logging:
-                entries[run, end, 0] = STEP_BEGINS
-                entries[run, end, 1] = STEP_BEGINS
-                end += 1
             while head < step_end:
                 # the graph's rows are the cache misses: ask for the next ones early
                 if head + AHEAD < tail:
@@ -400,6 +410,9 @@ def ic_runs(graph, seeds, keys, p_share, last_step, workspace, record, log):
                 if head + 2 * AHEAD < tail:
                     _prefetch(indptr, queue[head + 2 * AHEAD])
                 sharer = queue[head]
+                if logging:
+                    starts[run, head, 0] = n_touched
+                    starts[run, head, 1] = tail
                 head += 1
                 high = np.uint64(sharer) << _S32
                 for edge in range(indptr[sharer], indptr[sharer + 1]):
@@ -414,12 +427,6 @@ def ic_runs(graph, seeds, keys, p_share, last_step, workspace, record, log):
                     queue[tail] = person
                     tail += convinced
                     status[person] = max(person_status, 1 + convinced)
-                    if logging:  # branch-free: written always, kept when it places them
-                        earlier = np.int64(person_status != 0) * -1
-                        failed = np.int64(convinced) - 1
-                        entries[run, end, 0] = person ^ earlier
-                        entries[run, end, 1] = (sharer ^ failed) + failed
-                        end += (person_status == 0) | convinced
                     if recording:
                         if person_status == 0:
                             heard_at[run, person] = step + 1
@@ -436,7 +443,13 @@ def ic_runs(graph, seeds, keys, p_share, last_step, workspace, record, log):
         steps[run] = step
         offsets[run + 1] = n_rows
         if logging:
-            ends[run] = end
+            convinced_in_order[head:tail] = queue[head:tail]  # a step cut short
+            starts[run, head, 0] = n_touched  # where the last sharer's stretches end
+            starts[run, head, 1] = tail
+            sizes[run, 0] = rows[offsets[run], 1]
+            sizes[run, 1] = n_touched
+            sizes[run, 2] = tail
+            sizes[run, 3] = head
         for i in range(n_touched):
             status[touched[i]] = 0
     return offsets, rows[:n_rows].copy(), steps

@@ -39,7 +39,8 @@ def shape_workspace(n_nodes: int) -> tuple[np.ndarray, np.ndarray]:
 
 @njit(cache=True, nogil=True)
 def shape_of_log(entries, n_entries, workspace, most_offspring, funnel_top):
-    """The tuple of :func:`sim.measures.cascade.measured_shape` for one lane's log.
+    """The tuple of :func:`sim.measures.cascade.measured_shape` for one lane's log
+    (:func:`sim.batch.multirep_kernels.ic_lanes`).
 
     Parameters
     ----------
@@ -77,58 +78,142 @@ def shape_of_log(entries, n_entries, workspace, most_offspring, funnel_top):
     # backward: subtree sizes and offspring fold into tellers, everyone after their own
     # offspring; a person's place in the tree is their last entry (an earlier one adds
     # zeros); each person's counts go back to zero once read
-    breadth = np.zeros(n_steps + 1, dtype=np.int64)
-    tally = np.zeros(most_offspring + 1, dtype=np.int64)
-    sizes = np.zeros(n_roots, dtype=np.int64)  # S1 and S2 of each tree
-    squares = np.zeros(n_roots, dtype=np.int64)
+    folds = _folds(n_steps, n_roots, most_offspring)
     depth = n_steps
     at_depth = 0  # placed at this depth so far
-    n_sharers = n_roots
-    most = 0
     for k in range(n_entries - 1, n_roots - 1, -1):
         who, by = np.int64(entries[k, 0]), np.int64(entries[k, 1])
         if by == STEP_BEGINS:
-            breadth[depth] = at_depth
+            folds[0][depth] = at_depth
             at_depth = 0
             depth -= 1
             continue
         earlier = who >> 63
-        person = who ^ earlier
         failed = by >> 63
-        teller = (by ^ failed) + failed
-        below, offspring = np.int64(counts[person, BELOW]), np.int64(counts[person, OFFSPRING])
-        placed = 1 + (offspring >> 63)  # 0: convinced later (CONVINCED_LATER)
-        shared = 1 + failed
-        size = placed * (below + 1)
-        at_depth += placed
-        tally[max(offspring, 0)] += shared
-        n_sharers += shared
-        most = max(most, shared * offspring)
-        counts[teller, BELOW] += size
-        counts[teller, OFFSPRING] += placed
-        tree = tree_of[person]
-        sizes[tree] += size
-        squares[tree] += size * size
-        counts[person, BELOW] = 0
-        counts[person, OFFSPRING] = -earlier * CONVINCED_LATER  # read by their earlier entry
-    breadth[0] = n_roots
-    separation = 0
-    max_depth = 0
-    for step in range(1, n_steps + 1):
-        separation += step * breadth[step]
-        if breadth[step]:
-            max_depth = step
-    # the trees of two people or more, in the order of their roots' numbers
+        at_depth += _fold(folds, tree_of, counts, who ^ earlier, (by ^ failed) + failed,
+                          1 + failed, earlier * -CONVINCED_LATER)
     roots = entries[:n_roots, 0]
-    order = np.argsort(roots)
+    virality, tree_size, n_trees, total, order, exact = _trees(folds, roots, counts)
+    if not exact:
+        persons, tellers = _placed_in_log(entries, n_entries, n_roots, counts.shape[0])
+        _wiener_in_floats(persons, tellers, tree_of, total, order, virality)
+    return _measured(folds, n_reached, n_roots, virality[:n_trees], tree_size[:n_trees],
+                     funnel_top)
+
+
+@njit(cache=True, nogil=True)
+def shape_of_lists(queue, convinced, touched, starts, sizes, workspace, most_offspring,
+                   funnel_top):
+    """The tuple of :func:`sim.measures.cascade.measured_shape` for one replication's
+    kept lists (:func:`sim.batch.multirep_kernels.ic_runs`: its queue, the people it
+    convinced in that order and those it touched, each sharer's starts in the last two,
+    and ``sizes``); other parameters as in :func:`shape_of_log`.
+
+    The sharers are the queue, step after step, and the people each touched first and
+    convinced are its stretches of the last two lists: forward over the sharers, their
+    stretches take their tree; backward, each sharer's convinced fold into it first
+    (and are marked as placed), then those it touched first (the marked ones skipped)."""
+    tree_of, counts = workspace
+    n_roots, n_reached, n_told = sizes[0], sizes[1], sizes[3]
+    if n_roots == 0:
+        return nothing_measured(0, 0)
+    for i in range(n_roots):
+        tree_of[queue[i]] = i
+    # forward: the people each sharer reached take its tree; the sharers of one depth
+    # are a stretch of the queue, the next depth's ends where their last stretch does
+    level = np.empty(n_told + 2, dtype=np.int64)  # where each depth's sharers begin
+    level[0] = 0
+    level_end = n_roots
+    n_steps = 0
+    for i in range(n_told):
+        if i == level_end:
+            n_steps += 1
+            level[n_steps] = i
+            level_end = starts[i, 1]
+        tree = tree_of[queue[i]]
+        for j in range(starts[i, 0], starts[i + 1, 0]):
+            tree_of[touched[j]] = tree
+        for j in range(starts[i, 1], starts[i + 1, 1]):
+            tree_of[convinced[j]] = tree
+    if n_told > 0:
+        n_steps += 1  # the depth of the people the last sharers told
+    folds = _folds(n_steps, n_roots, most_offspring)
+    depth = n_steps
+    at_depth = 0
+    for i in range(n_told - 1, -1, -1):
+        if i < level[depth - 1]:
+            folds[0][depth] = at_depth
+            at_depth = 0
+            depth -= 1
+        sharer = queue[i]
+        for j in range(starts[i + 1, 1] - 1, starts[i, 1] - 1, -1):
+            at_depth += _fold(folds, tree_of, counts, convinced[j], sharer, 1, CONVINCED_LATER)
+        for j in range(starts[i + 1, 0] - 1, starts[i, 0] - 1, -1):
+            at_depth += _fold(folds, tree_of, counts, touched[j], sharer, 0, 0)
+    if n_told > 0:
+        folds[0][depth] = at_depth
+    roots = queue[:n_roots]
+    virality, tree_size, n_trees, total, order, exact = _trees(folds, roots, counts)
+    if not exact:
+        persons, tellers = _placed_in_lists(queue, convinced, touched, starts, n_told,
+                                            counts.shape[0])
+        _wiener_in_floats(persons, tellers, tree_of, total, order, virality)
+    return _measured(folds, n_reached, n_roots, virality[:n_trees], tree_size[:n_trees],
+                     funnel_top)
+
+
+
+@njit(cache=True, nogil=True)
+def _folds(n_steps, n_roots, most_offspring):
+    """What the backward pass adds up: ``(breadth, tally, trees, totals)``: people
+    placed at each depth, sharers by offspring, each tree's ``(S1, S2)``, and
+    ``(sharers who are not seeds, most offspring)``."""
+    return (np.zeros(n_steps + 1, dtype=np.int64), np.zeros(most_offspring + 1, dtype=np.int64),
+            np.zeros((n_roots, 2), dtype=np.int64), np.zeros(2, dtype=np.int64))
+
+
+@njit(cache=True, nogil=True)
+def _fold(folds, tree_of, counts, person, teller, shared, mark):
+    """Fold ``person``'s subtree into ``teller``'s, if this telling is their place in
+    the tree (not when they were convinced later: marked so); returns 1 if it was, else
+    0. Leaves the person's counts at zero, or at ``mark`` (``CONVINCED_LATER`` for a
+    person whose earlier telling comes next) as offspring."""
+    _, tally, trees, totals = folds
+    below, offspring = np.int64(counts[person, BELOW]), np.int64(counts[person, OFFSPRING])
+    placed = 1 + (offspring >> 63)  # 0 when marked CONVINCED_LATER
+    size = placed * (below + 1)
+    tally[max(offspring, 0)] += shared
+    totals[0] += shared
+    totals[1] = max(totals[1], shared * offspring)
+    counts[teller, BELOW] += size
+    counts[teller, OFFSPRING] += placed
+    tree = tree_of[person]
+    trees[tree, 0] += size
+    trees[tree, 1] += size * size
+    counts[person, BELOW] = 0
+    counts[person, OFFSPRING] = mark
+    return placed
+
+
+@njit(cache=True, nogil=True)
+def _trees(folds, roots, counts):
+    """The roots' offspring tallied and their counts set back to zero; each tree's
+    virality and size, for trees of two people or more in the order of their roots'
+    numbers: ``(virality, tree_size, n_trees, people per tree, that order, exact)``,
+    ``exact`` false when some tree's Wiener sum may be too large for integer sums."""
+    breadth, tally, trees, totals = folds
+    n_roots = roots.size
+    breadth[0] = n_roots
     total = np.empty(n_roots, dtype=np.int64)
     for tree in range(n_roots):
-        offspring = counts[roots[tree], OFFSPRING]
+        root = roots[tree]
+        offspring = counts[root, OFFSPRING]
         tally[offspring] += 1
-        most = max(most, offspring)
-        total[tree] = counts[roots[tree], BELOW] + 1
-        counts[roots[tree], BELOW] = 0
-        counts[roots[tree], OFFSPRING] = 0
+        totals[1] = max(totals[1], offspring)
+        total[tree] = counts[root, BELOW] + 1
+        counts[root, BELOW] = 0
+        counts[root, OFFSPRING] = 0
+    order = np.argsort(roots)
     virality = np.empty(n_roots, dtype=np.float64)
     tree_size = np.empty(n_roots, dtype=np.float64)
     n_trees = 0
@@ -136,40 +221,84 @@ def shape_of_log(entries, n_entries, workspace, most_offspring, funnel_top):
     for tree in order:
         people = total[tree]
         if people >= 2:
-            exact = exact and float(people) * float(sizes[tree]) < EXACT_BELOW
-            wiener = float(people * sizes[tree] - squares[tree])
+            exact = exact and float(people) * float(trees[tree, 0]) < EXACT_BELOW
+            wiener = float(people * trees[tree, 0] - trees[tree, 1])
             virality[n_trees] = wiener / (people * (people - 1) / 2.0)
             tree_size[n_trees] = people
             n_trees += 1
-    if not exact:
-        _wiener_in_floats(entries, n_entries, n_roots, tree_of, total, order, virality)
-    return measured_shape(n_reached, n_roots, n_sharers, max_depth, breadth, virality[:n_trees],
-                          tree_size[:n_trees], tally, most, separation, funnel_top)
+    return virality, tree_size, n_trees, total, order, exact
 
 
 @njit(cache=True, nogil=True)
-def _wiener_in_floats(entries, n_entries, n_roots, tree_of, total, order, virality):
-    """Each tree's virality with its Wiener sum added in floating point in the order of
-    the people's numbers, as :func:`sim.measures.cascade.cascade_metrics` adds it (for
-    sums too large to be exact); the subtree sizes folded again, kept this time."""
-    size = np.ones(tree_of.size, dtype=np.int64)
-    shared = np.zeros(tree_of.size, dtype=np.bool_)
-    placed = np.empty(n_entries, dtype=np.int64)
+def _measured(folds, n_reached, n_roots, virality, tree_size, funnel_top):
+    """:func:`sim.measures.cascade.measured_shape` of the folds."""
+    breadth, tally, _, totals = folds
+    separation = 0
+    max_depth = 0
+    for depth in range(1, breadth.size):
+        separation += depth * breadth[depth]
+        if breadth[depth]:
+            max_depth = depth
+    return measured_shape(n_reached, n_roots, n_roots + totals[0], max_depth, breadth,
+                          virality, tree_size, tally, totals[1], separation, funnel_top)
+
+
+@njit(cache=True, nogil=True)
+def _placed_in_log(entries, n_entries, n_roots, n_nodes):
+    """``(persons, tellers)`` of the tellings that place people in the tree, from a
+    lane's log, each person after their teller's own."""
+    convinced = np.zeros(n_nodes, dtype=np.bool_)
+    persons = np.empty(n_entries, dtype=np.int64)
+    tellers = np.empty(n_entries, dtype=np.int64)
     n_placed = 0
-    for k in range(n_entries - 1, n_roots - 1, -1):
+    for k in range(n_entries - 1, n_roots - 1, -1):  # backward: who was convinced
         who, by = np.int64(entries[k, 0]), np.int64(entries[k, 1])
         if by == STEP_BEGINS:
             continue
         person = who if who >= 0 else -1 - who
-        if by < 0 and shared[person]:
-            continue  # convinced later: placed by that later entry
-        shared[person] = by >= 0
-        teller = by if by >= 0 else -2 - by
-        size[teller] += size[person]
-        placed[n_placed] = person
+        if by < 0 and convinced[person]:
+            continue
+        convinced[person] = by >= 0
+        persons[n_placed] = person
+        tellers[n_placed] = by if by >= 0 else -2 - by
         n_placed += 1
-    wiener = np.zeros(n_roots, dtype=np.float64)
-    for person in np.sort(placed[:n_placed]):
+    return persons[:n_placed][::-1].copy(), tellers[:n_placed][::-1].copy()
+
+
+@njit(cache=True, nogil=True)
+def _placed_in_lists(queue, convinced, touched, starts, n_told, n_nodes):
+    """:func:`_placed_in_log` from a replication's kept lists."""
+    sharer = np.zeros(n_nodes, dtype=np.bool_)
+    for j in range(starts[n_told, 1]):
+        sharer[queue[j]] = True
+    size = starts[n_told, 0] + starts[n_told, 1]
+    persons = np.empty(size, dtype=np.int64)
+    tellers = np.empty(size, dtype=np.int64)
+    n_placed = 0
+    for i in range(n_told):
+        for j in range(starts[i, 0], starts[i + 1, 0]):
+            if not sharer[touched[j]]:
+                persons[n_placed] = touched[j]
+                tellers[n_placed] = queue[i]
+                n_placed += 1
+        for j in range(starts[i, 1], starts[i + 1, 1]):
+            persons[n_placed] = convinced[j]
+            tellers[n_placed] = queue[i]
+            n_placed += 1
+    return persons[:n_placed], tellers[:n_placed]
+
+
+@njit(cache=True, nogil=True)
+def _wiener_in_floats(persons, tellers, tree_of, total, order, virality):
+    """Each tree's virality with its Wiener sum added in floating point in the order of
+    the people's numbers, as :func:`sim.measures.cascade.cascade_metrics` adds it (for
+    sums too large to be exact), from the tellings that place people (each person
+    after their teller's own): subtree sizes folded again, kept this time."""
+    size = np.ones(tree_of.size, dtype=np.int64)
+    for k in range(persons.size - 1, -1, -1):
+        size[tellers[k]] += size[persons[k]]
+    wiener = np.zeros(total.size, dtype=np.float64)
+    for person in np.sort(persons):
         tree = tree_of[person]
         wiener[tree] += size[person] * (total[tree] - size[person])
     n_trees = 0
