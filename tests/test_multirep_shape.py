@@ -87,9 +87,10 @@ def _kept(graph, p, seeds, keys, last_step, lanes):
     else:
         workspace = (np.zeros(n, np.uint8), np.empty(n + 1, np.int32),
                      np.empty(n + 1, np.int32), np.zeros(n // 64 + 1, np.uint64))
-        log = (*(np.empty((len(keys), n + 1), np.int32) for _ in range(3)),
-               np.empty((len(keys), n + 1, 2), np.int32), np.zeros((len(keys), 4), np.int64))
-        ic_runs(graph_arrays, seed_arrays, keys, p, last_step, workspace, no_record, log)
+        log = tuple(np.empty((len(keys), n + 1), np.int32) for _ in range(4))
+        offsets, rows, _ = ic_runs(graph_arrays, seed_arrays, keys, p, last_step, workspace,
+                                   no_record, log)
+        log = (*log, [rows[offsets[r]:offsets[r + 1]] for r in range(len(keys))])
     return log
 
 
@@ -112,13 +113,14 @@ def test_wiener_sums_in_floats_give_the_exact_sums_where_both_apply(lanes):
             roots = entries[: np.unique(seeds[r]).size, 0]
             persons, tellers = _placed_in_log(entries, ends, roots.size, n)
         else:
-            queue, convinced, touched, starts, sizes = (part[r] for part in log)
-            shape = shape_of_lists(queue, convinced, touched, starts, sizes, work, most,
-                                   FUNNEL_TOP)
-            roots = queue[: sizes[0]]
-            persons, tellers = _placed_in_lists(queue, convinced, touched, starts, sizes[3], n)
+            kept = [part[r] for part in log]
+            shape = shape_of_lists(*kept, work, most, FUNNEL_TOP)
+            steps = kept[4]
+            roots = kept[0][: steps[0, 1]]
+            persons, tellers = _placed_in_lists(*kept[:4], roots.size, steps[:, 1].sum(),
+                                                steps[:, 0].sum())
         assert not counts.any()  # left at zero for the next replication
-        total = np.bincount(tree_of[np.concatenate([roots, persons])], minlength=roots.size)
+        total = np.bincount(tree_of[np.concatenate([roots, tellers])], minlength=roots.size)
         again = np.empty(roots.size)
         _wiener_in_floats(persons, tellers, tree_of, total.astype(np.int64),
                           np.argsort(roots), again)

@@ -312,21 +312,22 @@ def _log_workspace(blocks, n_nodes: int, last_step: int, shape: bool, lanes: boo
                np.zeros(widest, dtype=np.int64))
     else:
         length = n_nodes + 1 if shape else 0
-        log = (*(np.empty((widest, length), np.int32) for _ in range(3)),
-               np.empty((widest, length, 2), np.int32), np.zeros((widest, 4), np.int64))
+        log = tuple(np.empty((widest, length), np.int32) for _ in range(4))
     return log, shape_workspace(n_nodes) if shape else None
 
 
-def _shapes(log, n_replications: int, shape_work, most_offspring: int) -> list:
+def _shapes(log, n_replications: int, shape_work, most_offspring: int,
+            runs_result=None) -> list:
     """:func:`~sim.measures.cascade.cascade_metrics` of each replication of a block,
-    from what :func:`ic_lanes` (a log: two arrays) or :func:`ic_runs` (lists) kept."""
-    if len(log) == 2:
+    from what :func:`ic_lanes` (a log: two arrays) or :func:`ic_runs` (lists, read with
+    the counts per step of its result) kept."""
+    if runs_result is None:
         entries, ends = log
         shapes = (shape_of_log(entries[r], ends[r], shape_work, most_offspring, FUNNEL_TOP)
                   for r in range(n_replications))
     else:
-        queues, convinced, touched, starts, sizes = log
-        shapes = (shape_of_lists(queues[r], convinced[r], touched[r], starts[r], sizes[r],
+        offsets, rows, _ = runs_result
+        shapes = (shape_of_lists(*(part[r] for part in log), rows[offsets[r]:offsets[r + 1]],
                                  shape_work, most_offspring, FUNNEL_TOP)
                   for r in range(n_replications))
     return [metrics_of_shape(shape) for shape in shapes]
@@ -356,8 +357,8 @@ def _runs(graph, p_share, seed_arrays, keys, last_step, threads, states, measure
         work, log, shape_work = workspace
         result = ic_runs(graph_arrays, seeds, keys[start:stop], p_share, last_step, work,
                          record, log)
-        return result, (_shapes(log, stop - start, shape_work, most_offspring) if shape
-                        else _measured(measure, record))
+        return result, (_shapes(log, stop - start, shape_work, most_offspring, result)
+                        if shape else _measured(measure, record))
 
     return blocks, _run_blocks(blocks, threads, make_workspace, run_block)
 

@@ -328,17 +328,13 @@ def ic_runs(graph, seeds, keys, p_share, last_step, workspace, record, log):
     sharers are sorted first, so that the first sharer to reach a person is the
     lowest-numbered one, as the single kernel's ``source`` wants.
 
-    ``log`` is ``(queues, convinced_lists, touched_lists, starts, sizes)``: three int32
-    arrays of shape ``(runs, n + 1)``, one of shape ``(runs, n + 1, 2)`` and an int64
-    array of shape ``(runs, 4)``, to keep each replication's queue (each step's sharers
-    sorted), its people in the order they were convinced (the queue before each sort)
-    and its list of people touched, which the traversal writes anyway, and, for the
-    sharer at each place of the queue, where the people it touched first and those it
-    convinced begin in the last two; ``sizes[r]`` is ``(seeds, touched, convinced,
-    sharers who told)``; or arrays with no rows, to keep nothing. The people a sharer
-    touched first or convinced are the stretches of these lists between its starts and
-    the next sharer's (:mod:`sim.batch.multirep_shape`): two writes a sharer, not a log
-    entry a telling.
+    ``log`` is ``(convinced_lists, convinced_by, touched_lists, touched_by)``: int32
+    arrays of shape ``(runs, n + 1)`` to keep each replication's people in the order
+    they were convinced (the seeds first) and who convinced them, and the people in the
+    order they were touched (the seeds first) and who touched them first; or arrays
+    with no rows, to keep nothing. The traversal writes the two lists of people anyway;
+    who told them is a second write beside each (:mod:`sim.batch.multirep_shape`
+    reads the tree from the four).
 
     Returns ``(offsets, rows, steps)``: replication ``r``'s counts per step are
     ``rows[offsets[r]:offsets[r + 1]]`` (``steps[r] + 1`` rows of ``(new heard, new
@@ -354,8 +350,7 @@ def ic_runs(graph, seeds, keys, p_share, last_step, workspace, record, log):
     >>> workspace = (np.zeros(6, np.uint8), np.empty(7, np.int32), np.empty(7, np.int32),
     ...              np.zeros(1, np.uint64))
     >>> no_record = tuple(np.empty((0, 0), np.int32) for _ in range(3))
-    >>> no_log = (*(np.empty((0, 0), np.int32) for _ in range(3)),
-    ...           np.empty((0, 0, 2), np.int32), np.empty((0, 4), np.int64))
+    >>> no_log = tuple(np.empty((0, 0), np.int32) for _ in range(4))
     >>> offsets, rows, steps = ic_runs((ring.indptr, ring.indices), seeds,
     ...                                np.array([7, 8], np.uint64), 1.0, 50, workspace,
     ...                                no_record, no_log)
@@ -367,8 +362,8 @@ def ic_runs(graph, seeds, keys, p_share, last_step, workspace, record, log):
     status, queue, touched, marks = workspace
     heard_at, shared_at, source = record
     recording = heard_at.shape[0] > 0
-    queues, convinced_lists, touched_lists, starts, sizes = log
-    logging = queues.shape[0] > 0
+    convinced_lists, convinced_by, touched_lists, touched_by = log
+    logging = convinced_lists.shape[0] > 0
     threshold = chance_bits(p_share)
     n_runs = keys.size
     offsets = np.zeros(n_runs + 1, dtype=np.int64)
@@ -378,9 +373,10 @@ def ic_runs(graph, seeds, keys, p_share, last_step, workspace, record, log):
     for run in range(n_runs):
         key = keys[run]
         if logging:  # the lists of this run are kept
-            queue = queues[run]
             touched = touched_lists[run]
             convinced_in_order = convinced_lists[run]
+            touched_by_run = touched_by[run]
+            convinced_by_run = convinced_by[run]
         tail = enqueue_seeds(status, queue, seed_nodes[seed_ptr[run] : seed_ptr[run + 1]])
         for i in range(tail):
             touched[i] = queue[i]
@@ -410,9 +406,6 @@ def ic_runs(graph, seeds, keys, p_share, last_step, workspace, record, log):
                 if head + 2 * AHEAD < tail:
                     _prefetch(indptr, queue[head + 2 * AHEAD])
                 sharer = queue[head]
-                if logging:
-                    starts[run, head, 0] = n_touched
-                    starts[run, head, 1] = tail
                 head += 1
                 high = np.uint64(sharer) << _S32
                 for edge in range(indptr[sharer], indptr[sharer + 1]):
@@ -421,6 +414,9 @@ def ic_runs(graph, seeds, keys, p_share, last_step, workspace, record, log):
                     person = indices[edge]
                     person_status = status[person]
                     touched[n_touched] = person
+                    if logging:  # who told them, beside them: kept as they are
+                        touched_by_run[n_touched] = sharer
+                        convinced_by_run[tail] = sharer
                     n_touched += person_status == 0
                     coin = finalize(key + (high | np.uint64(person)) * GOLDEN) >> _S11
                     convinced = (coin < threshold) & (person_status != 2)
@@ -444,12 +440,6 @@ def ic_runs(graph, seeds, keys, p_share, last_step, workspace, record, log):
         offsets[run + 1] = n_rows
         if logging:
             convinced_in_order[head:tail] = queue[head:tail]  # a step cut short
-            starts[run, head, 0] = n_touched  # where the last sharer's stretches end
-            starts[run, head, 1] = tail
-            sizes[run, 0] = rows[offsets[run], 1]
-            sizes[run, 1] = n_touched
-            sizes[run, 2] = tail
-            sizes[run, 3] = head
         for i in range(n_touched):
             status[touched[i]] = 0
     return offsets, rows[:n_rows].copy(), steps

@@ -102,65 +102,62 @@ def shape_of_log(entries, n_entries, workspace, most_offspring, funnel_top):
 
 
 @njit(cache=True, nogil=True)
-def shape_of_lists(queue, convinced, touched, starts, sizes, workspace, most_offspring,
-                   funnel_top):
+def shape_of_lists(convinced, convinced_by, touched, touched_by, steps, workspace,
+                   most_offspring, funnel_top):
     """The tuple of :func:`sim.measures.cascade.measured_shape` for one replication's
-    kept lists (:func:`sim.batch.multirep_kernels.ic_runs`: its queue, the people it
-    convinced in that order and those it touched, each sharer's starts in the last two,
-    and ``sizes``); other parameters as in :func:`shape_of_log`.
+    kept lists (:func:`sim.batch.multirep_kernels.ic_runs`: the people in the order
+    they were convinced and who convinced them, the people in the order they were
+    touched and who touched them first) and its counts per step (``steps[t] = (new
+    heard, new sharers)``); other parameters as in :func:`shape_of_log`.
 
-    The sharers are the queue, step after step, and the people each touched first and
-    convinced are its stretches of the last two lists: forward over the sharers, their
-    stretches take their tree; backward, each sharer's convinced fold into it first
-    (and are marked as placed), then those it touched first (the marked ones skipped)."""
+    Three flat passes: forward over the convinced, each takes their convincer's tree
+    (and is marked); forward over the touched, step by step, the unmarked (who never
+    shared: leaves) fold into who told them; backward over the convinced, each folds
+    into their convincer after their own offspring."""
     tree_of, counts = workspace
-    n_roots, n_reached, n_told = sizes[0], sizes[1], sizes[3]
+    n_roots = steps[0, 1]
     if n_roots == 0:
         return nothing_measured(0, 0)
+    n_convinced = 0
+    n_reached = 0
+    for step in range(steps.shape[0]):
+        n_reached += steps[step, 0]
+        n_convinced += steps[step, 1]
     for i in range(n_roots):
-        tree_of[queue[i]] = i
-    # forward: the people each sharer reached take its tree; the sharers of one depth
-    # are a stretch of the queue, the next depth's ends where their last stretch does
-    level = np.empty(n_told + 2, dtype=np.int64)  # where each depth's sharers begin
-    level[0] = 0
-    level_end = n_roots
-    n_steps = 0
-    for i in range(n_told):
-        if i == level_end:
-            n_steps += 1
-            level[n_steps] = i
-            level_end = starts[i, 1]
-        tree = tree_of[queue[i]]
-        for j in range(starts[i, 0], starts[i + 1, 0]):
-            tree_of[touched[j]] = tree
-        for j in range(starts[i, 1], starts[i + 1, 1]):
-            tree_of[convinced[j]] = tree
-    if n_told > 0:
-        n_steps += 1  # the depth of the people the last sharers told
+        tree_of[convinced[i]] = i
+    for i in range(n_roots, n_convinced):
+        person = convinced[i]
+        tree_of[person] = tree_of[convinced_by[i]]
+        counts[person, OFFSPRING] = CONVINCED_LATER  # for their entry among the touched
+    n_steps = steps.shape[0] - 1
     folds = _folds(n_steps, n_roots, most_offspring)
-    depth = n_steps
-    at_depth = 0
-    for i in range(n_told - 1, -1, -1):
-        if i < level[depth - 1]:
-            folds[0][depth] = at_depth
-            at_depth = 0
-            depth -= 1
-        sharer = queue[i]
-        for j in range(starts[i + 1, 1] - 1, starts[i, 1] - 1, -1):
-            at_depth += _fold(folds, tree_of, counts, convinced[j], sharer, 1, CONVINCED_LATER)
-        for j in range(starts[i + 1, 0] - 1, starts[i, 0] - 1, -1):
-            at_depth += _fold(folds, tree_of, counts, touched[j], sharer, 0, 0)
-    if n_told > 0:
-        folds[0][depth] = at_depth
-    roots = queue[:n_roots]
+    breadth, _, trees, _ = folds
+    first = n_roots  # of this step's touched
+    for step in range(1, n_steps + 1):
+        leaves = 0
+        for i in range(first, first + steps[step, 0]):
+            person = touched[i]
+            teller = touched_by[i]
+            leaf = 1 + (np.int64(counts[person, OFFSPRING]) >> 63)  # 0 if marked
+            counts[person, OFFSPRING] = 0
+            counts[teller, BELOW] += leaf
+            counts[teller, OFFSPRING] += leaf
+            tree = tree_of[teller]
+            trees[tree, 0] += leaf
+            trees[tree, 1] += leaf
+            leaves += leaf
+        first += steps[step, 0]
+        breadth[step] = leaves + steps[step, 1]
+    for i in range(n_convinced - 1, n_roots - 1, -1):
+        _fold(folds, tree_of, counts, convinced[i], convinced_by[i], 1, 0)
+    roots = convinced[:n_roots]
     virality, tree_size, n_trees, total, order, exact = _trees(folds, roots, counts)
     if not exact:
-        persons, tellers = _placed_in_lists(queue, convinced, touched, starts, n_told,
-                                            counts.shape[0])
+        persons, tellers = _placed_in_lists(convinced, convinced_by, touched, touched_by,
+                                            n_roots, n_convinced, n_reached)
         _wiener_in_floats(persons, tellers, tree_of, total, order, virality)
     return _measured(folds, n_reached, n_roots, virality[:n_trees], tree_size[:n_trees],
                      funnel_top)
-
 
 
 @njit(cache=True, nogil=True)
@@ -172,7 +169,7 @@ def _folds(n_steps, n_roots, most_offspring):
             np.zeros((n_roots, 2), dtype=np.int64), np.zeros(2, dtype=np.int64))
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, inline="always")  # called per person: no call
 def _fold(folds, tree_of, counts, person, teller, shared, mark):
     """Fold ``person``'s subtree into ``teller``'s, if this telling is their place in
     the tree (not when they were convinced later: marked so); returns 1 if it was, else
@@ -266,24 +263,24 @@ def _placed_in_log(entries, n_entries, n_roots, n_nodes):
 
 
 @njit(cache=True, nogil=True)
-def _placed_in_lists(queue, convinced, touched, starts, n_told, n_nodes):
-    """:func:`_placed_in_log` from a replication's kept lists."""
-    sharer = np.zeros(n_nodes, dtype=np.bool_)
-    for j in range(starts[n_told, 1]):
-        sharer[queue[j]] = True
-    size = starts[n_told, 0] + starts[n_told, 1]
-    persons = np.empty(size, dtype=np.int64)
-    tellers = np.empty(size, dtype=np.int64)
+def _placed_in_lists(convinced, convinced_by, touched, touched_by, n_roots, n_convinced,
+                     n_reached):
+    """:func:`_placed_in_log` from a replication's kept lists: the convinced in their
+    order, then those who never shared."""
+    sharer = np.zeros(touched.size, dtype=np.bool_)  # touched holds n + 1 places
+    for i in range(n_convinced):
+        sharer[convinced[i]] = True
+    persons = np.empty(n_reached, dtype=np.int64)
+    tellers = np.empty(n_reached, dtype=np.int64)
     n_placed = 0
-    for i in range(n_told):
-        for j in range(starts[i, 0], starts[i + 1, 0]):
-            if not sharer[touched[j]]:
-                persons[n_placed] = touched[j]
-                tellers[n_placed] = queue[i]
-                n_placed += 1
-        for j in range(starts[i, 1], starts[i + 1, 1]):
-            persons[n_placed] = convinced[j]
-            tellers[n_placed] = queue[i]
+    for i in range(n_roots, n_convinced):
+        persons[n_placed] = convinced[i]
+        tellers[n_placed] = convinced_by[i]
+        n_placed += 1
+    for i in range(n_roots, n_reached):
+        if not sharer[touched[i]]:
+            persons[n_placed] = touched[i]
+            tellers[n_placed] = touched_by[i]
             n_placed += 1
     return persons[:n_placed], tellers[:n_placed]
 
@@ -298,8 +295,9 @@ def _wiener_in_floats(persons, tellers, tree_of, total, order, virality):
     for k in range(persons.size - 1, -1, -1):
         size[tellers[k]] += size[persons[k]]
     wiener = np.zeros(total.size, dtype=np.float64)
-    for person in np.sort(persons):
-        tree = tree_of[person]
+    for k in np.argsort(persons):
+        person = persons[k]
+        tree = tree_of[tellers[k]]  # set for every teller (not for every person told)
         wiener[tree] += size[person] * (total[tree] - size[person])
     n_trees = 0
     for tree in order:
