@@ -109,24 +109,20 @@ def test_wiener_sums_in_floats_give_the_exact_sums_where_both_apply(lanes):
     for r in range(20):
         if lanes:
             entries, ends = log[0][r], log[1][r]
-            shape = shape_of_log(entries, ends, work, most, FUNNEL_TOP)
-            roots = entries[: np.unique(seeds[r]).size, 0]
+            shape, roots = shape_of_log(entries, ends, work, most, FUNNEL_TOP)
             persons, tellers = _placed_in_log(entries, ends, roots.size, n)
         else:
             kept = [part[r] for part in log]
-            shape = shape_of_lists(*kept, work, most, FUNNEL_TOP)
+            shape, roots = shape_of_lists(*kept, work, most, FUNNEL_TOP)
             steps = kept[4]
-            roots = kept[0][: steps[0, 1]]
             persons, tellers = _placed_in_lists(*kept[:4], roots.size, steps[:, 1].sum(),
                                                 steps[:, 0].sum())
         assert not counts.any()  # left at zero for the next replication
-        total = np.bincount(tree_of[np.concatenate([roots, tellers])], minlength=roots.size)
-        again = np.empty(roots.size)
-        _wiener_in_floats(persons, tellers, tree_of, total.astype(np.int64),
-                          np.argsort(roots), again)
-        virality = shape[4]
-        assert virality.size > 0
-        np.testing.assert_array_equal(again[: virality.size], virality)
+        virality, tree_size = shape[4], shape[5]
+        assert (tree_size >= 2).any()
+        again = np.zeros(roots.size)
+        _wiener_in_floats(persons, tellers, tree_of, tree_size, again)
+        np.testing.assert_array_equal(again, virality)
 
 
 def test_a_chain_too_long_for_exact_integer_sums_is_summed_as_the_states_are():

@@ -28,7 +28,12 @@ from dataclasses import dataclass
 import numpy as np
 
 from sim.batch.multirep_kernels import LANES, ic_lanes, ic_runs, log_length
-from sim.batch.multirep_shape import shape_of_lists, shape_of_log, shape_workspace
+from sim.batch.multirep_shape import (
+    in_root_order,
+    shape_of_lists,
+    shape_of_log,
+    shape_workspace,
+)
 from sim.config import IndependentCascade, Scenario
 from sim.measures.cascade import FUNNEL_TOP, cascade_metrics, metrics_of_shape
 from sim.network.graph import Graph
@@ -330,7 +335,7 @@ def _shapes(log, n_replications: int, shape_work, most_offspring: int,
         shapes = (shape_of_lists(*(part[r] for part in log), rows[offsets[r]:offsets[r + 1]],
                                  shape_work, most_offspring, FUNNEL_TOP)
                   for r in range(n_replications))
-    return [metrics_of_shape(shape) for shape in shapes]
+    return [metrics_of_shape(in_root_order(*shape)) for shape in shapes]
 
 
 def _runs(graph, p_share, seed_arrays, keys, last_step, threads, states, measure, shape):

@@ -395,8 +395,9 @@ def ic_runs(graph, seeds, keys, p_share, last_step, workspace, record, log):
         while head < tail and step < last_step:
             step_end = tail
             touched_before = n_touched
-            if logging:
-                convinced_in_order[head:step_end] = queue[head:step_end]
+            if logging:  # a loop: slice assignment costs seconds to compile
+                for i in range(head, step_end):
+                    convinced_in_order[i] = queue[i]
             if recording or logging:
                 _sort_people(queue, head, step_end, marks)
             while head < step_end:
@@ -439,7 +440,8 @@ def ic_runs(graph, seeds, keys, p_share, last_step, workspace, record, log):
         steps[run] = step
         offsets[run + 1] = n_rows
         if logging:
-            convinced_in_order[head:tail] = queue[head:tail]  # a step cut short
+            for i in range(head, tail):  # a step cut short
+                convinced_in_order[i] = queue[i]
         for i in range(n_touched):
             status[touched[i]] = 0
     return offsets, rows[:n_rows].copy(), steps

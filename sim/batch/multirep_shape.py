@@ -31,6 +31,16 @@ CONVINCED_LATER = -1  # OFFSPRING of someone whose earlier entry is not their pl
 EXACT_BELOW = 2.0**52  # a Wiener sum estimated below this is exact in int64 and in floats
 
 
+def in_root_order(shape: tuple, roots: np.ndarray) -> tuple:
+    """The tuple of :func:`sim.measures.cascade.measured_shape` from one of
+    :func:`shape_of_log`: the trees of two people or more, in the order of their roots'
+    numbers (sorted here: a sort compiled costs seconds on a first run)."""
+    order = np.argsort(roots)
+    tree_size = shape[5][order]
+    kept = tree_size >= 2
+    return (*shape[:4], shape[4][order][kept], tree_size[kept], *shape[6:])
+
+
 def shape_workspace(n_nodes: int) -> tuple[np.ndarray, np.ndarray]:
     """What :func:`shape_of_log` works in for a graph of ``n_nodes``: each person's tree
     and their ``(people below, offspring)``, zero as it needs them (and leaves them)."""
@@ -39,8 +49,10 @@ def shape_workspace(n_nodes: int) -> tuple[np.ndarray, np.ndarray]:
 
 @njit(cache=True, nogil=True)
 def shape_of_log(entries, n_entries, workspace, most_offspring, funnel_top):
-    """The tuple of :func:`sim.measures.cascade.measured_shape` for one lane's log
-    (:func:`sim.batch.multirep_kernels.ic_lanes`).
+    """``(shape, roots)`` for one lane's log (:func:`sim.batch.multirep_kernels.ic_lanes`):
+    the tuple of :func:`sim.measures.cascade.measured_shape`, but with each tree's
+    virality and size (0 for a tree of one) by tree, and the root of each tree, which
+    :func:`in_root_order` turns into that tuple.
 
     Parameters
     ----------
@@ -61,7 +73,7 @@ def shape_of_log(entries, n_entries, workspace, most_offspring, funnel_top):
         tree_of[entries[n_roots, 0]] = n_roots
         n_roots += 1
     if n_roots == 0:
-        return nothing_measured(0, 0)
+        return nothing_measured(0, 0), entries[:0, 0]
     # forward: everyone's tree from their teller's, set before them; without a branch
     # on who shared (that follows the coins, the worst case for a branch predictor)
     n_reached = n_roots
@@ -93,18 +105,17 @@ def shape_of_log(entries, n_entries, workspace, most_offspring, funnel_top):
         at_depth += _fold(folds, tree_of, counts, who ^ earlier, (by ^ failed) + failed,
                           1 + failed, earlier * -CONVINCED_LATER)
     roots = entries[:n_roots, 0]
-    virality, tree_size, n_trees, total, order, exact = _trees(folds, roots, counts)
+    virality, tree_size, exact = _trees(folds, roots, counts)
     if not exact:
         persons, tellers = _placed_in_log(entries, n_entries, n_roots, counts.shape[0])
-        _wiener_in_floats(persons, tellers, tree_of, total, order, virality)
-    return _measured(folds, n_reached, n_roots, virality[:n_trees], tree_size[:n_trees],
-                     funnel_top)
+        _wiener_in_floats(persons, tellers, tree_of, tree_size, virality)
+    return _measured(folds, n_reached, n_roots, virality, tree_size, funnel_top), roots
 
 
 @njit(cache=True, nogil=True)
 def shape_of_lists(convinced, convinced_by, touched, touched_by, steps, workspace,
                    most_offspring, funnel_top):
-    """The tuple of :func:`sim.measures.cascade.measured_shape` for one replication's
+    """``(shape, roots)`` as :func:`shape_of_log` gives them, for one replication's
     kept lists (:func:`sim.batch.multirep_kernels.ic_runs`: the people in the order
     they were convinced and who convinced them, the people in the order they were
     touched and who touched them first) and its counts per step (``steps[t] = (new
@@ -117,7 +128,7 @@ def shape_of_lists(convinced, convinced_by, touched, touched_by, steps, workspac
     tree_of, counts = workspace
     n_roots = steps[0, 1]
     if n_roots == 0:
-        return nothing_measured(0, 0)
+        return nothing_measured(0, 0), convinced[:0]
     n_convinced = 0
     n_reached = 0
     for step in range(steps.shape[0]):
@@ -151,13 +162,12 @@ def shape_of_lists(convinced, convinced_by, touched, touched_by, steps, workspac
     for i in range(n_convinced - 1, n_roots - 1, -1):
         _fold(folds, tree_of, counts, convinced[i], convinced_by[i], 1, 0)
     roots = convinced[:n_roots]
-    virality, tree_size, n_trees, total, order, exact = _trees(folds, roots, counts)
+    virality, tree_size, exact = _trees(folds, roots, counts)
     if not exact:
         persons, tellers = _placed_in_lists(convinced, convinced_by, touched, touched_by,
                                             n_roots, n_convinced, n_reached)
-        _wiener_in_floats(persons, tellers, tree_of, total, order, virality)
-    return _measured(folds, n_reached, n_roots, virality[:n_trees], tree_size[:n_trees],
-                     funnel_top)
+        _wiener_in_floats(persons, tellers, tree_of, tree_size, virality)
+    return _measured(folds, n_reached, n_roots, virality, tree_size, funnel_top), roots
 
 
 @njit(cache=True, nogil=True)
@@ -169,7 +179,7 @@ def _folds(n_steps, n_roots, most_offspring):
             np.zeros((n_roots, 2), dtype=np.int64), np.zeros(2, dtype=np.int64))
 
 
-@njit(cache=True, nogil=True, inline="always")  # called per person: no call
+@njit(cache=True, nogil=True)
 def _fold(folds, tree_of, counts, person, teller, shared, mark):
     """Fold ``person``'s subtree into ``teller``'s, if this telling is their place in
     the tree (not when they were convinced later: marked so); returns 1 if it was, else
@@ -195,9 +205,9 @@ def _fold(folds, tree_of, counts, person, teller, shared, mark):
 @njit(cache=True, nogil=True)
 def _trees(folds, roots, counts):
     """The roots' offspring tallied and their counts set back to zero; each tree's
-    virality and size, for trees of two people or more in the order of their roots'
-    numbers: ``(virality, tree_size, n_trees, people per tree, that order, exact)``,
-    ``exact`` false when some tree's Wiener sum may be too large for integer sums."""
+    virality and size (0 for a tree of one person), by tree: ``(virality, tree_size,
+    exact)``, ``exact`` false when some tree's Wiener sum may be too large for
+    integer sums (:func:`in_root_order` puts them in the order of the roots)."""
     breadth, tally, trees, totals = folds
     n_roots = roots.size
     breadth[0] = n_roots
@@ -210,20 +220,17 @@ def _trees(folds, roots, counts):
         total[tree] = counts[root, BELOW] + 1
         counts[root, BELOW] = 0
         counts[root, OFFSPRING] = 0
-    order = np.argsort(roots)
-    virality = np.empty(n_roots, dtype=np.float64)
-    tree_size = np.empty(n_roots, dtype=np.float64)
-    n_trees = 0
+    virality = np.zeros(n_roots, dtype=np.float64)
+    tree_size = np.zeros(n_roots, dtype=np.float64)
     exact = True
-    for tree in order:
+    for tree in range(n_roots):
         people = total[tree]
         if people >= 2:
             exact = exact and float(people) * float(trees[tree, 0]) < EXACT_BELOW
             wiener = float(people * trees[tree, 0] - trees[tree, 1])
-            virality[n_trees] = wiener / (people * (people - 1) / 2.0)
-            tree_size[n_trees] = people
-            n_trees += 1
-    return virality, tree_size, n_trees, total, order, exact
+            virality[tree] = wiener / (people * (people - 1) / 2.0)
+            tree_size[tree] = people
+    return virality, tree_size, exact
 
 
 @njit(cache=True, nogil=True)
@@ -286,7 +293,7 @@ def _placed_in_lists(convinced, convinced_by, touched, touched_by, n_roots, n_co
 
 
 @njit(cache=True, nogil=True)
-def _wiener_in_floats(persons, tellers, tree_of, total, order, virality):
+def _wiener_in_floats(persons, tellers, tree_of, tree_size, virality):
     """Each tree's virality with its Wiener sum added in floating point in the order of
     the people's numbers, as :func:`sim.measures.cascade.cascade_metrics` adds it (for
     sums too large to be exact), from the tellings that place people (each person
@@ -294,14 +301,17 @@ def _wiener_in_floats(persons, tellers, tree_of, total, order, virality):
     size = np.ones(tree_of.size, dtype=np.int64)
     for k in range(persons.size - 1, -1, -1):
         size[tellers[k]] += size[persons[k]]
-    wiener = np.zeros(total.size, dtype=np.float64)
-    for k in np.argsort(persons):
-        person = persons[k]
-        tree = tree_of[tellers[k]]  # set for every teller (not for every person told)
-        wiener[tree] += size[person] * (total[tree] - size[person])
-    n_trees = 0
-    for tree in order:
-        people = total[tree]
+    told_at = np.full(tree_of.size, -1, dtype=np.int64)  # by person: no sort to compile
+    for k in range(persons.size):
+        told_at[persons[k]] = k
+    wiener = np.zeros(tree_size.size, dtype=np.float64)
+    for person in range(told_at.size):
+        k = told_at[person]
+        if k >= 0:
+            tree = tree_of[tellers[k]]  # set for every teller (not for every person told)
+            total = np.int64(tree_size[tree])
+            wiener[tree] += size[person] * (total - size[person])
+    for tree in range(tree_size.size):
+        people = np.int64(tree_size[tree])
         if people >= 2:
-            virality[n_trees] = wiener[tree] / (people * (people - 1) / 2.0)
-            n_trees += 1
+            virality[tree] = wiener[tree] / (people * (people - 1) / 2.0)
