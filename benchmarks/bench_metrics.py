@@ -16,7 +16,8 @@ runs them. Four ways, alternating round by round (medians of the rounds):
 - ``log + shape``: the tellings logged and the shape read from the log (``shape``;
   the batch's way now).
 
-The metrics' share is what a way adds to ``kernel``, over ``kernel``; the earlier
+The metrics' share is what a way adds to ``kernel``, over ``kernel``, in wall time and
+in CPU time of the process (steadier when other work shares the machine); the earlier
 sessions' figure, measuring over the recording kernel, is shown too. The report goes
 to stdout and ``benchmarks/out/metrics.md``.
 """
@@ -78,12 +79,14 @@ def main() -> None:
         independent_cascades(graph, p, seeds[:4], keys[:4], steps, threads=THREADS,
                              **WAYS[way])
     ms: dict[str, list[float]] = {way: [] for way in WAYS}
+    cpu: dict[str, list[float]] = {way: [] for way in WAYS}
     for round_ in range(args.rounds):
         order = list(WAYS) if round_ % 2 == 0 else list(WAYS)[::-1]
         for way in order:
-            started = time.perf_counter()
+            started, started_cpu = time.perf_counter(), time.process_time()
             result = run(way)
             ms[way].append((time.perf_counter() - started) * 1e3 / n_runs)
+            cpu[way].append((time.process_time() - started_cpu) * 1e3 / n_runs)
             if way == "log + shape":
                 shaped = result.measured
             elif way == "record + measure":
@@ -93,14 +96,17 @@ def main() -> None:
         a.keys() == b.keys() and all(a[k] == b[k] or (a[k] != a[k] and b[k] != b[k])
                                      for k in a)
         for a, b in zip(shaped, measured, strict=True))
-    kernel = median(ms["kernel"])
+    kernel, kernel_cpu = median(ms["kernel"]), median(cpu["kernel"])
     recorded = median(ms["record"])
     rows = []
     for way in WAYS:
         share = (median(ms[way]) - kernel) / kernel
+        share_cpu = (median(cpu[way]) - kernel_cpu) / kernel_cpu
         rows.append(f"| {way} | {median(ms[way]):.2f} | "
                     + " ".join(f"{x:.2f}" for x in ms[way])
-                    + f" | {'' if way == 'kernel' else f'{100 * share:.0f}%'} |")
+                    + f" | {'' if way == 'kernel' else f'{100 * share:.0f}%'} "
+                    + f"| {median(cpu[way]):.2f} "
+                    + f"| {'' if way == 'kernel' else f'{100 * share_cpu:.0f}%'} |")
     old_share = (median(ms["record + measure"]) - recorded) / recorded
     text = "\n".join([
         "# Target 4: cascade metrics against the kernel (standard batch)",
@@ -109,8 +115,9 @@ def main() -> None:
         f"- `python benchmarks/bench_metrics.py --rounds {args.rounds}`: {n_runs} replications, "
         f"{THREADS} threads, rounds alternating; ms a run",
         "",
-        "| way | ms a run (median) | per round | added to the kernel, over the kernel |",
-        "|---|---:|---|---:|",
+        "| way | ms a run (median) | per round | added to the kernel, over the kernel "
+        "| CPU ms a run (both threads) | added, CPU |",
+        "|---|---:|---|---:|---:|---:|",
         *rows,
         "",
         f"Metrics over the kernel that records (the earlier sessions' figure): "

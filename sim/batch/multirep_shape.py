@@ -1,15 +1,16 @@
-"""The cascade's shape from the log :func:`sim.batch.multirep_kernels.ic_lanes` keeps.
+"""The cascade's shape from what the multi-replication kernels keep instead of states.
 
-:func:`shape_of_log` gives for one lane (replication) what
-:func:`sim.measures.cascade.cascade_metrics` gives from the state arrays, to the bit,
-without those arrays. The log lists the tellings in the order they happened, with the
-start of each step marked, so every sharer comes before the people it told and each
-entry's step is its depth in the tree. Two passes do the work of the state arrays' scan,
-counting sort by step and passes in step order: one forward, carrying each person's
-tree (their seed) from their teller; one backward, folding subtree sizes and offspring
-into tellers. Both read and write small arrays (a tree number per person; two counts
-per person, zero between lanes), which stay in the processor's cache where the state
-arrays did not.
+:func:`shape_of_log` (the log :func:`sim.batch.multirep_kernels.ic_lanes` keeps of a
+lane) and :func:`shape_of_lists` (the lists :func:`sim.batch.multirep_kernels.ic_runs`
+keeps of a replication) give what :func:`sim.measures.cascade.cascade_metrics` gives
+from the state arrays, to the bit, without those arrays (whose recording was 40% of the
+kernel's time). Both list the tellings in the order they happened, so every sharer
+comes before the people it told, and both know each telling's step, which is its
+depth in the tree. Passes over them do the work of the state arrays' scan, counting
+sort by step and passes in step order: forward, carrying each sharer's tree (their
+seed) from their teller; backward, folding subtree sizes and offspring into tellers.
+They read and write small arrays (a tree number per person; two counts per person,
+zero between replications).
 
 A tree's Wiener index, the sum over its edges of ``s (N - s)``, is ``N S1 - S2`` with
 ``S1`` and ``S2`` the sums of its subtree sizes and of their squares, in integers:
@@ -32,8 +33,8 @@ EXACT_BELOW = 2.0**52  # a Wiener sum estimated below this is exact in int64 and
 
 
 def in_root_order(shape: tuple, roots: np.ndarray) -> tuple:
-    """The tuple of :func:`sim.measures.cascade.measured_shape` from one of
-    :func:`shape_of_log`: the trees of two people or more, in the order of their roots'
+    """The tuple of :func:`sim.measures.cascade.measured_shape` from the ``(shape,
+    roots)`` of :func:`shape_of_log` or :func:`shape_of_lists`: the trees of two people or more, in the order of their roots'
     numbers (sorted here: a sort compiled costs seconds on a first run)."""
     order = np.argsort(roots)
     tree_size = shape[5][order]
@@ -42,7 +43,7 @@ def in_root_order(shape: tuple, roots: np.ndarray) -> tuple:
 
 
 def shape_workspace(n_nodes: int) -> tuple[np.ndarray, np.ndarray]:
-    """What :func:`shape_of_log` works in for a graph of ``n_nodes``: each person's tree
+    """What the shape is read in for a graph of ``n_nodes``: each person's tree
     and their ``(people below, offspring)``, zero as it needs them (and leaves them)."""
     return np.empty(n_nodes, dtype=np.int32), np.zeros((n_nodes, 2), dtype=np.int32)
 
