@@ -34,8 +34,9 @@ EXACT_BELOW = 2.0**52  # a Wiener sum estimated below this is exact in int64 and
 
 def in_root_order(shape: tuple, roots: np.ndarray) -> tuple:
     """The tuple of :func:`sim.measures.cascade.measured_shape` from the ``(shape,
-    roots)`` of :func:`shape_of_log` or :func:`shape_of_lists`: the trees of two people or more, in the order of their roots'
-    numbers (sorted here: a sort compiled costs seconds on a first run)."""
+    roots)`` of :func:`shape_of_log` or :func:`shape_of_lists`: the trees of two people
+    or more, in the order of their roots' numbers (sorted here: a sort compiled costs
+    seconds on a first run)."""
     order = np.argsort(roots)
     tree_size = shape[5][order]
     kept = tree_size >= 2
