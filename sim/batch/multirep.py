@@ -237,11 +237,11 @@ def independent_cascades(
     shape : bool
         Measure each replication's cascade shape (``measured[r]``: the dict of
         :func:`~sim.measures.cascade.cascade_metrics`, the same to the bit) in the
-        thread that ran it, without ``record_states``: ``lanes`` logs the tellings in
-        the order they happen and reads the shape from that log
-        (:mod:`sim.batch.multirep_shape`), a fraction of the time recording the states
-        and measuring them takes; ``runs`` records a block's states, measures them and
-        lets them go.
+        thread that ran it, without ``record_states``: the kernel keeps who told whom
+        in the order it happened (``lanes``: a log of tellings; ``runs``: its lists of
+        people convinced and touched, with who told them) and the shape is read from
+        that (:mod:`sim.batch.multirep_shape`): on the standard batch this adds half
+        of what recording the states and measuring them did.
 
     Returns
     -------
@@ -344,7 +344,6 @@ def _runs(graph, p_share, seed_arrays, keys, last_step, threads, states, measure
     # small blocks: threads that finish early take more, so a few big cascades
     # do not leave a thread idle
     blocks = _blocks(keys.size, threads, max(1, -(-keys.size // (8 * threads))))
-
     most_offspring = int(graph.degree.max(initial=0))
 
     def make_workspace():
