@@ -241,7 +241,9 @@ def independent_cascades(
         in the order it happened (``lanes``: a log of tellings; ``runs``: its lists of
         people convinced and touched, with who told them) and the shape is read from
         that (:mod:`sim.batch.multirep_shape`): on the standard batch this adds half
-        of what recording the states and measuring them did.
+        of what recording the states and measuring them did. It holds about ``16 n``
+        bytes for each replication of a thread's block (``record_states``: ``12 n``
+        for every replication).
 
     Returns
     -------
