@@ -331,10 +331,10 @@ def ic_runs(graph, seeds, keys, p_share, last_step, workspace, record, log):
     ``log`` is ``(convinced_lists, convinced_by, touched_lists, touched_by)``: int32
     arrays of shape ``(runs, n + 1)`` to keep each replication's people in the order
     they were convinced (the seeds first) and who convinced them, and the people in the
-    order they were touched (the seeds first) and who touched them first; or arrays
-    with no rows, to keep nothing. The traversal writes the two lists of people anyway;
-    who told them is a second write beside each (:mod:`sim.batch.multirep_shape`
-    reads the tree from the four).
+    order they were touched (the seeds first) and who touched them first (``-1 -
+    teller`` for those who then shared); or arrays with no rows, to keep nothing. The
+    traversal writes the two lists of people anyway; who told them is a second write
+    beside each (:mod:`sim.batch.multirep_shape` reads the tree from the four).
 
     Returns ``(offsets, rows, steps)``: replication ``r``'s counts per step are
     ``rows[offsets[r]:offsets[r + 1]]`` (``steps[r] + 1`` rows of ``(new heard, new
@@ -443,6 +443,8 @@ def ic_runs(graph, seeds, keys, p_share, last_step, workspace, record, log):
             for i in range(head, tail):  # a step cut short
                 convinced_in_order[i] = queue[i]
         for i in range(n_touched):
+            if logging:  # who touched a person who then shared, negated: not their place
+                touched_by_run[i] ^= -np.int32(status[touched[i]] == 2)
             status[touched[i]] = 0
     return offsets, rows[:n_rows].copy(), steps
 

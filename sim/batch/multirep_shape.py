@@ -123,10 +123,10 @@ def shape_of_lists(convinced, convinced_by, touched, touched_by, steps, workspac
     touched and who touched them first) and its counts per step (``steps[t] = (new
     heard, new sharers)``); other parameters as in :func:`shape_of_log`.
 
-    Three flat passes: forward over the convinced, each takes their convincer's tree
-    (and is marked); forward over the touched, step by step, the unmarked (who never
-    shared: leaves) fold into who told them; backward over the convinced, each folds
-    into their convincer after their own offspring."""
+    Three flat passes: forward over the convinced, each takes their convincer's tree;
+    forward over the touched, step by step, who never shared (leaves) fold into who
+    told them; backward over the convinced, each folds into their convincer after
+    their own offspring."""
     tree_of, counts = workspace
     n_roots = steps[0, 1]
     if n_roots == 0:
@@ -139,9 +139,7 @@ def shape_of_lists(convinced, convinced_by, touched, touched_by, steps, workspac
     for i in range(n_roots):
         tree_of[convinced[i]] = i
     for i in range(n_roots, n_convinced):
-        person = convinced[i]
-        tree_of[person] = tree_of[convinced_by[i]]
-        counts[person, OFFSPRING] = CONVINCED_LATER  # for their entry among the touched
+        tree_of[convinced[i]] = tree_of[convinced_by[i]]
     n_steps = steps.shape[0] - 1
     folds = _folds(n_steps, n_roots, most_offspring)
     breadth, _, trees, _ = folds
@@ -149,10 +147,13 @@ def shape_of_lists(convinced, convinced_by, touched, touched_by, steps, workspac
     for step in range(1, n_steps + 1):
         leaves = 0
         for i in range(first, first + steps[step, 0]):
-            person = touched[i]
-            teller = touched_by[i]
-            leaf = 1 + (np.int64(counts[person, OFFSPRING]) >> 63)  # 0 if marked
-            counts[person, OFFSPRING] = 0
+            # who never shared: a leaf, placed here; who did (their teller negated) is
+            # placed among the convinced. Only the teller's counts are read: one
+            # person after another of the same teller, in the cache
+            by = np.int64(touched_by[i])
+            shared = by >> 63
+            leaf = 1 + shared
+            teller = by ^ shared
             counts[teller, BELOW] += leaf
             counts[teller, OFFSPRING] += leaf
             tree = tree_of[teller]
