@@ -433,7 +433,8 @@ class Simulation:
     # ------------------------------------------------------------------ stepping
     def step(self) -> None:
         """The actors act at step t; then every message advances by one synchronous
-        step (state at t -> t + 1)."""
+        step (state at t -> t + 1); then, in a coupled scenario, opinions move for
+        everyone who first heard since the last update, the actors' audience included."""
         for actor in self.actors:
             actor.step()
         target = self.t + 1
