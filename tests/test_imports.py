@@ -102,7 +102,7 @@ def test_the_summary_loads_no_emoji_codes(tmp_path):
 
 def test_a_run_walks_its_imports_in_no_full_collection(tmp_path):
     """What `buzz run` imports lives as long as the process: the collector, paced to
-    the command's allocations, makes no full pass over it (four, 0.2 s of CPU, at
+    the command's allocations, makes no full pass over it (three, 0.14 s of CPU, at
     Python's default pace)."""
     args = ["run", "scenarios/quickstart.yaml", "--out", str(tmp_path / "out"), "--quiet",
             "--replications", "2"]
