@@ -16,6 +16,7 @@ that ends without asking (bad data, Ctrl-C, a crash, ``kill -9``) closes that pi
 
 from __future__ import annotations
 
+import gc
 import json
 import os
 import signal
@@ -123,6 +124,7 @@ def serve() -> int:
     """The helper: import what drawing needs, then draw the one figure asked for on
     standard input; exit 0 when drawn (or not asked for), 1 when drawing failed."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the run decides when it ends
+    gc.set_threshold(50_000)  # the collector's pace of sim.cli: imports leave no garbage
     import pandas  # noqa: F401  (why this process exists: these imports, ahead of time)
 
     import sim.results.plots  # noqa: F401
