@@ -9,7 +9,9 @@ cascades, the results. This script writes a scenario and one script per peer int
 temporary folder (``--keep DIR`` keeps them, to read or run by hand) and runs each as
 its own ``python`` process, contestant after contestant in a rotating order, for
 ``--rounds`` rounds; it reports the median wall time of each and, round by round, how
-many times longer each took than ``buzz run`` (median of the rounds' ratios).
+many times longer each took than ``buzz run`` (median of the rounds' ratios), and the CPU
+time each used (user + system, with every process it waited for: buzz's kernel threads
+and the helper process that draws its figure while the batch runs).
 
 1. **The standard batch** (issue 12, target 1): 200 replications of an independent
    cascade, p = 0.2, 10 random seed people each, on one Watts-Strogatz network
@@ -52,6 +54,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
 import shutil
 import subprocess
 import sys
@@ -259,6 +262,7 @@ class Contestant:
     replications: int  # run per process (fewer than the batch's: projected)
     fresh_cache: bool = False  # every run with an empty numba cache: a fresh install
     walls: list[float] = field(default_factory=list)
+    cpus: list[float] = field(default_factory=list)  # user + system, helpers included
     loops: list[float] = field(default_factory=list)
     adopters: list[list[float]] = field(default_factory=list)
 
@@ -266,15 +270,18 @@ class Contestant:
         with tempfile.TemporaryDirectory(prefix="buzz_numba_") as cache:
             if self.fresh_cache:
                 env = {**env, "NUMBA_CACHE_DIR": cache}
+            before = cpu_of_children()
             start = time.perf_counter()
             done = subprocess.run(self.command, capture_output=True, text=True, env=env)
             wall = time.perf_counter() - start
+            cpu = cpu_of_children() - before
         if done.returncode != 0:
             raise RuntimeError(f"{self.name} failed ({done.returncode}):\n{done.stderr[-3000:]}")
         found = self.results(done)
         if found["adopters"] not in self.adopters:  # seeded contestants repeat themselves
             self.adopters.append(found["adopters"])
         self.walls.append(wall)
+        self.cpus.append(cpu)
         self.loops.append(found.get("loop_seconds", float("nan")))
         return wall
 
@@ -288,6 +295,13 @@ class Contestant:
     @property
     def all_adopters(self) -> list[float]:
         return [a for run in self.adopters for a in run]
+
+
+def cpu_of_children() -> float:
+    """CPU seconds (user + system) of every finished child process so far, and of the
+    processes they waited for (buzz's kernel threads and its figure's helper process)."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
 
 
 def script_results(done: subprocess.CompletedProcess) -> dict:
@@ -326,8 +340,8 @@ def batch_table(contestants: list[Contestant], target: int) -> str:
     buzz, serial = contestants[0], contestants[1]
     head = ["| contestant | replications run | wall s (median) | per round | s for "
             f"{target} (median) | x buzz default (median of rounds) | per round | "
-            "x buzz serial | of which the loop s |",
-            "|---|---:|---:|---|---:|---:|---|---:|---:|"]
+            "x buzz serial | of which the loop s | CPU s (median) |",
+            "|---|---:|---:|---|---:|---:|---|---:|---:|---:|"]
     rows = []
     for c in contestants:
         for_target = c.projected(target)
@@ -339,7 +353,7 @@ def batch_table(contestants: list[Contestant], target: int) -> str:
             f"| {c.name} | {run_label} | {fmt(median(c.walls))} | "
             + " ".join(fmt(w) for w in c.walls) + f" | {fmt(median(for_target))} | "
             f"**{median(vs_default):.2f}x** | " + " ".join(f"{r:.2f}" for r in vs_default)
-            + f" | {median(vs_serial):.2f}x | {fmt(median(c.loops))} |")
+            + f" | {median(vs_serial):.2f}x | {fmt(median(c.loops))} | {fmt(median(c.cpus))} |")
     return "\n".join(head + rows)
 
 
@@ -446,6 +460,7 @@ def standard_batch(standard: dict[str, float], folder: Path, python: str, buzz: 
         c.run(env)
     for c in contestants:
         c.walls.clear()
+        c.cpus.clear()
         c.loops.clear()
     rounds_of(contestants, rounds, env)
     return "\n".join([
@@ -485,6 +500,7 @@ def quickstart(folder: Path, python: str, buzz: list[str], rounds: int, cold_rou
     for c in [*contestants, validate]:
         c.run(env)
         c.walls.clear()
+        c.cpus.clear()
         c.loops.clear()
     rounds_of([*contestants, validate], rounds, env)
     cold = Contestant("buzz run scenarios/quickstart.yaml, empty numba cache",
@@ -498,10 +514,10 @@ def quickstart(folder: Path, python: str, buzz: list[str], rounds: int, cold_rou
     return "\n".join([
         "## The quickstart, warm (target 3)",
         "",
-        "| contestant | wall s (median) | per round |",
-        "|---|---:|---|",
-        *(f"| {c.name} | {fmt(median(c.walls))} | {' '.join(fmt(w) for w in c.walls)} |"
-          for c in (*contestants, validate, cold)),
+        "| contestant | wall s (median) | per round | CPU s (median) |",
+        "|---|---:|---|---:|",
+        *(f"| {c.name} | {fmt(median(c.walls))} | {' '.join(fmt(w) for w in c.walls)} | "
+          f"{fmt(median(c.cpus))} |" for c in (*contestants, validate, cold)),
         "",
         f"buzz's time over the script's: **{median(ratios):.2f}x** (median of rounds: "
         f"{' '.join(f'{r:.2f}' for r in ratios)}); target at most 0.6x.",

@@ -33,13 +33,22 @@ app = typer.Typer(
     rich_markup_mode=None,
 )
 # Off a terminal rich assumes 80 columns; logs are wider, unless COLUMNS says otherwise.
-console = Console(width=None if sys.stdout.isatty() or os.environ.get("COLUMNS") else 220)
-errors = Console(stderr=True, highlight=False, soft_wrap=True)
+# No emoji codes: a name or value from a scenario that reads ":fire:" is printed as
+# written (and rich's table of codes, 15 ms to load, stays unloaded).
+console = Console(width=None if sys.stdout.isatty() or os.environ.get("COLUMNS") else 220,
+                  emoji=False)
+errors = Console(stderr=True, highlight=False, soft_wrap=True, emoji=False)
 
 # What a command built is freed with the process; frozen at exit, it is not walked
 # again and again by the collector's passes while the interpreter shuts down (about
 # 0.5 s of every run's exit: numba's, pandas' and matplotlib's objects are many).
 atexit.register(gc.freeze)
+# The same objects, while the command imports them, are nearly all it allocates: at
+# the default pace (a young pass per 700 new objects) the collector walked them in
+# three full passes during `buzz run`'s imports (pandas, numba, its first kernel) and
+# freed 48 objects: 0.19 s of CPU in all its passes, 0.06 s at a pass per 50,000.
+# Runs keep people in arrays, not objects.
+gc.set_threshold(50_000)
 
 FIGURE_MAX_RUNS = 20_000  # past this the curve's timeseries may not fit in memory: skip it
 
@@ -162,76 +171,77 @@ def run(
 
         check_fit(from_fit)  # before the folder is touched
         adjust_runs = partial(posterior_specs, folder=from_fit, seed=loaded.seed)
-    from sim.batch import run_batch
-    from sim.batch.executors import ExecutorLost
-    from sim.batch.lock import FolderLock
-    from sim.batch.progress import BatchProgress
-    from sim.batch.store import disk_errors, record_written
+    from sim.results.drawer import FigureDrawer
 
-    folder = Path(out) if out is not None else Path("results") / loaded.name
-    if folder.is_dir():  # a live writer is named before anything else is said or moved
-        with disk_errors(folder):
-            FolderLock(folder).acquire().release()
-    kept = None if resume or force else _keep_earlier_results(folder)
-    interrupted = []
+    # started before the engine's imports, which leave the other core idle for its own
+    with FigureDrawer.start() as drawer:
+        from sim.batch import run_batch
+        from sim.batch.executors import ExecutorLost
+        from sim.batch.lock import FolderLock
+        from sim.batch.progress import BatchProgress
+        from sim.batch.store import disk_errors, record_written
 
-    def on_interrupt(signum, frame):
-        interrupted.append(signum)
-        raise KeyboardInterrupt
+        folder = Path(out) if out is not None else Path("results") / loaded.name
+        if folder.is_dir():  # a live writer is named before anything else is said or moved
+            with disk_errors(folder):
+                FolderLock(folder).acquire().release()
+        kept = None if resume or force else _keep_earlier_results(folder)
+        interrupted = []
 
-    # Ctrl-C may surface inside a library (pyarrow, a pool) as another exception;
-    # remembering it makes every such exit the same clean "interrupted". SIGTERM
-    # (kill, a job scheduler's stop) ends the batch the same way.
-    previous = {number: signal.signal(number, on_interrupt)
-                for number in (signal.SIGINT, signal.SIGTERM)}
-    try:
-        with BatchProgress(quiet=quiet) as progress:
-            batch = run_batch(loaded, folder, executor=executor, workers=workers,
-                              scheduler=scheduler, replications=replications, resume=resume,
-                              force=force, source=str(scenario), on_progress=progress,
-                              adjust_runs=adjust_runs)
-    except BaseException as failure:
-        if kept is not None and not folder.exists():
-            kept.rename(folder)  # nothing ran (bad data): the earlier results go back
-            kept = None
-        if isinstance(failure, ExecutorLost):
-            saved = (f"finished runs are saved in {folder}; continue with the same command "
-                     "and --resume" if (folder / "manifest.json").is_file()
-                     else "nothing was saved")
-            errors.print(f"error: {failure}: {saved}", markup=False)
-            raise typer.Exit(1) from None
-        if not interrupted:
-            raise
-        if (folder / "manifest.json").is_file():
-            errors.print(f"interrupted: finished runs are saved in {folder}; "
-                         "continue with the same command and --resume", markup=False)
-        else:
-            errors.print("interrupted before any run finished: nothing was saved",
-                         markup=False)
-        raise typer.Exit(130 if interrupted[0] == signal.SIGINT else 128 + interrupted[0]
-                         ) from None
-    finally:
-        for number, handler in previous.items():
-            signal.signal(number, handler)
-    figure = ""
-    if len(batch.runs) <= FIGURE_MAX_RUNS:
-        from sim.results.plots import adoption_curve
+        def on_interrupt(signum, frame):
+            interrupted.append(signum)
+            raise KeyboardInterrupt
 
-        with disk_errors(folder):
-            adoption_curve(batch.timeseries, batch.runs, folder / "adoption.png",
-                           title=f"{loaded.name}: adoption (mean, 95% band)")
-        record_written(folder, [folder / "adoption.png"])
-        figure = ", adoption.png"
-    if not quiet:
-        from sim.results.terminal import print_summary
+        # Ctrl-C may surface inside a library (pyarrow, a pool) as another exception;
+        # remembering it makes every such exit the same clean "interrupted". SIGTERM
+        # (kill, a job scheduler's stop) ends the batch the same way.
+        previous = {number: signal.signal(number, on_interrupt)
+                    for number in (signal.SIGINT, signal.SIGTERM)}
+        try:
+            with BatchProgress(quiet=quiet) as progress:
+                batch = run_batch(loaded, folder, executor=executor, workers=workers,
+                                  scheduler=scheduler, replications=replications, resume=resume,
+                                  force=force, source=str(scenario), on_progress=progress,
+                                  adjust_runs=adjust_runs)
+        except BaseException as failure:
+            if kept is not None and not folder.exists():
+                kept.rename(folder)  # nothing ran (bad data): the earlier results go back
+                kept = None
+            if isinstance(failure, ExecutorLost):
+                saved = (f"finished runs are saved in {folder}; continue with the same command "
+                         "and --resume" if (folder / "manifest.json").is_file()
+                         else "nothing was saved")
+                errors.print(f"error: {failure}: {saved}", markup=False)
+                raise typer.Exit(1) from None
+            if not interrupted:
+                raise
+            if (folder / "manifest.json").is_file():
+                errors.print(f"interrupted: finished runs are saved in {folder}; "
+                             "continue with the same command and --resume", markup=False)
+            else:
+                errors.print("interrupted before any run finished: nothing was saved",
+                             markup=False)
+            raise typer.Exit(130 if interrupted[0] == signal.SIGINT else 128 + interrupted[0]
+                             ) from None
+        finally:
+            for number, handler in previous.items():
+                signal.signal(number, handler)
+        figure = ""
+        if len(batch.runs) <= FIGURE_MAX_RUNS:
+            with disk_errors(folder):
+                drawer.draw(folder, title=f"{loaded.name}: adoption (mean, 95% band)")
+            record_written(folder, [folder / "adoption.png"])
+            figure = ", adoption.png"
+        if not quiet:
+            from sim.results.terminal import print_summary
 
-        print_summary(console, batch.runs, loaded.model_dump(mode="json"))
-        # paths whole on their line, to copy
-        console.print(f"results: {folder}/ (runs.parquet, timeseries.parquet, scenario.yaml, "
-                      f"manifest.json{figure})", markup=False, highlight=False, soft_wrap=True)
-        if kept is not None:
-            console.print(f"earlier results: {kept}/", markup=False, highlight=False,
-                          soft_wrap=True)
+            print_summary(console, batch.runs, loaded.model_dump(mode="json"))
+            # paths whole on their line, to copy
+            console.print(f"results: {folder}/ (runs.parquet, timeseries.parquet, scenario.yaml, "
+                          f"manifest.json{figure})", markup=False, highlight=False, soft_wrap=True)
+            if kept is not None:
+                console.print(f"earlier results: {kept}/", markup=False, highlight=False,
+                              soft_wrap=True)
 
 
 def _keep_earlier_results(folder: Path) -> Path | None:

@@ -549,6 +549,9 @@ class ReferenceModel(BuzzModel):
             graph = (activity_driven_graph(network, scenario.steps, stream)
                      if isinstance(network, ActivityDriven)
                      else turnover_graph(network, scenario.steps, stream))
+        # (message, person) pairs whose hearing has moved the person's opinion; set
+        # before the model's own start, whose step-0 update uses it
+        self.moved_by: set[tuple[int, int]] = set()
         super().__init__(scenario, replication=replication, rng=rng, graph=graph, **options)
 
     # rules sequential within a step: the model steps their message (one method each)
@@ -599,21 +602,25 @@ class ReferenceModel(BuzzModel):
         self.hear_opinions()
 
     def hear_opinions(self) -> None:
-        """Opinions moved by what people heard at step ``t``, person by person: each
-        message in the scenario's order moves everyone who first heard it now a share
-        ``opinion_shift`` of the way to 1 (positive) or 0 (negative, the share times
-        the negativity bias, at most 1); then each message with ``share_by_opinion``
-        sets everyone's receptivity to their susceptibility times its factor at their
-        opinion; the mean opinion (added in the order of people) is recorded, and a
-        settled bounded-confidence message that the shifts unsettled starts again."""
+        """Opinions moved by what people heard, person by person: each message in the
+        scenario's order moves everyone who has heard it and was not moved by it yet
+        (by its rule, its seeding or an actor's action: each moves once, at the first
+        update after they heard) a share ``opinion_shift`` of the way to 1 (positive)
+        or 0 (negative, the share times the negativity bias, at most 1); then each
+        message with ``share_by_opinion`` sets everyone's receptivity to their
+        susceptibility times its factor at their opinion; the mean opinion (added in
+        the order of people) is recorded, and a settled bounded-confidence message that
+        the shifts unsettled starts again."""
         opinion, now, people = self.opinion, self.t, range(self.graph.n_nodes)
-        for track in self.tracks:
+        moved = self.moved_by
+        for index, track in enumerate(self.tracks):
             message = track.message
             if not message.opinion_shift:
                 continue
             for person in people:
-                if track.heard_at[person] != now:
+                if track.heard_at[person] == NEVER or (index, person) in moved:
                     continue
+                moved.add((index, person))
                 own = float(opinion[person])
                 if message.valence == "positive":
                     opinion[person] = own + message.opinion_shift * (1.0 - own)

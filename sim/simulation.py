@@ -9,7 +9,7 @@ agents.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -60,6 +60,8 @@ class MessageTrack:
     :class:`~sim.rules.common.Modifiers` the kernels read. ``metrics`` is the finished
     cascade's shape (:func:`sim.measures.cascade.cascade_metrics`) when a batch
     measured it already, in the kernel's threads (:func:`sim.batch.multirep.finish_together`).
+    ``reached_by_actors`` lists the people an actor's action made first hear a message
+    that moves opinions, since the last opinion update (which moves them and empties it).
     """
 
     message: Message
@@ -76,6 +78,7 @@ class MessageTrack:
     work: tuple = ()
     mods: Modifiers | None = None
     metrics: dict[str, float] | None = None
+    reached_by_actors: list[np.ndarray] = field(default_factory=list)
 
     @property
     def arrays(self) -> MessageArrays:
@@ -364,9 +367,11 @@ class Simulation:
         if track.step < self.t:
             track.step, track.n_frontier = self.t, 0  # it had stopped: nobody was moving
         before = track.n_frontier
+        nodes = np.asarray(nodes, dtype=np.int32)
+        # a seed who had not heard hears now (whoever shares has heard)
+        self._reached(track, np.unique(nodes[track.heard_at[nodes] == NEVER]))
         track.n_frontier, new_heard, new_shared = seed_now(
-            track.state, np.asarray(nodes, dtype=np.int32), np.int32(self.t),
-            track.buffers.frontier, before,
+            track.state, nodes, np.int32(self.t), track.buffers.frontier, before,
         )
         track.counts[self.t] += (new_heard, new_shared)
         started = track.buffers.frontier[before : track.n_frontier].copy()
@@ -389,12 +394,19 @@ class Simulation:
             (track.buffers.frontier, scratch), before, most,
         )
         track.counts[self.t] += (new_heard, new_shared)
+        self._reached(track, scratch[:new_heard].astype(np.int32))
         self._started(track, track.buffers.frontier[before : track.n_frontier].copy())
         return int(impressions)
 
     def _started(self, track: MessageTrack, started: np.ndarray) -> None:
         if started.size:
             track.rule.started(self, track, started)
+
+    def _reached(self, track: MessageTrack, people: np.ndarray) -> None:
+        """Note ``people``, whom an action made first hear ``track``'s message now,
+        for the next opinion update: the one at this step ran before the actors."""
+        if people.size and track.message.opinion_shift:
+            track.reached_by_actors.append(people)
 
     def community_members(self, choice, key: str = "community") -> np.ndarray:
         """Internal indices of a community (:class:`sim.config.CommunityChoice`)."""
@@ -421,7 +433,8 @@ class Simulation:
     # ------------------------------------------------------------------ stepping
     def step(self) -> None:
         """The actors act at step t; then every message advances by one synchronous
-        step (state at t -> t + 1)."""
+        step (state at t -> t + 1); then, in a coupled scenario, opinions move for
+        everyone who first heard since the last update, the actors' audience included."""
         for actor in self.actors:
             actor.step()
         target = self.t + 1
@@ -435,22 +448,23 @@ class Simulation:
 
     def _move_opinions(self) -> None:
         """What hearing does to opinions, at the end of step ``t``: everyone who first
-        heard a message at ``t`` moves their opinion its ``opinion_shift`` of the way
-        to 1 (a positive message) or 0 (a negative one; the shift times its
-        negativity bias, at most 1), message by message in the scenario's order; then
-        each message with ``share_by_opinion`` makes everyone's receptivity their
-        susceptibility times the factor at their opinion; the mean opinion is
-        recorded. A bounded-confidence message that had settled moves again if the
-        shifts unsettled it."""
+        heard a message since the last update (at ``t`` by its rule or seeding, or at
+        ``t - 1`` by an actor's action, which comes after that step's update) moves
+        their opinion its ``opinion_shift`` of the way to 1 (a positive message) or 0
+        (a negative one; the shift times its negativity bias, at most 1), message by
+        message in the scenario's order; then each message with ``share_by_opinion``
+        makes everyone's receptivity their susceptibility times the factor at their
+        opinion; the mean opinion is recorded. A bounded-confidence message that had
+        settled moves again if the shifts unsettled it."""
         opinion, now = self.opinion, self.t
         shifted = False
         for track in self.tracks:
             message = track.message
-            # counts[now, 0] is how many first heard at now: most steps of a long run
-            # have none, and a scan of everyone would cost ~6 ms a step at 10^6
-            if message.opinion_shift and track.counts[now, 0]:
+            if not message.opinion_shift:
+                continue
+            hearers = self._new_hearers(track)
+            if hearers.size:
                 shifted = True
-                hearers = track.heard_at == now
                 if message.valence == "positive":
                     opinion[hearers] += message.opinion_shift * (1.0 - opinion[hearers])
                 else:
@@ -469,6 +483,17 @@ class Simulation:
         # the ordered mean costs ~5 ms at 10^6 people: opinions nobody moved keep theirs
         self.opinion_curve[now] = (
             mean_in_order(opinion) if shifted or now == 0 else self.opinion_curve[now - 1])
+
+    def _new_hearers(self, track: MessageTrack) -> np.ndarray:
+        """Who first heard ``track``'s message since the last opinion update: at step
+        ``t`` by its rule or seeding, and before, by the actors' actions; the list of
+        the latter is emptied."""
+        groups, track.reached_by_actors = track.reached_by_actors, []
+        # counts[t, 0] is how many first heard at t: most steps of a long run have
+        # none, and a scan of everyone would cost ~6 ms a step at 10^6
+        if track.counts[self.t, 0]:
+            groups.insert(0, np.flatnonzero(track.heard_at == self.t))
+        return np.concatenate(groups) if groups else np.empty(0, dtype=np.int64)
 
     def mean_opinions(self, until_step: int) -> np.ndarray:
         """The mean opinion at each step ``0 .. until_step`` (after the last step that

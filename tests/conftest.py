@@ -29,6 +29,10 @@ def buzz_in_process(*args, cwd: Path | None = None) -> subprocess.CompletedProce
     and exit status do not need one (signals and start-up do: they use subprocesses)."""
     from sim.cli import main
 
+    # with plotting loaded, `buzz run` draws its figure here, as it does in a notebook:
+    # a helper process per run would cost the suite a second of CPU a run
+    from sim.results import plots  # noqa: F401
+
     out, err = io.StringIO(), io.StringIO()
     argv, folder = sys.argv, os.getcwd()
     sys.argv = ["buzz", *map(str, args)]

@@ -203,6 +203,7 @@ def test_version_and_help_read_as_words():
         ({"colour": "blue"}, ["colour", "known keys"]),
         ({"messages__0__rule__q": 0.1}, ["messages.promo.rule.q", "known keys"]),
         ({"steps": "many"}, ["steps", "'many'", "integer"]),
+        ({"steps": ":fire:"}, ["steps", "':fire:'", "integer"]),  # as written, no emoji
         (
             {"messages__0__rule__p": 1.5},
             ["messages.promo.rule.p", "1.5", "less than or equal to 1"],

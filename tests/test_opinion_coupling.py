@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 
 from sim.model import BuzzModel
+from sim.rules.common import NEVER
 
 from .conftest import assert_same_state, make_scenario, message_spec, run_three_ways
 from .test_modifiers import PEOPLE
@@ -28,17 +29,31 @@ def coupled_messages(first: dict, second: dict, friends: bool) -> list[dict]:
     return [promo, complaint, *([mood] if friends else [])]
 
 
-@pytest.mark.parametrize(("first", "second"), [
+RULE_PAIRS = pytest.mark.parametrize(("first", "second"), [
     ({"model": "independent_cascade", "p": 0.3}, {"model": "rumor"}),
     ({"model": "linear_threshold", "threshold": 0.2}, {"model": "sir", "beta": 0.2,
                                                        "gamma": 0.4}),
     ({"model": "bass", "p_external": 0.01, "q": 0.3}, {"model": "independent_cascade",
                                                       "p": 0.25}),
 ], ids=["cascade-rumor", "threshold-sir", "bass-cascade"])
-@pytest.mark.parametrize("friends", [False, True], ids=["alone", "with-friends"])
-def test_kernel_equals_reference(first, second, friends):
-    messages = coupled_messages(first, second, friends)
-    scenario = make_scenario(NETWORK, messages, people=PEOPLE["activity"], seed=6, steps=40)
+FRIENDS = pytest.mark.parametrize("friends", [False, True], ids=["alone", "with-friends"])
+# the actors reach people in every way they can: a broadcast from step 0 (before any
+# spreading), a seed wave, and a community manager answering the complaint with the promo
+ACTING = {
+    "campaign": {"actions": [
+        {"action": "broadcast", "message": "complaint", "start": 0, "end": 4,
+         "reach": 0.04, "convert": 0.3},
+        {"action": "seed", "message": "promo", "step": 5,
+         "seeding": {"strategy": "random", "count": 4}},
+    ]},
+    "community_manager": {"watch": "complaint", "respond_with": "promo", "detect_reach": 10,
+                          "delay": 2, "count": 6},
+}
+
+
+def assert_same_opinions(scenario) -> tuple:
+    """Run ``scenario`` three ways (:func:`run_three_ways`): the same state, opinions,
+    mean opinion at each step and receptivity, exactly. Returns the three models."""
     stepped, whole, slow = run_three_ways(scenario)
     assert_same_state(stepped, whole)
     assert_same_state(stepped, slow)
@@ -49,6 +64,26 @@ def test_kernel_equals_reference(first, second, friends):
             np.testing.assert_array_equal(fast_track.mods.susceptibility,
                                           slow_track.mods.susceptibility)
     assert whole.opinion_curve[whole.t] != whole.opinion_curve[0]
+    return stepped, whole, slow
+
+
+@RULE_PAIRS
+@FRIENDS
+def test_kernel_equals_reference(first, second, friends):
+    messages = coupled_messages(first, second, friends)
+    assert_same_opinions(
+        make_scenario(NETWORK, messages, people=PEOPLE["activity"], seed=6, steps=40))
+
+
+@RULE_PAIRS
+@FRIENDS
+def test_kernel_equals_reference_with_actors(first, second, friends):
+    """People the actors reach move too, in the kernel as in the reference."""
+    messages = coupled_messages(first, second, friends)
+    stepped, _, slow = assert_same_opinions(make_scenario(
+        NETWORK, messages, people=PEOPLE["activity"], seed=6, steps=40, **ACTING))
+    assert stepped.actors[1].responded_at == slow.actors[1].responded_at is not None
+    assert stepped.actors[0].log  # the brand acted
 
 
 @pytest.mark.parametrize(("valence", "shift", "bias", "expected"), [
@@ -69,6 +104,51 @@ def test_hearing_moves_opinions_by_the_shift(valence, shift, bias, expected):
     model.run()
     np.testing.assert_allclose(model.opinion, expected(start), rtol=0, atol=1e-15)
     assert model.mean_opinions(model.t)[-1] == pytest.approx(expected(start).mean())
+
+
+# an action reaches people whom nothing else reaches at its step (the rule's p is 0:
+# those it reaches may tell their friends, who hear a step later, and move then)
+REACHED_BY_ACTIONS = {
+    "broadcast-at-0": {"campaign": {"actions": [
+        {"action": "broadcast", "message": "news", "start": 0, "end": 1, "reach": 0.3,
+         "convert": 0.0}]}},
+    "broadcast-at-3": {"campaign": {"actions": [
+        {"action": "broadcast", "message": "news", "start": 3, "end": 5, "reach": 0.2,
+         "convert": 0.5}]}},
+    "seed-wave": {"campaign": {"actions": [
+        {"action": "seed", "message": "news", "step": 3,
+         "seeding": {"strategy": "random", "count": 4}}]}},
+    "manager": {"community_manager": {"watch": "complaint", "respond_with": "news",
+                                      "detect_reach": 3, "delay": 1, "count": 4}},
+}
+
+
+@pytest.mark.parametrize("actors", REACHED_BY_ACTIONS, ids=str)
+@pytest.mark.parametrize(("valence", "bias", "moved"), [
+    ("positive", 1.0, 0.5 + 0.4 * 0.5), ("negative", 1.5, 0.5 * (1 - 0.6))])
+def test_people_reached_by_an_action_move_once(actors, valence, bias, moved):
+    """Everyone starts at 0.5. Whoever hears ``news`` (shift 0.4), by an actor's action
+    or from someone it made share, ends at ``moved`` (once), everyone else at 0.5; the
+    mean opinion moves at the first update after the action, not before."""
+    news = {**message_spec({"model": "independent_cascade", "p": 0.0}, 0, name="news"),
+            "valence": valence, "opinion_shift": 0.4,
+            "modifiers": {"negativity_bias": bias}}
+    complaint = {**message_spec({"model": "independent_cascade", "p": 0.5}, 3,
+                                name="complaint"), "valence": "negative"}
+    scenario = make_scenario({"model": "watts_strogatz", "n": 80, "k": 4, "p": 0.1},
+                             [news, complaint], people={"opinion": 0.5}, seed=4, steps=20,
+                             **REACHED_BY_ACTIONS[actors])
+    model = BuzzModel(scenario, create_agents=False)
+    model.run()
+    heard_at = model.track("news").heard_at
+    heard = heard_at != NEVER
+    acted = int(heard_at[heard].min())  # the action's step: nobody heard earlier
+    assert heard.sum() > 0
+    np.testing.assert_allclose(model.opinion, np.where(heard, moved, 0.5), rtol=0, atol=1e-15)
+    curve = model.mean_opinions(model.t)
+    assert (curve[: acted + 1] == 0.5).all()
+    assert curve[acted + 1] != 0.5
+    assert curve[-1] == pytest.approx(model.opinion.mean(), abs=1e-15)
 
 
 def test_share_by_opinion_is_a_receptivity_factor():

@@ -140,10 +140,12 @@ def run_batch(
     specs = expand_runs(scenario, replications, source)
     if adjust_runs is not None:
         specs = adjust_runs(specs)
-    # replications that run together run in this process anyway: no estimate needed
-    first_seconds = check_setup(specs[0], source, estimate=executor == "auto"
-                                and not runs_together(specs[0].scenario))
+    # replications that run together take other kernels than a run alone: building the
+    # first run checks their data; it runs in this process anyway (no estimate needed)
     points = [spec for spec in specs if spec.replication == 0]
+    together = all(runs_together(spec.scenario) for spec in points)
+    first_seconds = check_setup(specs[0], source, estimate=executor == "auto" and not together,
+                                run=not together)
     files = list(dict.fromkeys(path for spec in points for path in data_files(spec.scenario)))
     store = ResultsStore(Path(out), scenario, source, len(specs), resume=resume, force=force,
                          inputs=input_digests(source, files),
@@ -181,7 +183,7 @@ def run_batch(
                        _keep_alive=keep_alive)
 
 
-def check_setup(spec, source: str, *, estimate: bool = False) -> float:
+def check_setup(spec, source: str, *, estimate: bool = False, run: bool = True) -> float:
     """Build and run the first run here, before any worker starts, so that bad data (a
     malformed edge list, an unknown seed id, too many seeds) is reported at once in one
     line. It also compiles (or loads) every kernel the scenario uses: forked workers
@@ -189,12 +191,15 @@ def check_setup(spec, source: str, *, estimate: bool = False) -> float:
     thread the run took, which other work on the machine leaves alone (wall time read
     4.1 s for a run of crisis.yaml that takes 1.5 s on a quiet machine, and sent its
     small batch to worker processes); with ``estimate``, the faster of two runs, as
-    the first may have spent its time compiling."""
+    the first may have spent its time compiling. Without ``run``, the run is only built
+    (its network, people and seeds: where bad data shows)."""
     seconds = math.inf
     for _ in range(2 if estimate else 1):
         started = time.thread_time()
-        Simulation(spec.scenario, replication=spec.replication, graph=graph_for(spec),
-                   source=source).run()
+        model = Simulation(spec.scenario, replication=spec.replication, graph=graph_for(spec),
+                           source=source)
+        if run:
+            model.run()
         seconds = min(seconds, time.thread_time() - started)
         if seconds >= SMALL_BATCH_SECONDS:
             break  # slow even if it compiled: no second look needed

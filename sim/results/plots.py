@@ -19,9 +19,10 @@ Bands and intervals use Student's t, as :mod:`sim.results.statistics` does.
 
 from __future__ import annotations
 
+import functools
 import sys
 import textwrap
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -71,6 +72,23 @@ class _Seaborn:
 
 
 sns = _Seaborn()
+
+
+def themed(style: str) -> Callable[[Callable], Callable]:
+    """Draw under seaborn's ``style`` at notebook scale, and leave matplotlib's settings
+    as they were: ``sns.set_theme`` alone changes them for the whole process, and a
+    figure drawn after (``adoption.png``, a notebook's own) came out otherwise."""
+
+    def decorate(draw: Callable) -> Callable:
+        @functools.wraps(draw)
+        def draw_themed(*args, **kwargs):
+            with rc_context():
+                sns.set_theme(style=style, context="notebook")
+                return draw(*args, **kwargs)
+
+        return draw_themed
+
+    return decorate
 FIGURE_PATTERNS = ("adoption.png", "reach.png", "heatmap_*.png", "ccdf.png")
 
 
@@ -314,6 +332,7 @@ def _draw_adoption(curves, point_last, points, lines, colours, labels, title, pa
     return _save(figure, path)
 
 
+@themed("whitegrid")
 def reach_plot(
     runs: pd.DataFrame,
     path: str | Path,
@@ -338,7 +357,6 @@ def reach_plot(
     points = sorted(int(p) for p in summary["point"].unique())
     messages = list(dict.fromkeys(runs["message"]))
     colours = sns.color_palette("deep", len(messages))
-    sns.set_theme(style="whitegrid", context="notebook")
     figure, axis = new_figure(
         figsize=(min(11.0, max(6.0, 1.0 + 1.1 * len(points) * max(len(messages), 1.3))), 4.8),
         layout="constrained")
@@ -373,6 +391,7 @@ def reach_plot(
     return _save(figure, path)
 
 
+@themed("white")
 def reach_heatmap(
     runs: pd.DataFrame,
     message: str,
@@ -426,7 +445,6 @@ def reach_heatmap(
         .reindex(index=row_values, columns=column_values)
     )
     longest = max(len(str(value)) for value in row_values)
-    sns.set_theme(style="white", context="notebook")
     figure, axis = new_figure(
         figsize=(max(5.5, 2.4 + 0.07 * min(longest, 30) + 1.3 * len(column_values)),
                  max(3.8, 1.8 + 0.8 * len(row_values))),
@@ -451,6 +469,7 @@ def reach_heatmap(
     return _save(figure, path)
 
 
+@themed("whitegrid")
 def cascade_ccdf(
     runs: pd.DataFrame,
     path: str | Path,
@@ -491,7 +510,6 @@ def cascade_ccdf(
         curves.append((": ".join(parts), values, share, colours[int(point)], style))
     if not curves:
         return None
-    sns.set_theme(style="whitegrid", context="notebook")
     figure, axis = new_figure(figsize=(8, 4.8), layout="constrained")
     for name, values, share, colour, style in curves:
         # P(reach >= x) for x between two observed sizes is the value at the upper
@@ -651,6 +669,7 @@ class CascadeTree:
         return self.nodes < self.reached
 
 
+@themed("white")
 def cascade_tree(
     heard_at: np.ndarray,
     shared_at: np.ndarray,
@@ -737,7 +756,6 @@ def cascade_tree(
     kind = np.where(roots & (teller < 0), "started", np.where(shared, "shared", "heard"))
     leaves = sum(1 for row in range(n) if not children[row])
     span = float(x.max() - x.min())
-    sns.set_theme(style="white", context="notebook")
     height = float(np.clip(1.6 + 0.05 * leaves, 3.6, 16.0))
     figure, axis = new_figure(figsize=(float(np.clip(3.0 + 0.9 * span, 6.0, 16.0)), height),
                                 layout="constrained")

@@ -52,7 +52,9 @@ def broadcast(state, mods, key, step, chances, buffers, n_frontier, most):
     salted key falls below ``convert``. At most ``most`` impressions are shown:
     beyond that, those with the lowest coins (a random subset). ``buffers`` is
     ``(frontier, scratch)``: the current sharers are ``frontier[:n_frontier]``;
-    ``scratch`` (uint64, length ``n_nodes``) holds coins. Scans everyone: O(n_nodes).
+    ``scratch`` (uint64, length ``n_nodes``) holds coins, and on return the people
+    who first heard, in order, in its first ``new_heard`` entries (an opinion update
+    moves them). Scans everyone: O(n_nodes).
 
     Returns ``(n_frontier, new_heard, new_shared, impressions)``.
     """
@@ -83,6 +85,7 @@ def broadcast(state, mods, key, step, chances, buffers, n_frontier, most):
         if heard_at[person] == NEVER:
             heard_at[person] = step
             source[person] = NO_SOURCE
+            scratch[new_heard] = person  # the coins in it were read: cutoff is set
             new_heard += 1
         if pair_bits(convert_key, step, person) < convert:
             shared_at[person] = step
