@@ -374,7 +374,8 @@ def execute_runs(specs: tuple[RunSpec, ...], source: str = "<scenario>") -> list
                            source=source)
                 for spec in block
             ]
-            finish_together(models, keep_states=False)  # the table reads no states
+            # the table reads no person's state on one layer, which multirep_applies requires
+            finish_together(models, keep_states=False)
             share = (time.perf_counter() - started) / len(block)
             for spec, model in zip(block, models, strict=True):
                 done[spec.run] = tabulate_run(spec, model, time.perf_counter() - share)

@@ -277,8 +277,8 @@ def _scan(heard_at, shared_at, source):
 
 
 @numba.njit(cache=True, nogil=True)
-def measured_shape(n_reached, n_roots, n_sharers, max_depth, breadth, virality, tree_size, tally,
-              most, separation, funnel_top):
+def measured_shape(n_reached, n_roots, n_sharers, max_depth, breadth, virality, tree_size,
+                   tally, most, separation, funnel_top):
     """:func:`_shape`'s tuple from the tallies of a forest with people reached."""
     transmissions = n_reached - n_roots
     return (np.int64(0), np.int64(n_reached), np.int64(max_depth), np.int64(breadth.max()),
@@ -389,8 +389,9 @@ def _shape_in_time_order(heard_at, shared_at, source, n_reached, last, funnel_to
             virality[n_trees] = wiener[tree] / (people * (people - 1) / 2.0)
             tree_size[n_trees] = people
             n_trees += 1
-    return measured_shape(n_reached, n_roots, n_sharers, max_depth, breadth, virality[:n_trees],
-                     tree_size[:n_trees], tally, most, separation, funnel_top)
+    return measured_shape(n_reached, n_roots, n_sharers, max_depth, breadth,
+                          virality[:n_trees], tree_size[:n_trees], tally, most, separation,
+                          funnel_top)
 
 
 @numba.njit(cache=True, nogil=True)
@@ -435,8 +436,9 @@ def _shape_of_any_forest(heard_at, shared_at, source, funnel_top):
     for i in range(n_reached):
         if shared_at[reached[i]] != NEVER:
             tally[offspring[i]] += 1
-    return measured_shape(n_reached, n_roots, n_sharers, max_depth, breadth, virality[:n_trees],
-                     tree_size[:n_trees], tally, most, separation, funnel_top)
+    return measured_shape(n_reached, n_roots, n_sharers, max_depth, breadth,
+                          virality[:n_trees], tree_size[:n_trees], tally, most, separation,
+                          funnel_top)
 
 
 def cascade_metrics(
