@@ -148,33 +148,34 @@ def run(
 
     Example: buzz run scenarios/product_launch.yaml --replications 5
     """
-    from sim.batch.executors import CHOICES
-    from sim.config import load_scenario
-
-    loaded = load_scenario(scenario, overrides)  # before the heavy imports: errors come fast
-    if executor not in CHOICES:
-        raise InputError("--executor", "", executor, ", ".join(CHOICES))
-    if scheduler is not None and executor != "dask":
-        raise InputError("--scheduler", "", scheduler, "only with --executor dask")
-    if out is not None and not out.strip():
-        raise InputError("--out", "", out, "a folder name (an empty one would mean the "
-                         "current folder: write --out . for that)")
-    if scheduler is not None:
-        from sim.batch.executors import check_scheduler
-
-        check_scheduler(scheduler)
-    adjust_runs = None
-    if from_fit is not None:
-        from functools import partial
-
-        from sim.fit.forecast import check_fit, posterior_specs
-
-        check_fit(from_fit)  # before the folder is touched
-        adjust_runs = partial(posterior_specs, folder=from_fit, seed=loaded.seed)
     from sim.results.drawer import FigureDrawer
 
-    # started before the engine's imports, which leave the other core idle for its own
+    # first of all: the helper loads matplotlib on the other core while this one reads
+    # the scenario and loads the engine, one import after the other
     with FigureDrawer.start() as drawer:
+        from sim.batch.executors import CHOICES
+        from sim.config import load_scenario
+
+        loaded = load_scenario(scenario, overrides)  # before the heavy imports: errors come fast
+        if executor not in CHOICES:
+            raise InputError("--executor", "", executor, ", ".join(CHOICES))
+        if scheduler is not None and executor != "dask":
+            raise InputError("--scheduler", "", scheduler, "only with --executor dask")
+        if out is not None and not out.strip():
+            raise InputError("--out", "", out, "a folder name (an empty one would mean the "
+                             "current folder: write --out . for that)")
+        if scheduler is not None:
+            from sim.batch.executors import check_scheduler
+
+            check_scheduler(scheduler)
+        adjust_runs = None
+        if from_fit is not None:
+            from functools import partial
+
+            from sim.fit.forecast import check_fit, posterior_specs
+
+            check_fit(from_fit)  # before the folder is touched
+            adjust_runs = partial(posterior_specs, folder=from_fit, seed=loaded.seed)
         from sim.batch import run_batch
         from sim.batch.executors import ExecutorLost
         from sim.batch.lock import FolderLock
