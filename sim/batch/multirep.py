@@ -35,7 +35,7 @@ from sim.batch.multirep_shape import (
     shape_workspace,
 )
 from sim.config import IndependentCascade, Scenario
-from sim.measures.cascade import FUNNEL_TOP, cascade_metrics, metrics_of_shape
+from sim.measures.cascade import FUNNEL_TOP, metrics_of_shape
 from sim.network.graph import Graph
 from sim.rules.common import NEVER, NO_SOURCE
 
@@ -453,11 +453,11 @@ def finish_together(models: Sequence, *, threads: int | None = None,
     ``metrics`` for the run's table. Seeds and coin
     keys are read from the models' tracks, so whatever chose them is respected.
 
-    With ``keep_states=False`` the models end with only what a run's table reads:
-    counts, steps, ``t`` and each track's ``metrics`` (measured from the kernel's log,
-    :func:`independent_cascades`' ``shape``); their state arrays and frontiers stay as
-    built, and the states are never recorded (the batch's way: 40% of the kernel's
-    time on a network of 10^5).
+    Each track's ``metrics`` are measured from what the kernel kept of who told whom
+    (:func:`independent_cascades`' ``shape``). With ``keep_states=False`` the models end
+    with only what a run's table reads: counts, steps, ``t`` and ``metrics``; their
+    state arrays and frontiers stay as built, and the states are never recorded (the
+    batch's way: 40% of the kernel's time on a network of 10^5).
 
     Examples
     --------
@@ -491,8 +491,7 @@ def finish_together(models: Sequence, *, threads: int | None = None,
         result = independent_cascades(
             graph, message.rule.p, [track.seeds for track in tracks],
             [track.key for track in tracks], scenario.steps, threads=threads,
-            record_states=keep_states, measure=cascade_metrics if keep_states else None,
-            shape=not keep_states,
+            record_states=keep_states, shape=True,
         )
         for r, track in enumerate(tracks):
             track.metrics = result.measured[r]  # measured in the kernel's threads
