@@ -106,6 +106,7 @@ def validate(scenario: ScenarioArg, overrides: SetOption = None) -> None:
 
 @app.command()
 def run(
+    context: typer.Context,
     scenario: ScenarioArg,
     out: Annotated[
         str | None, typer.Option(metavar="FOLDER", show_default="results/NAME",
@@ -151,98 +152,100 @@ def run(
     from sim.results.drawer import FigureDrawer
 
     # first of all: the helper loads matplotlib on the other core while this one reads
-    # the scenario and loads the engine, one import after the other
-    with FigureDrawer.start() as drawer:
-        from sim.batch.executors import CHOICES
-        from sim.config import load_scenario
+    # the scenario and loads the engine, one import after the other; it ends with the
+    # command, whatever ends it
+    drawer = FigureDrawer.start()
+    context.call_on_close(drawer.close)
+    from sim.batch.executors import CHOICES
+    from sim.config import load_scenario
 
-        loaded = load_scenario(scenario, overrides)  # before the heavy imports: errors come fast
-        if executor not in CHOICES:
-            raise InputError("--executor", "", executor, ", ".join(CHOICES))
-        if scheduler is not None and executor != "dask":
-            raise InputError("--scheduler", "", scheduler, "only with --executor dask")
-        if out is not None and not out.strip():
-            raise InputError("--out", "", out, "a folder name (an empty one would mean the "
-                             "current folder: write --out . for that)")
-        if scheduler is not None:
-            from sim.batch.executors import check_scheduler
+    loaded = load_scenario(scenario, overrides)  # before the heavy imports: errors come fast
+    if executor not in CHOICES:
+        raise InputError("--executor", "", executor, ", ".join(CHOICES))
+    if scheduler is not None and executor != "dask":
+        raise InputError("--scheduler", "", scheduler, "only with --executor dask")
+    if out is not None and not out.strip():
+        raise InputError("--out", "", out, "a folder name (an empty one would mean the "
+                         "current folder: write --out . for that)")
+    if scheduler is not None:
+        from sim.batch.executors import check_scheduler
 
-            check_scheduler(scheduler)
-        adjust_runs = None
-        if from_fit is not None:
-            from functools import partial
+        check_scheduler(scheduler)
+    adjust_runs = None
+    if from_fit is not None:
+        from functools import partial
 
-            from sim.fit.forecast import check_fit, posterior_specs
+        from sim.fit.forecast import check_fit, posterior_specs
 
-            check_fit(from_fit)  # before the folder is touched
-            adjust_runs = partial(posterior_specs, folder=from_fit, seed=loaded.seed)
-        from sim.batch import run_batch
-        from sim.batch.executors import ExecutorLost
-        from sim.batch.lock import FolderLock
-        from sim.batch.progress import BatchProgress
-        from sim.batch.store import disk_errors, record_written
+        check_fit(from_fit)  # before the folder is touched
+        adjust_runs = partial(posterior_specs, folder=from_fit, seed=loaded.seed)
+    from sim.batch import run_batch
+    from sim.batch.executors import ExecutorLost
+    from sim.batch.lock import FolderLock
+    from sim.batch.progress import BatchProgress
+    from sim.batch.store import disk_errors, record_written
 
-        folder = Path(out) if out is not None else Path("results") / loaded.name
-        if folder.is_dir():  # a live writer is named before anything else is said or moved
-            with disk_errors(folder):
-                FolderLock(folder).acquire().release()
-        kept = None if resume or force else _keep_earlier_results(folder)
-        interrupted = []
+    folder = Path(out) if out is not None else Path("results") / loaded.name
+    if folder.is_dir():  # a live writer is named before anything else is said or moved
+        with disk_errors(folder):
+            FolderLock(folder).acquire().release()
+    kept = None if resume or force else _keep_earlier_results(folder)
+    interrupted = []
 
-        def on_interrupt(signum, frame):
-            interrupted.append(signum)
-            raise KeyboardInterrupt
+    def on_interrupt(signum, frame):
+        interrupted.append(signum)
+        raise KeyboardInterrupt
 
-        # Ctrl-C may surface inside a library (pyarrow, a pool) as another exception;
-        # remembering it makes every such exit the same clean "interrupted". SIGTERM
-        # (kill, a job scheduler's stop) ends the batch the same way.
-        previous = {number: signal.signal(number, on_interrupt)
-                    for number in (signal.SIGINT, signal.SIGTERM)}
-        try:
-            with BatchProgress(quiet=quiet) as progress:
-                batch = run_batch(loaded, folder, executor=executor, workers=workers,
-                                  scheduler=scheduler, replications=replications, resume=resume,
-                                  force=force, source=str(scenario), on_progress=progress,
-                                  adjust_runs=adjust_runs)
-        except BaseException as failure:
-            if kept is not None and not folder.exists():
-                kept.rename(folder)  # nothing ran (bad data): the earlier results go back
-                kept = None
-            if isinstance(failure, ExecutorLost):
-                saved = (f"finished runs are saved in {folder}; continue with the same command "
-                         "and --resume" if (folder / "manifest.json").is_file()
-                         else "nothing was saved")
-                errors.print(f"error: {failure}: {saved}", markup=False)
-                raise typer.Exit(1) from None
-            if not interrupted:
-                raise
-            if (folder / "manifest.json").is_file():
-                errors.print(f"interrupted: finished runs are saved in {folder}; "
-                             "continue with the same command and --resume", markup=False)
-            else:
-                errors.print("interrupted before any run finished: nothing was saved",
-                             markup=False)
-            raise typer.Exit(130 if interrupted[0] == signal.SIGINT else 128 + interrupted[0]
-                             ) from None
-        finally:
-            for number, handler in previous.items():
-                signal.signal(number, handler)
-        figure = ""
-        if len(batch.runs) <= FIGURE_MAX_RUNS:
-            with disk_errors(folder):
-                drawer.draw(folder, title=f"{loaded.name}: adoption (mean, 95% band)")
-            record_written(folder, [folder / "adoption.png"])
-            figure = ", adoption.png"
-        if not quiet:
-            from sim.results.terminal import print_summary
+    # Ctrl-C may surface inside a library (pyarrow, a pool) as another exception;
+    # remembering it makes every such exit the same clean "interrupted". SIGTERM
+    # (kill, a job scheduler's stop) ends the batch the same way.
+    previous = {number: signal.signal(number, on_interrupt)
+                for number in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        with BatchProgress(quiet=quiet) as progress:
+            batch = run_batch(loaded, folder, executor=executor, workers=workers,
+                              scheduler=scheduler, replications=replications, resume=resume,
+                              force=force, source=str(scenario), on_progress=progress,
+                              adjust_runs=adjust_runs)
+    except BaseException as failure:
+        if kept is not None and not folder.exists():
+            kept.rename(folder)  # nothing ran (bad data): the earlier results go back
+            kept = None
+        if isinstance(failure, ExecutorLost):
+            saved = (f"finished runs are saved in {folder}; continue with the same command "
+                     "and --resume" if (folder / "manifest.json").is_file()
+                     else "nothing was saved")
+            errors.print(f"error: {failure}: {saved}", markup=False)
+            raise typer.Exit(1) from None
+        if not interrupted:
+            raise
+        if (folder / "manifest.json").is_file():
+            errors.print(f"interrupted: finished runs are saved in {folder}; "
+                         "continue with the same command and --resume", markup=False)
+        else:
+            errors.print("interrupted before any run finished: nothing was saved",
+                         markup=False)
+        raise typer.Exit(130 if interrupted[0] == signal.SIGINT else 128 + interrupted[0]
+                         ) from None
+    finally:
+        for number, handler in previous.items():
+            signal.signal(number, handler)
+    figure = ""
+    if len(batch.runs) <= FIGURE_MAX_RUNS:
+        with disk_errors(folder):
+            drawer.draw(folder, title=f"{loaded.name}: adoption (mean, 95% band)")
+        record_written(folder, [folder / "adoption.png"])
+        figure = ", adoption.png"
+    if not quiet:
+        from sim.results.terminal import print_summary
 
-            print_summary(console, batch.runs, loaded.model_dump(mode="json"))
-            # paths whole on their line, to copy
-            console.print(f"results: {folder}/ (runs.parquet, timeseries.parquet, scenario.yaml, "
-                          f"manifest.json{figure})", markup=False, highlight=False, soft_wrap=True)
-            if kept is not None:
-                console.print(f"earlier results: {kept}/", markup=False, highlight=False,
-                              soft_wrap=True)
+        print_summary(console, batch.runs, loaded.model_dump(mode="json"))
+        # paths whole on their line, to copy
+        console.print(f"results: {folder}/ (runs.parquet, timeseries.parquet, scenario.yaml, "
+                      f"manifest.json{figure})", markup=False, highlight=False, soft_wrap=True)
+        if kept is not None:
+            console.print(f"earlier results: {kept}/", markup=False, highlight=False,
+                          soft_wrap=True)
 
 
 def _keep_earlier_results(folder: Path) -> Path | None:
